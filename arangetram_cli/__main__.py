@@ -1,0 +1,3 @@
+from arangetram_cli.cli.app import main
+
+main()

@@ -1,0 +1,206 @@
+"""The root of the command tree: global options, error handling and exit codes.
+
+Only typer is imported at module level; each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from arangetram_cli import __version__
+from arangetram_cli.cli.context import State
+from arangetram_cli.cli.output import FORMATS, Output
+from arangetram_cli.core.errors import ArangetramError
+
+EXIT_CODES = """Exit codes: 0 ok, 1 failure, 2 usage or bad input, 3 not logged in or not
+allowed, 4 not found, 5 conflict, 6 service unreachable, 130 interrupted."""
+
+
+def _report(message: str, hint: str | None = None) -> None:
+    line = f"error: {message}"
+    if hint:
+        line += f" ({hint})"
+    print(line, file=sys.stderr)
+
+
+GLOBAL_FLAGS = {"--json", "-q", "--quiet", "--debug", "--no-color"}
+GLOBAL_VALUED = {"-o", "--output", "-p", "--profile", "--api-url"}
+
+
+def hoist_globals(group: Any, args: list[str]) -> list[str]:
+    """Let global options stand anywhere (`arangetram vendors list --json`), as in gh and
+    kubectl: those after the subcommand move to the front, unless the subcommand has an
+    option of that name or the token is the value of one of its options."""
+    front: list[str] = []
+    rest: list[str] = []
+    cmd = group
+    i = 0
+    while i < len(args):  # walk down the command path
+        tok = args[i]
+        sub = cmd.commands.get(tok) if hasattr(cmd, "commands") else None
+        if sub is not None:
+            rest.append(tok)
+            cmd = sub
+            i += 1
+            continue
+        if cmd is not group and not tok.startswith("-"):
+            break
+        if cmd is group:
+            front.append(tok)
+            if tok in GLOBAL_VALUED:
+                front.extend(args[i + 1 : i + 2])
+                i += 1
+            i += 1
+            continue
+        break
+    if cmd is group:
+        return args
+    own: dict[str, bool] = {}  # option name -> takes a value
+    for p in getattr(cmd, "params", []):
+        for name in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ())):
+            own[name] = not getattr(p, "is_flag", False) and getattr(p, "count", False) is False
+    moved: list[str] = []
+    tail = args[i:]
+    j = 0
+    while j < len(tail):
+        tok = tail[j]
+        if tok == "--":
+            rest.extend(tail[j:])
+            break
+        name = tok.split("=", 1)[0]
+        if name in own:
+            rest.append(tok)
+            if own[name] and "=" not in tok and j + 1 < len(tail):
+                rest.append(tail[j + 1])
+                j += 1
+        elif tok in GLOBAL_FLAGS:
+            moved.append(tok)
+        elif name in GLOBAL_VALUED:
+            moved.append(tok)
+            if "=" not in tok and j + 1 < len(tail):
+                moved.append(tail[j + 1])
+                j += 1
+        elif tok.startswith("-o") and len(tok) > 2 and not tok.startswith("--"):
+            moved.append(tok)
+        else:
+            rest.append(tok)
+        j += 1
+    return front + moved + rest
+
+
+class RootGroup(TyperGroup):
+    """Turns every failure into one line on stderr and a documented exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        extra.pop("standalone_mode", None)
+        args = hoist_globals(self, list(sys.argv[1:] if args is None else args))
+        debug = "--debug" in args
+        code = 0
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "arangetram",
+                              standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except ArangetramError as e:
+            _report(e.message, e.hint)
+            code = e.exit_code
+        except typer.Exit as e:
+            code = e.exit_code
+        except typer.Abort:
+            print("aborted", file=sys.stderr)
+            code = 130
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            code = 130
+        except typer.TyperException as e:  # click's usage errors
+            ctx = getattr(e, "ctx", None)
+            where = f"{ctx.command_path} --help" if ctx is not None else "arangetram --help"
+            _report(e.format_message(), f"see '{where}'")
+            code = getattr(e, "exit_code", 2) or 2
+        except BrokenPipeError:
+            # the reader went away (`| head`): not an error worth a message
+            try:
+                sys.stdout = open("/dev/null", "w")  # noqa: SIM115
+            except OSError:
+                pass
+            code = 0
+        except Exception as e:  # noqa: BLE001 - the last line of defence
+            if debug:
+                raise
+            _report(f"unexpected {type(e).__name__}: {e}", "run again with --debug for details")
+            code = 1
+        sys.exit(code)
+
+
+app = typer.Typer(
+    name="arangetram",
+    cls=RootGroup,
+    help="Plan an Arangetram from the terminal: vendors, events, bookings and an AI planner.",
+    epilog=EXIT_CODES,
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"arangetram {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="table, json, jsonl or csv (default: table on a "
+                     "terminal, json when piped).", metavar="FORMAT"),
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Same as -o json.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print bare ids only.")] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", "-p", help="Named profile (default: $ARANGETRAM_PROFILE, "
+                     "then the config file's default_profile)."),
+    ] = None,
+    api_url: Annotated[
+        str | None, typer.Option("--api-url", help="Talk to a server instead of the local store.",
+                                 metavar="URL")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and requests.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Plain output.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    fmt = "json" if json_ else output
+    if fmt is not None and fmt not in FORMATS:
+        raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(FORMATS)}",
+                                 param_hint="'--output'")
+    state = State(out=Output(fmt=fmt, quiet=quiet, color=not no_color, debug=debug),
+                  profile=profile, api_url=api_url, debug=debug)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def _register() -> None:
+    from arangetram_cli.cli import auth, bookings, config_cmd, events, seed, vendors
+
+    app.add_typer(auth.app, name="auth")
+    app.add_typer(vendors.app, name="vendors")
+    app.add_typer(events.app, name="events")
+    app.add_typer(bookings.app, name="bookings")
+    app.add_typer(config_cmd.app, name="config")
+    seed.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,153 @@
+"""`arangetram auth`: register, log in, guest sessions, whoami, token, logout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from arangetram_cli.cli.context import State, need, state
+from arangetram_cli.cli.output import interactive
+from arangetram_cli.core.errors import AuthRequired, Invalid
+
+app = typer.Typer(help="Log in, register and manage the stored token.", no_args_is_help=True)
+
+USER_FIELDS = [("id", "Id"), ("name", "Name"), ("email", "Email"), ("user_type", "Type")]
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+def _read_password(from_stdin: bool, *, confirm: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise Invalid("--password-stdin: standard input held no password")
+        return password
+    if not interactive():
+        raise Invalid("missing password: use --password-stdin when not at a terminal")
+    import questionary
+
+    password = questionary.password("Password:").ask()
+    if password is None:
+        raise typer.Abort()
+    if confirm:
+        again = questionary.password("Repeat password:").ask()
+        if again is None:
+            raise typer.Abort()
+        if again != password:
+            raise Invalid("the passwords do not match")
+    return password
+
+
+def _ask_text(label: str) -> Any:
+    import questionary
+
+    return lambda: questionary.text(label).ask()
+
+
+def _logged_in(st: State, session: dict[str, Any], verb: str) -> None:
+    where = st.credentials().save(session["token"])
+    user = session["user"]
+    who = user.get("name", "")
+    if user.get("email") and user.get("user_type") != "guest":
+        who += f" <{user['email']}>"
+    st.out.success(f"{verb} as {who} ({user['user_type']}), profile {st.settings.profile}; "
+                   f"token kept in {where}")
+    st.out.item(user, USER_FIELDS, title="Account")
+
+
+@app.command()
+def register(
+    ctx: typer.Context,
+    email: Annotated[str | None, typer.Option(help="Your email address.")] = None,
+    name: Annotated[str | None, typer.Option(help="Your name (or the family's).")] = None,
+    vendor: Annotated[bool, typer.Option("--vendor", help="A vendor account.")] = False,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create an account and log in."""
+    st = state(ctx)
+    email = need(email, "--email", _ask_text("Email:"))
+    name = need(name, "--name", _ask_text("Name:"))
+    password = _read_password(password_stdin, confirm=True)
+    session = st.planner().register(email, name, password, "vendor" if vendor else "user")
+    _logged_in(st, session, "Registered and logged in")
+
+
+@app.command()
+def login(
+    ctx: typer.Context,
+    email: Annotated[str | None, typer.Option(help="Your email address.")] = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Log in and keep the token in the OS keyring."""
+    st = state(ctx)
+    email = need(email, "--email", _ask_text("Email:"))
+    password = _read_password(password_stdin, confirm=False)
+    session = st.planner().login(email, password)
+    _logged_in(st, session, "Logged in")
+
+
+@app.command()
+def guest(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="A display name.")] = "Guest",
+) -> None:
+    """Start a throw-away guest session (expires after a day)."""
+    st = state(ctx)
+    _logged_in(st, st.planner().guest(name), "Started a guest session")
+
+
+@app.command()
+def whoami(ctx: typer.Context) -> None:
+    """Who you are, on which profile and backend, and where the token comes from."""
+    from arangetram_cli.core.security import peek_token
+
+    st = state(ctx)
+    stored = st.stored_token()
+    if stored is None:
+        raise AuthRequired(f"not logged in (profile {st.settings.profile})",
+                           hint="run: arangetram auth login")
+    user = st.planner(auth=True).me()
+    exp = peek_token(stored.token).get("exp")
+    expires = (dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+               if isinstance(exp, int) else "unknown")
+    info = {
+        **{k: user.get(k) for k in ("id", "name", "email", "user_type")},
+        "profile": st.settings.profile,
+        "backend": st.settings.server_key,
+        "token_source": stored.source,
+        "token_expires": expires,
+    }
+    st.out.item(info, [
+        ("name", "Name"), ("email", "Email"), ("user_type", "Type"), ("id", "Id"),
+        ("profile", "Profile"), ("backend", "Backend"), ("token_source", "Token from"),
+        ("token_expires", "Expires"),
+    ], title="Logged in")
+
+
+@app.command()
+def token(ctx: typer.Context) -> None:
+    """Print the current token (for scripts: `curl -H "Authorization: Bearer $(...)"`)."""
+    st = state(ctx)
+    stored = st.stored_token()
+    if stored is None:
+        raise AuthRequired(f"not logged in (profile {st.settings.profile})",
+                           hint="run: arangetram auth login")
+    print(stored.token)
+
+
+@app.command()
+def logout(ctx: typer.Context) -> None:
+    """Forget the stored token of this profile."""
+    st = state(ctx)
+    if st.credentials().delete():
+        st.out.success(f"Logged out of profile {st.settings.profile}")
+    else:
+        st.out.note(f"profile {st.settings.profile} had no stored token")
+    if st.settings.env_token:
+        st.out.note("ARANGETRAM_TOKEN is still set in the environment")

@@ -1,0 +1,128 @@
+"""`arangetram config`: settings, their sources, and named profiles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from arangetram_cli.cli.context import state
+
+app = typer.Typer(help="Show settings and manage profiles.", no_args_is_help=True)
+
+
+@app.command()
+def show(ctx: typer.Context) -> None:
+    """Every setting in force and where it came from (secrets masked)."""
+    from arangetram_cli.config import mask, mask_url
+    from arangetram_cli.credentials import backend_name
+
+    st = state(ctx)
+    s = st.settings
+    src = s.sources
+    rows: list[dict[str, Any]] = [
+        {"key": "profile", "value": s.profile, "source": src.get("profile", "default")},
+        {"key": "mode", "value": s.mode, "source": ""},
+        {"key": "config_file", "value": str(s.config_file), "source": ""},
+        {"key": "db", "value": str(s.db_path), "source": src.get("db", "default")},
+        {"key": "mongo_url", "value": mask_url(s.mongo_url) if s.mongo_url else "",
+         "source": src.get("mongo_url", "")},
+        {"key": "db_name", "value": s.db_name, "source": src.get("db_name", "default")},
+        {"key": "api_url", "value": s.api_url or "", "source": src.get("api_url", "")},
+        {"key": "jwt_secret", "value": mask(s.jwt_secret) if s.jwt_secret
+         else f"(generated, in {s.secret_path})", "source": src.get("JWT_SECRET", "")},
+        {"key": "token", "value": mask(s.env_token), "source": src.get("ARANGETRAM_TOKEN", "")},
+        {"key": "credentials", "value": s.credentials,
+         "source": src.get("ARANGETRAM_CREDENTIALS", "default")},
+        {"key": "keyring", "value": backend_name() if s.credentials != "file" else "(not used)",
+         "source": ""},
+    ]
+    if st.out.format in ("json", "jsonl") and not st.out.quiet:
+        st.out.item({r["key"]: r["value"] for r in rows}
+                    | {"sources": {r["key"]: r["source"] for r in rows if r["source"]}}, [])
+        return
+    st.out.items(rows, [("key", "Setting"), ("value", "Value"), ("source", "From")],
+                 title="Settings", id_key="key")
+
+
+def _profile_doc(ctx: typer.Context) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    from arangetram_cli.config import read_config
+
+    st = state(ctx)
+    doc = read_config(st.settings)
+    profiles = doc.setdefault("profiles", {})
+    return st, doc, profiles.setdefault(st.settings.profile, {})
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="db, mongo_url, db_name or api_url.")],
+    value: Annotated[str, typer.Argument()],
+) -> None:
+    """Set a value in the current profile (see --profile)."""
+    from arangetram_cli.config import PROFILE_KEYS, write_config
+    from arangetram_cli.core.errors import Invalid
+
+    if key not in PROFILE_KEYS:
+        raise Invalid(f"unknown setting '{key}' (use {', '.join(sorted(PROFILE_KEYS))})")
+    st, doc, prof = _profile_doc(ctx)
+    prof[key] = value
+    write_config(st.settings, doc)
+    st.out.success(f"profile {st.settings.profile}: {key} set")
+
+
+@app.command()
+def unset(ctx: typer.Context, key: Annotated[str, typer.Argument()]) -> None:
+    """Remove a value from the current profile."""
+    from arangetram_cli.config import write_config
+    from arangetram_cli.core.errors import NotFound
+
+    st, doc, prof = _profile_doc(ctx)
+    if key not in prof:
+        raise NotFound(f"profile {st.settings.profile} has no '{key}'")
+    del prof[key]
+    write_config(st.settings, doc)
+    st.out.success(f"profile {st.settings.profile}: {key} removed")
+
+
+@app.command()
+def use(ctx: typer.Context, profile: Annotated[str, typer.Argument()]) -> None:
+    """Make PROFILE the default profile."""
+    from arangetram_cli.config import PROFILE_NAME, read_config, write_config
+    from arangetram_cli.core.errors import Invalid
+
+    if not PROFILE_NAME.match(profile):
+        raise Invalid(f"bad profile name '{profile}'")
+    st = state(ctx)
+    doc = read_config(st.settings)
+    doc["default_profile"] = profile
+    doc.setdefault("profiles", {}).setdefault(profile, {})
+    write_config(st.settings, doc)
+    st.out.success(f"default profile is now {profile}")
+
+
+@app.command()
+def profiles(ctx: typer.Context) -> None:
+    """The profiles in the config file."""
+    st = state(ctx)
+    s = st.settings
+    names = sorted(set(s.profiles) | {"default"})
+    rows = [{"id": n, "current": n == s.profile,
+             **{k: v for k, v in s.profiles.get(n, {}).items() if k != "mongo_url"}}
+            for n in names]
+    st.out.items(rows, [("id", "Profile"), ("current", "Current"), ("db", "Database"),
+                        ("api_url", "Server")], title="Profiles")
+
+
+@app.command()
+def path(ctx: typer.Context) -> None:
+    """Where the config file, data and credentials live."""
+    st = state(ctx)
+    s = st.settings
+    st.out.item({"config_file": str(s.config_file), "data_dir": str(s.data_dir),
+                 "db": str(s.db_path), "secret": str(s.secret_path),
+                 "credentials_file": str(s.config_dir / "credentials.json")},
+                [("config_file", "Config"), ("data_dir", "Data"), ("db", "Database"),
+                 ("secret", "Secret"), ("credentials_file", "Credentials file")],
+                id_key="config_file")

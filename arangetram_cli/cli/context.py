@@ -1,0 +1,135 @@
+"""Per-run state shared by the commands: output options, settings, the planner."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from arangetram_cli.cli.output import Output, interactive
+from arangetram_cli.core.errors import AuthRequired, Invalid
+
+if TYPE_CHECKING:
+    from arangetram_cli.config import Settings
+    from arangetram_cli.credentials import Credentials, StoredToken
+    from arangetram_cli.planner.base import Planner
+
+
+@dataclass
+class State:
+    out: Output
+    profile: str | None = None
+    api_url: str | None = None
+    debug: bool = False
+    _settings: Settings | None = None
+    _planner: Any = None
+    _stored: Any = field(default=None)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from arangetram_cli.config import load_settings
+
+            self._settings = load_settings(self.profile, api_url=self.api_url)
+        return self._settings
+
+    def credentials(self) -> Credentials:
+        from arangetram_cli.credentials import Credentials
+
+        return Credentials(self.settings)
+
+    def stored_token(self) -> StoredToken | None:
+        """The token for this profile, if it was issued by the backend we talk to now."""
+        if self._stored is None:
+            from arangetram_cli.credentials import KeyringUnavailable
+
+            try:
+                stored = self.credentials().load()
+            except KeyringUnavailable as e:
+                from arangetram_cli.core.errors import Unavailable
+
+                raise Unavailable(f"keyring: {e}") from None
+            if stored and stored.server and stored.server != self.settings.server_key:
+                if self.debug:
+                    print(f"debug: ignoring a token issued by {stored.server}", file=sys.stderr)
+                stored = None
+            self._stored = stored or False
+        return self._stored or None
+
+    def planner(self, *, auth: bool = False) -> Planner:
+        """The planner for this profile. With auth=True, a missing login is an error now,
+        before any work is done."""
+        if self._planner is None:
+            self._planner = open_planner(self.settings, self.stored_token())
+        if auth and not getattr(self._planner, "token", None):
+            raise AuthRequired(
+                f"not logged in (profile {self.settings.profile})",
+                hint="run: arangetram auth login (or auth register / auth guest)",
+            )
+        return self._planner
+
+    def close(self) -> None:
+        if self._planner is not None:
+            self._planner.close()
+            self._planner = None
+
+
+def open_planner(settings: Settings, stored: StoredToken | None) -> Planner:
+    token = stored.token if stored else None
+    if settings.mode == "remote":
+        from arangetram_cli.planner.remote import RemotePlanner
+
+        return RemotePlanner(settings.api_url or "", token=token)
+    from arangetram_cli.planner.local import LocalPlanner
+
+    return LocalPlanner(open_store(settings), secret_for(settings), token=token)
+
+
+def open_store(settings: Settings) -> Any:
+    if settings.mode == "mongo":
+        from arangetram_cli.store.mongo import MongoStore
+
+        timeout = int(os.environ.get("ARANGETRAM_MONGO_TIMEOUT_MS", "3000") or 3000)
+        return MongoStore(settings.mongo_url or "", settings.db_name, timeout_ms=timeout)
+    from arangetram_cli.store.sqlite import SqliteStore
+
+    return SqliteStore(settings.db_path)
+
+
+def secret_for(settings: Settings) -> Any:
+    """JWT_SECRET, or (lazily, on first use) the generated secret beside the data."""
+    if settings.jwt_secret:
+        if len(settings.jwt_secret) < 32:
+            raise Invalid("JWT_SECRET is too short: use at least 32 random characters")
+        return settings.jwt_secret
+
+    def load() -> str:
+        from arangetram_cli.core.security import load_or_create_secret
+
+        return load_or_create_secret(settings.secret_path)
+
+    return load
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, State):  # a sub-app invoked on its own (tests)
+        obj = State(out=Output())
+        ctx.find_root().obj = obj
+    return obj
+
+
+def need(value: Any, flag: str, prompt: Any = None) -> Any:
+    """A required value: the flag, else a prompt when a person is there, else exit 2."""
+    if value not in (None, ""):
+        return value
+    if prompt is not None and interactive():
+        answer = prompt()
+        if answer is None:  # questionary returns None on Ctrl-C
+            raise typer.Abort()
+        if answer != "":
+            return answer
+    raise Invalid(f"missing {flag}")

@@ -1,0 +1,218 @@
+"""`arangetram events`: plan the recital: date, guests, budget and chosen vendors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from arangetram_cli.cli.context import state
+from arangetram_cli.cli.output import interactive
+from arangetram_cli.cli.vendors import LIST_COLUMNS, _price, short
+
+app = typer.Typer(help="Plan events and choose their vendors.", no_args_is_help=True)
+
+EVENT_COLUMNS = [
+    ("id", "Id", short), ("event_name", "Event"), ("event_date", "Date"),
+    ("guest_count", "Guests"), ("budget", "Budget"), ("location_preference", "Where"),
+    ("selected_vendors", "Vendors", lambda e: str(len(e.get("selected_vendors") or []))),
+    ("status", "Status"),
+]
+EVENT_FIELDS = [
+    ("event_name", "Event"), ("id", "Id"), ("event_date", "Date"), ("event_time", "Time"),
+    ("guest_count", "Guests"), ("budget", "Budget"), ("location_preference", "Where"),
+    ("special_requirements", "Notes"), ("status", "Status"), ("created_at", "Created"),
+]
+
+DateOpt = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD.")]
+TimeOpt = Annotated[str | None, typer.Option("--time", help='Such as "5:30 PM".')]
+Guests = Annotated[int | None, typer.Option("--guests", help="Expected guests (1 or more).")]
+Budget = Annotated[str | None, typer.Option("--budget", help="$, $$, $$$ or $$$$.")]
+Where = Annotated[str | None, typer.Option("--location", help='Such as "Bay Area".')]
+Notes = Annotated[str | None, typer.Option("--notes", help="Special requirements.")]
+
+
+def _date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from arangetram_cli.core.errors import Invalid
+    from arangetram_cli.core.models import check_date
+
+    try:
+        return check_date(value)
+    except ValueError as e:
+        raise Invalid(f"--date: {e}") from None
+
+
+def _guests(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        from arangetram_cli.core.errors import Invalid
+
+        raise Invalid(f"--guests must be 1 or more, not {value}")
+    return value
+
+
+def _show(st: Any, event: dict[str, Any]) -> None:
+    planner = st.planner()
+    fmt = st.out.format
+    vendors = planner.event_vendors(event)
+    if fmt == "table" and not st.out.quiet:
+
+        def extra(console: Any) -> None:
+            if vendors:
+                st.out.items(vendors, LIST_COLUMNS, title="Selected vendors")
+            else:
+                st.out.note("no vendors chosen yet: arangetram events add-vendor EVENT VENDOR")
+
+        st.out.item(event, EVENT_FIELDS, title=event.get("event_name"), extra=extra)
+    else:
+        st.out.item({**event, "vendors": vendors}, EVENT_FIELDS)
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Option("--name", help="Event name.")] = None,
+    date: DateOpt = None,
+    time: TimeOpt = None,
+    guests: Guests = None,
+    budget: Budget = None,
+    location: Where = None,
+    notes: Notes = None,
+) -> None:
+    """Create an event (a form asks for what is missing when a person is at a terminal)."""
+    from arangetram_cli.core.errors import Invalid
+
+    st = state(ctx)
+    planner = st.planner(auth=True)
+    data: dict[str, Any] = {
+        "event_name": name, "event_date": _date(date), "event_time": time,
+        "guest_count": _guests(guests), "budget": _price(budget, "--budget"),
+        "location_preference": location, "special_requirements": notes,
+    }
+    missing = [f for k, f in (("event_name", "--name"), ("event_date", "--date"))
+               if not data[k]]
+    if missing and not interactive():
+        raise Invalid("missing " + ", ".join(missing))
+    if missing:
+        data = _form(data)
+    event = planner.create_event({k: v for k, v in data.items() if v is not None})
+    st.out.success(f"Created event {event['event_name']} on {event['event_date']} "
+                   f"({event['id']})")
+    _show(st, event)
+
+
+def _form(data: dict[str, Any]) -> dict[str, Any]:
+    import questionary
+
+    from arangetram_cli.core.models import PRICE_RANGES, check_date
+
+    def valid_date(text: str) -> bool | str:
+        try:
+            check_date(text)
+        except ValueError as e:
+            return str(e)
+        return True
+
+    questions = {
+        "event_name": lambda: questionary.text("Event name:", validate=bool).ask(),
+        "event_date": lambda: questionary.text("Date (YYYY-MM-DD):", validate=valid_date).ask(),
+        "guest_count": lambda: questionary.text(
+            "Guests:", default="100", validate=lambda t: t.isdigit() and int(t) > 0).ask(),
+        "budget": lambda: questionary.select("Budget:", choices=list(PRICE_RANGES),
+                                             default="$$").ask(),
+        "location_preference": lambda: questionary.text("Area:", default="Bay Area").ask(),
+    }
+    for key, ask in questions.items():
+        if data.get(key) in (None, ""):
+            answer = ask()
+            if answer is None:
+                raise typer.Abort()
+            data[key] = int(answer) if key == "guest_count" else answer
+    return data
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000)] = 100,
+    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+) -> None:
+    """Your events, newest first."""
+    st = state(ctx)
+    page = st.planner(auth=True).list_events(offset=offset, limit=limit)
+    shown = st.out.items(page.items, EVENT_COLUMNS, title="Events",
+                         empty="no events yet: arangetram events create")
+    if page.total is not None and offset + shown < page.total:
+        st.out.note(f"showing {offset + 1}-{offset + shown} of {page.total}; "
+                    f"next page: --offset {offset + shown}")
+
+
+@app.command()
+def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Event id or prefix.")]
+         ) -> None:
+    """One event with its selected vendors."""
+    st = state(ctx)
+    _show(st, st.planner(auth=True).get_event(ref))
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Event id or prefix.")],
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    date: DateOpt = None,
+    time: TimeOpt = None,
+    guests: Guests = None,
+    budget: Budget = None,
+    location: Where = None,
+    notes: Notes = None,
+    status: Annotated[str | None, typer.Option("--status",
+                      help="planning, confirmed or completed.")] = None,
+) -> None:
+    """Change an event."""
+    from arangetram_cli.core.errors import Invalid
+    from arangetram_cli.core.models import EVENT_STATUSES
+
+    st = state(ctx)
+    if status is not None and status not in EVENT_STATUSES:
+        raise Invalid(f"--status must be one of {', '.join(EVENT_STATUSES)}, not '{status}'")
+    data = {
+        "event_name": name, "event_date": _date(date), "event_time": time,
+        "guest_count": _guests(guests), "budget": _price(budget, "--budget"),
+        "location_preference": location, "special_requirements": notes, "status": status,
+    }
+    data = {k: v for k, v in data.items() if v is not None}
+    if not data:
+        raise Invalid("nothing to change: give at least one option (see --help)")
+    event = st.planner(auth=True).update_event(ref, data)
+    st.out.success(f"Updated {event['event_name']}")
+    _show(st, event)
+
+
+@app.command("add-vendor")
+def add_vendor(
+    ctx: typer.Context,
+    event: Annotated[str, typer.Argument(help="Event id or prefix.")],
+    vendor: Annotated[str, typer.Argument(help="Vendor id, prefix or exact name.")],
+) -> None:
+    """Add a vendor to an event's shortlist (adding twice keeps one)."""
+    st = state(ctx)
+    updated = st.planner(auth=True).add_event_vendor(event, vendor)
+    st.out.success(f"{updated['event_name']} now has {len(updated['selected_vendors'])} "
+                   "vendor(s)")
+    st.out.item(updated, EVENT_FIELDS, title=updated["event_name"])
+
+
+@app.command("remove-vendor")
+def remove_vendor(
+    ctx: typer.Context,
+    event: Annotated[str, typer.Argument(help="Event id or prefix.")],
+    vendor: Annotated[str, typer.Argument(help="Vendor id, prefix or exact name.")],
+) -> None:
+    """Remove a vendor from an event's shortlist."""
+    st = state(ctx)
+    updated = st.planner(auth=True).remove_event_vendor(event, vendor)
+    st.out.success(f"{updated['event_name']} now has {len(updated['selected_vendors'])} "
+                   "vendor(s)")
+    st.out.item(updated, EVENT_FIELDS, title=updated["event_name"])

@@ -1,0 +1,228 @@
+"""`arangetram vendors`: search the marketplace and manage your vendor profile."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from arangetram_cli.cli.context import need, state
+from arangetram_cli.cli.output import interactive
+
+app = typer.Typer(help="Search vendors and manage your vendor profile.", no_args_is_help=True)
+
+
+def short(doc: dict[str, Any]) -> str:
+    return str(doc.get("id", ""))[:8]
+
+
+def stars(doc: dict[str, Any]) -> str:
+    rating = float(doc.get("rating") or 0)
+    count = int(doc.get("review_count") or 0)
+    return f"{rating:.1f} ({count})" if count else ("new" if not rating else f"{rating:.1f}")
+
+
+LIST_COLUMNS = [
+    ("id", "Id", short), ("business_name", "Name"), ("category", "Category"),
+    ("location", "Location"), ("price_range", "Price"), ("price_estimate", "Estimate"),
+    ("rating", "Rating", stars),
+]
+DETAIL_FIELDS = [
+    ("business_name", "Name"), ("id", "Id"), ("category", "Category"),
+    ("description", "About"), ("location", "Location"), ("price_range", "Price range"),
+    ("price_estimate", "Estimate"), ("services", "Services"), ("rating", "Rating", stars),
+    ("contact_phone", "Phone"), ("contact_email", "Email"),
+    ("portfolio_images", "Portfolio"), ("is_active", "Active"),
+]
+
+
+def _category(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from arangetram_cli.core.errors import Invalid
+    from arangetram_cli.core.models import check_category
+
+    try:
+        return check_category(value)
+    except ValueError as e:
+        raise Invalid(str(e)) from None
+
+
+def _price(value: str | None, flag: str = "--price-range") -> str | None:
+    if value is None:
+        return None
+    from arangetram_cli.core.errors import Invalid
+    from arangetram_cli.core.models import check_price_range
+
+    try:
+        return check_price_range(value)
+    except ValueError as e:
+        raise Invalid(f"{flag}: {e}") from None
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="venue, catering, "
+                        "photographer, videographer, decorations or musicians.")] = None,
+    location: Annotated[str | None, typer.Option("--location", "-l",
+                        help="Part of the location, any case.")] = None,
+    price_range: Annotated[str | None, typer.Option("--price-range",
+                           help="Exactly $, $$, $$$ or $$$$.")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-s",
+                      help="Part of the name or description, any case.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000,
+                     help="Vendors per page.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many.")] = 0,
+    all_: Annotated[bool, typer.Option("--all", help="Every match, past the first page.")] = False,
+    inactive: Annotated[bool, typer.Option("--include-inactive",
+                        help="Also vendors that paused their listing.")] = False,
+) -> None:
+    """Search the vendor marketplace (best rated first)."""
+    from arangetram_cli.store.base import VendorQuery
+
+    st = state(ctx)
+    q = VendorQuery(category=_category(category), location=location or None,
+                    price_range=_price(price_range), search=search or None,
+                    active_only=not inactive)
+    planner = st.planner()
+    if all_:
+        st.out.items(planner.iter_vendors(q), LIST_COLUMNS, title="Vendors",
+                     empty="no vendors match")
+        return
+    page = planner.list_vendors(q, offset=offset, limit=limit)
+    for n in page.notes:
+        st.out.note(n)
+    shown = st.out.items(page.items, LIST_COLUMNS, title="Vendors", empty="no vendors match")
+    if page.total is not None and offset + shown < page.total:
+        st.out.note(f"showing {offset + 1}-{offset + shown} of {page.total}; "
+                    f"next page: --offset {offset + shown}, or --all")
+
+
+@app.command()
+def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(
+        help="Id, unique id prefix, or exact business name.")]) -> None:
+    """One vendor in full."""
+    st = state(ctx)
+    vendor = st.planner().get_vendor(ref)
+    st.out.item(vendor, DETAIL_FIELDS, title=vendor.get("business_name"))
+
+
+@app.command()
+def categories(ctx: typer.Context) -> None:
+    """The vendor categories."""
+    st = state(ctx)
+    st.out.items(st.planner().categories(), [("id", "Id"), ("name", "Name"),
+                                             ("description", "What")], title="Categories")
+
+
+@app.command()
+def mine(ctx: typer.Context) -> None:
+    """Your own vendor profile."""
+    st = state(ctx)
+    vendor = st.planner(auth=True).my_vendor()
+    st.out.item(vendor, DETAIL_FIELDS, title=vendor.get("business_name"))
+
+
+Name = Annotated[str | None, typer.Option("--name", help="Business name.")]
+Description = Annotated[str | None, typer.Option("--description", "-d")]
+Location = Annotated[str | None, typer.Option("--location", help='Such as "Fremont, CA".')]
+Price = Annotated[str | None, typer.Option("--price-range", help="$, $$, $$$ or $$$$.")]
+Estimate = Annotated[str | None, typer.Option("--price-estimate",
+                                              help='Such as "$2,000 - $3,500".')]
+Phone = Annotated[str | None, typer.Option("--phone")]
+Email = Annotated[str | None, typer.Option("--email")]
+Services = Annotated[list[str] | None, typer.Option("--service", help="Repeat for each.")]
+Images = Annotated[list[str] | None, typer.Option("--image", help="Image URL; repeat for each.")]
+
+
+def _form(fields: dict[str, Any], missing: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    """Fill missing required fields: a questionary form for a person, else exit 2."""
+    from arangetram_cli.core.errors import Invalid
+
+    todo = [(key, flag, ask) for key, flag, ask in missing if fields.get(key) in (None, "")]
+    if not todo:
+        return fields
+    if not interactive():
+        raise Invalid("missing " + ", ".join(flag for _, flag, _ in todo))
+    for key, flag, ask in todo:
+        fields[key] = need(None, flag, ask)
+    return fields
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    name: Name = None,
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    description: Description = None,
+    location: Location = None,
+    price_range: Price = None,
+    price_estimate: Estimate = None,
+    phone: Phone = None,
+    email: Email = None,
+    service: Services = None,
+    image: Images = None,
+) -> None:
+    """Create your vendor profile (vendor accounts; one profile per account)."""
+    import questionary
+
+    from arangetram_cli.core.models import CATEGORIES, PRICE_RANGES
+
+    st = state(ctx)
+    planner = st.planner(auth=True)
+    fields: dict[str, Any] = {
+        "business_name": name, "category": _category(category), "description": description,
+        "location": location, "price_range": _price(price_range),
+        "price_estimate": price_estimate, "contact_phone": phone, "contact_email": email,
+        "services": service or [], "portfolio_images": image or [],
+    }
+    fields = _form(fields, [
+        ("business_name", "--name", lambda: questionary.text("Business name:").ask()),
+        ("category", "--category",
+         lambda: questionary.select("Category:", choices=list(CATEGORIES)).ask()),
+        ("location", "--location", lambda: questionary.text("Location (city, CA):").ask()),
+        ("price_range", "--price-range",
+         lambda: questionary.select("Price range:", choices=list(PRICE_RANGES)).ask()),
+    ])
+    if interactive() and description is None:
+        fields["description"] = questionary.text("Description:").ask() or ""
+    vendor = planner.create_vendor({k: v for k, v in fields.items() if v is not None})
+    st.out.success(f"Created vendor profile {vendor['business_name']} ({vendor['id']})")
+    st.out.item(vendor, DETAIL_FIELDS, title=vendor["business_name"])
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    ref: Annotated[str | None, typer.Argument(help="Vendor id (default: your profile).")] = None,
+    name: Name = None,
+    description: Description = None,
+    location: Location = None,
+    price_range: Price = None,
+    price_estimate: Estimate = None,
+    phone: Phone = None,
+    email: Email = None,
+    service: Annotated[list[str] | None, typer.Option(
+        "--service", help="Replaces the services; repeat for each.")] = None,
+    image: Annotated[list[str] | None, typer.Option(
+        "--image", help="Replaces the portfolio; repeat for each.")] = None,
+    active: Annotated[bool | None, typer.Option("--active/--inactive",
+                      help="Show or hide the listing.")] = None,
+) -> None:
+    """Change your vendor profile (the category cannot change)."""
+    from arangetram_cli.core.errors import Invalid
+
+    st = state(ctx)
+    fields = {
+        "business_name": name, "description": description, "location": location,
+        "price_range": _price(price_range), "price_estimate": price_estimate,
+        "contact_phone": phone, "contact_email": email, "services": service,
+        "portfolio_images": image, "is_active": active,
+    }
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if not fields:
+        raise Invalid("nothing to change: give at least one option (see --help)")
+    vendor = st.planner(auth=True).update_vendor(ref, fields)
+    st.out.success(f"Updated {vendor['business_name']}")
+    st.out.item(vendor, DETAIL_FIELDS, title=vendor["business_name"])

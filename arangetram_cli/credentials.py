@@ -1,0 +1,191 @@
+"""Where login tokens live: the OS keyring (service "arangetram", one entry per profile), or
+an owner-only file when no keyring works. `ARANGETRAM_TOKEN` overrides both.
+
+Each stored value records the backend that issued the token (`server`), so a token is never
+sent to another server or database than the one it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from arangetram_cli.config import Settings
+
+SERVICE = "arangetram"
+_UNUSABLE = ("fail.Keyring", "null.Keyring", "chainer.ChainerBackend")
+
+
+@dataclass
+class StoredToken:
+    token: str
+    server: str
+    source: str  # human-readable: "keyring (SecretService)", "file /…/credentials.json", …
+
+
+class KeyringUnavailable(Exception):
+    pass
+
+
+def _timeout() -> float:
+    try:
+        return float(os.environ.get("ARANGETRAM_KEYRING_TIMEOUT", "5"))
+    except ValueError:
+        return 5.0
+
+
+def _bounded(fn: Any, *args: Any) -> Any:
+    """Run a keyring call with a deadline: a locked or hung Secret Service must not hang us."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as e:  # noqa: BLE001 - reported to the caller below
+            box["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(_timeout())
+    if t.is_alive():
+        raise KeyringUnavailable(f"the keyring did not answer within {_timeout():g}s")
+    if "error" in box:
+        raise KeyringUnavailable(f"{type(box['error']).__name__}: {box['error']}")
+    return box.get("value")
+
+
+def _backend() -> Any:
+    import keyring
+
+    kr = _bounded(keyring.get_keyring)
+    name = f"{type(kr).__module__.rsplit('.', 1)[-1]}.{type(kr).__name__}"
+    if name in _UNUSABLE and not getattr(kr, "backends", None):
+        raise KeyringUnavailable(f"no usable keyring backend ({name})")
+    if name.startswith(("fail.", "null.")):
+        raise KeyringUnavailable(f"no usable keyring backend ({name})")
+    return kr
+
+
+def backend_name() -> str:
+    try:
+        kr = _backend()
+    except KeyringUnavailable as e:
+        return f"none ({e})"
+    return type(kr).__name__
+
+
+class Credentials:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.file = settings.config_dir / "credentials.json"
+
+    # -- file backend ----------------------------------------------------------------------
+    def _read_file(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_file(self, data: dict[str, Any]) -> None:
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, self.file)
+
+    def _file_note(self, data: dict[str, Any]) -> None:
+        if not data.get("_warned"):
+            print(
+                f"note: no usable OS keyring; keeping tokens in {self.file} (owner-only, 0600)",
+                file=sys.stderr,
+            )
+            data["_warned"] = True
+
+    # -- public ----------------------------------------------------------------------------
+    def load(self) -> StoredToken | None:
+        s = self.settings
+        if s.env_token:
+            return StoredToken(s.env_token, s.server_key, "environment variable ARANGETRAM_TOKEN")
+        if s.credentials != "file":
+            try:
+                kr = _backend()
+                raw = _bounded(kr.get_password, SERVICE, s.profile)
+            except KeyringUnavailable:
+                if s.credentials == "keyring":
+                    raise
+                raw = None
+            else:
+                if raw:
+                    entry = _parse(raw)
+                    if entry:
+                        return StoredToken(entry["token"], entry.get("server", ""),
+                                           f"keyring ({type(kr).__name__})")
+        entry = self._read_file().get("profiles", {}).get(s.profile)
+        if isinstance(entry, dict) and entry.get("token"):
+            return StoredToken(entry["token"], entry.get("server", ""), f"file {self.file}")
+        return None
+
+    def save(self, token: str) -> str:
+        """Store the token for this profile; returns where it went."""
+        s = self.settings
+        value = json.dumps({"token": token, "server": s.server_key})
+        if s.credentials != "file":
+            try:
+                kr = _backend()
+                _bounded(kr.set_password, SERVICE, s.profile, value)
+                # Some backends accept writes and drop them: believe only what reads back.
+                if _bounded(kr.get_password, SERVICE, s.profile) == value:
+                    self._forget_file()
+                    return f"keyring ({type(kr).__name__})"
+                raise KeyringUnavailable("the keyring did not keep the token")
+            except KeyringUnavailable:
+                if s.credentials == "keyring":
+                    raise
+        data = self._read_file()
+        self._file_note(data)
+        data.setdefault("profiles", {})[s.profile] = {"token": token, "server": s.server_key}
+        self._write_file(data)
+        return f"file {self.file}"
+
+    def _forget_file(self) -> bool:
+        data = self._read_file()
+        if self.settings.profile in data.get("profiles", {}):
+            del data["profiles"][self.settings.profile]
+            self._write_file(data)
+            return True
+        return False
+
+    def delete(self) -> bool:
+        removed = False
+        if self.settings.credentials != "file":
+            try:
+                kr = _backend()
+                if _bounded(kr.get_password, SERVICE, self.settings.profile):
+                    _bounded(kr.delete_password, SERVICE, self.settings.profile)
+                    removed = True
+            except KeyringUnavailable:
+                pass
+        return self._forget_file() or removed
+
+
+def _parse(raw: str) -> dict[str, Any] | None:
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        return {"token": raw, "server": ""}  # a bare token stored by hand
+    return entry if isinstance(entry, dict) and entry.get("token") else None
+
+
+def ensure_private(path: Path) -> None:
+    if path.exists():
+        os.chmod(path, 0o600)

@@ -1,0 +1,124 @@
+"""The storage port: one small contract that every adapter (SQLite, MongoDB) fulfils.
+
+Repositories take and return plain document dicts with the contract's field names
+(api-contract.md). Fields an adapter has no column for are kept too (additive fields).
+Uniqueness and atomic list updates are the adapter's job, done in the database itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class VendorQuery:
+    """Filters of a vendor listing. Text filters are case-insensitive substrings, matched
+    literally (never as a pattern)."""
+
+    category: str | None = None
+    location: str | None = None
+    price_range: str | None = None
+    search: str | None = None
+    active_only: bool = True
+    max_price_range: str | None = None  # "$$" admits "$" and "$$" (recommendations)
+
+
+class UsersRepo(Protocol):
+    def insert(self, doc: Doc) -> None:
+        """Raises Conflict("Email already registered") on a duplicate email."""
+
+    def get(self, user_id: str) -> Doc | None: ...
+    def get_by_email(self, email: str) -> Doc | None: ...
+    def get_many(self, ids: Iterable[str]) -> dict[str, Doc]: ...
+    def delete(self, user_id: str) -> bool: ...
+    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
+
+
+class VendorsRepo(Protocol):
+    def insert(self, doc: Doc) -> None:
+        """Raises Conflict("Vendor profile already exists") when the owner (a user_id other
+        than "system") already has a profile."""
+
+    def insert_many(self, docs: Iterable[Doc], *, upsert: bool = False) -> tuple[int, int]:
+        """All or nothing. Returns (inserted, updated). Without upsert an existing id is a
+        Conflict and nothing is written."""
+
+    def get(self, vendor_id: str) -> Doc | None: ...
+    def get_by_user(self, user_id: str) -> Doc | None: ...
+    def get_many(self, ids: Iterable[str]) -> dict[str, Doc]: ...
+    def find_by_name(self, name: str) -> list[Doc]:
+        """Exact business name, case-insensitive."""
+
+    def update(self, vendor_id: str, fields: Doc) -> Doc | None: ...
+    def search(self, q: VendorQuery, *, offset: int = 0, limit: int = 100) -> list[Doc]:
+        """Sorted by rating (best first), then business name, then id."""
+
+    def iter_search(self, q: VendorQuery, *, batch: int = 1000) -> Iterator[Doc]:
+        """Every match in search order, fetched in batches (constant memory)."""
+
+    def count(self, q: VendorQuery) -> int: ...
+    def count_all(self) -> int: ...
+    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
+
+
+class EventsRepo(Protocol):
+    def insert(self, doc: Doc) -> None: ...
+    def get(self, event_id: str) -> Doc | None: ...
+    def get_many(self, ids: Iterable[str]) -> dict[str, Doc]: ...
+    def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
+        """Newest first."""
+
+    def count_by_user(self, user_id: str) -> int: ...
+    def update(self, event_id: str, fields: Doc) -> Doc | None: ...
+    def add_vendor(self, event_id: str, vendor_id: str) -> bool:
+        """Atomic add-to-set. False when the event does not exist."""
+
+    def remove_vendor(self, event_id: str, vendor_id: str) -> bool:
+        """Atomic pull. False when the event does not exist."""
+
+    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
+
+
+class BookingsRepo(Protocol):
+    def insert(self, doc: Doc) -> None: ...
+    def get(self, booking_id: str) -> Doc | None: ...
+    def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]: ...
+    def list_by_vendor(
+        self, vendor_id: str, *, offset: int = 0, limit: int = 100
+    ) -> list[Doc]: ...
+    def list_by_event(self, event_id: str) -> list[Doc]:
+        """Oldest first."""
+
+    def update(self, booking_id: str, fields: Doc, *, expect_status: str | None = None) -> (
+        Doc | None
+    ):
+        """Compare-and-set on status when expect_status is given: None when the booking is
+        missing or its status is no longer expect_status."""
+
+    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
+
+
+class Store(Protocol):
+    kind: str  # "sqlite" or "mongo"
+    location: str  # a path or a URL with the password masked
+    users: UsersRepo
+    vendors: VendorsRepo
+    events: EventsRepo
+    bookings: BookingsRepo
+
+    def ping(self) -> None:
+        """Raises Unavailable when the database cannot be reached."""
+
+    def close(self) -> None: ...
+
+
+PRICE_ORDER = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
+
+
+def prices_up_to(max_price: str) -> list[str]:
+    limit = PRICE_ORDER.get(max_price, 4)
+    return [p for p, n in PRICE_ORDER.items() if n <= limit]

@@ -1,0 +1,503 @@
+"""The embedded store: stdlib sqlite3 in WAL mode.
+
+Each collection is a table with a column per contract field (lists as JSON text) plus an
+`extra` JSON column for additive fields, so documents round-trip whole. Uniqueness lives in
+unique indexes; vendor text search uses an FTS5 trigram index (case-insensitive substrings,
+quoted as a phrase so user input is never syntax); list updates are single statements.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from arangetram_cli.core.errors import Conflict, Unavailable
+from arangetram_cli.store.base import Doc, VendorQuery, prices_up_to
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY, email TEXT NOT NULL, name TEXT NOT NULL, password TEXT NOT NULL,
+  user_type TEXT NOT NULL, created_at TEXT NOT NULL, extra TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS users_email ON users(email);
+CREATE TABLE IF NOT EXISTS vendors (
+  rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user_id TEXT NOT NULL,
+  business_name TEXT NOT NULL, category TEXT NOT NULL, description TEXT NOT NULL,
+  location TEXT NOT NULL, price_range TEXT NOT NULL, price_estimate TEXT NOT NULL,
+  services TEXT NOT NULL, portfolio_images TEXT NOT NULL, contact_phone TEXT NOT NULL,
+  contact_email TEXT NOT NULL, rating REAL NOT NULL, review_count INTEGER NOT NULL,
+  is_active INTEGER NOT NULL, created_at TEXT NOT NULL, extra TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS vendors_owner ON vendors(user_id) WHERE user_id <> 'system';
+CREATE INDEX IF NOT EXISTS vendors_order
+  ON vendors(is_active, rating DESC, business_name COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS vendors_category
+  ON vendors(category, is_active, rating DESC, business_name COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS vendors_name ON vendors(business_name COLLATE NOCASE);
+CREATE VIRTUAL TABLE IF NOT EXISTS vendors_fts USING fts5(
+  business_name, description, location, content='vendors', content_rowid='rid',
+  tokenize='trigram'
+);
+CREATE TRIGGER IF NOT EXISTS vendors_ai AFTER INSERT ON vendors BEGIN
+  INSERT INTO vendors_fts(rowid, business_name, description, location)
+  VALUES (new.rid, new.business_name, new.description, new.location);
+END;
+CREATE TRIGGER IF NOT EXISTS vendors_ad AFTER DELETE ON vendors BEGIN
+  INSERT INTO vendors_fts(vendors_fts, rowid, business_name, description, location)
+  VALUES ('delete', old.rid, old.business_name, old.description, old.location);
+END;
+CREATE TRIGGER IF NOT EXISTS vendors_au
+AFTER UPDATE OF business_name, description, location ON vendors BEGIN
+  INSERT INTO vendors_fts(vendors_fts, rowid, business_name, description, location)
+  VALUES ('delete', old.rid, old.business_name, old.description, old.location);
+  INSERT INTO vendors_fts(rowid, business_name, description, location)
+  VALUES (new.rid, new.business_name, new.description, new.location);
+END;
+CREATE TABLE IF NOT EXISTS events (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL, event_name TEXT NOT NULL,
+  event_date TEXT NOT NULL, event_time TEXT NOT NULL, guest_count INTEGER NOT NULL,
+  budget TEXT NOT NULL, location_preference TEXT NOT NULL, special_requirements TEXT NOT NULL,
+  selected_vendors TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, extra TEXT
+);
+CREATE INDEX IF NOT EXISTS events_user ON events(user_id, created_at DESC);
+CREATE TABLE IF NOT EXISTS bookings (
+  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, vendor_id TEXT NOT NULL, user_id TEXT NOT NULL,
+  message TEXT NOT NULL, event_date TEXT NOT NULL, status TEXT NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, extra TEXT
+);
+CREATE INDEX IF NOT EXISTS bookings_user ON bookings(user_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS bookings_vendor ON bookings(vendor_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS bookings_event ON bookings(event_id);
+"""
+
+# column -> kind: "s" text, "i" int, "f" float, "b" bool (0/1), "j" JSON list
+_USER_COLS = {"id": "s", "email": "s", "name": "s", "password": "s", "user_type": "s",
+              "created_at": "s"}
+_VENDOR_COLS = {
+    "id": "s", "user_id": "s", "business_name": "s", "category": "s", "description": "s",
+    "location": "s", "price_range": "s", "price_estimate": "s", "services": "j",
+    "portfolio_images": "j", "contact_phone": "s", "contact_email": "s", "rating": "f",
+    "review_count": "i", "is_active": "b", "created_at": "s",
+}
+_EVENT_COLS = {
+    "id": "s", "user_id": "s", "event_name": "s", "event_date": "s", "event_time": "s",
+    "guest_count": "i", "budget": "s", "location_preference": "s",
+    "special_requirements": "s", "selected_vendors": "j", "status": "s", "created_at": "s",
+}
+_BOOKING_COLS = {
+    "id": "s", "event_id": "s", "vendor_id": "s", "user_id": "s", "message": "s",
+    "event_date": "s", "status": "s", "created_at": "s", "updated_at": "s",
+}
+_DEFAULTS = {"s": "", "i": 0, "f": 0.0, "b": 1, "j": "[]"}
+
+
+def _encode(cols: dict[str, str], doc: Doc) -> list[Any]:
+    """Row values in column order, then the extra-fields JSON (or None)."""
+    out: list[Any] = []
+    for name, kind in cols.items():
+        v = doc.get(name)
+        if v is None:
+            out.append(_DEFAULTS[kind])
+        elif kind == "j":
+            out.append(json.dumps(list(v), ensure_ascii=False))
+        elif kind == "b":
+            out.append(1 if v else 0)
+        else:
+            out.append(v)
+    extra = {k: v for k, v in doc.items() if k not in cols and k != "_id"}
+    out.append(json.dumps(extra, ensure_ascii=False) if extra else None)
+    return out
+
+
+def _decoder(cols: dict[str, str]):
+    names = list(cols)
+    json_idx = [i for i, k in enumerate(cols.values()) if k == "j"]
+    bool_idx = [i for i, k in enumerate(cols.values()) if k == "b"]
+
+    def decode(row: tuple) -> Doc:
+        vals = list(row[: len(names)])
+        for i in json_idx:
+            vals[i] = json.loads(vals[i])
+        for i in bool_idx:
+            vals[i] = bool(vals[i])
+        doc = dict(zip(names, vals, strict=True))
+        extra = row[len(names)]
+        if extra:
+            doc.update(json.loads(extra))
+        return doc
+
+    return decode
+
+
+def _prefix_bounds(prefix: str) -> tuple[str, str]:
+    return prefix, prefix + "\U0010ffff"
+
+
+def _fts_phrase(text: str) -> str:
+    # A double-quoted FTS5 string is literal: only '"' needs escaping (by doubling).
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class _Repo:
+    table = ""
+    cols: dict[str, str] = {}
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._s = store
+        self._decode = _decoder(self.cols)
+        self._select = f"SELECT {', '.join(self.cols)}, extra FROM {self.table}"
+        ph = ", ".join("?" * (len(self.cols) + 1))
+        self._insert_sql = f"INSERT INTO {self.table} ({', '.join(self.cols)}, extra) VALUES ({ph})"
+
+    def _one(self, where: str, *args: Any) -> Doc | None:
+        row = self._s.conn.execute(f"{self._select} WHERE {where}", args).fetchone()
+        return self._decode(row) if row else None
+
+    def _all(self, sql_tail: str, *args: Any) -> list[Doc]:
+        rows = self._s.conn.execute(f"{self._select} {sql_tail}", args).fetchall()
+        return [self._decode(r) for r in rows]
+
+    def get(self, doc_id: str) -> Doc | None:
+        return self._one("id = ?", doc_id)
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, Doc]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, Doc] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for d in self._all(f"WHERE id IN ({marks})", *chunk):
+                out[d["id"]] = d
+        return out
+
+    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]:
+        lo, hi = _prefix_bounds(prefix)
+        rows = self._s.conn.execute(
+            f"SELECT id FROM {self.table} WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (lo, hi, limit),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _update(self, doc_id: str, fields: Doc, extra_where: str = "", *args: Any) -> Doc | None:
+        """Set fields on one row in a single transaction; additive fields merge into extra."""
+        with self._s.write():
+            current = self._one(f"id = ?{extra_where}", doc_id, *args)
+            if current is None:
+                return None
+            current.update(fields)
+            vals = _encode(self.cols, current)
+            sets = ", ".join(f"{c} = ?" for c in self.cols if c != "id")
+            self._s.conn.execute(
+                f"UPDATE {self.table} SET {sets}, extra = ? WHERE id = ?",
+                [*vals[1:], doc_id],
+            )
+            return current
+
+
+class _Users(_Repo):
+    table, cols = "users", _USER_COLS
+
+    def insert(self, doc: Doc) -> None:
+        try:
+            with self._s.write():
+                self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
+        except sqlite3.IntegrityError as e:
+            if "email" in str(e):
+                raise Conflict("Email already registered") from None
+            raise Conflict(f"User {doc.get('id')} already exists") from None
+
+    def get_by_email(self, email: str) -> Doc | None:
+        return self._one("email = ?", email)
+
+    def delete(self, user_id: str) -> bool:
+        with self._s.write():
+            return self._s.conn.execute("DELETE FROM users WHERE id = ?", (user_id,)).rowcount > 0
+
+
+class _Vendors(_Repo):
+    table, cols = "vendors", _VENDOR_COLS
+
+    def insert(self, doc: Doc) -> None:
+        try:
+            with self._s.write():
+                self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
+        except sqlite3.IntegrityError as e:
+            if "user_id" in str(e):
+                raise Conflict("Vendor profile already exists") from None
+            raise Conflict(f"Vendor {doc.get('id')} already exists") from None
+
+    def insert_many(self, docs: Iterable[Doc], *, upsert: bool = False) -> tuple[int, int]:
+        conn = self._s.conn
+        inserted = updated = 0
+        sql = self._insert_sql
+        if upsert:
+            sets = ", ".join(f"{c} = excluded.{c}" for c in self.cols if c != "id")
+            sql += f" ON CONFLICT(id) DO UPDATE SET {sets}, extra = excluded.extra"
+        with self._s.write():
+            batch: list[list[Any]] = []
+            ids: list[str] = []
+
+            def flush() -> None:
+                nonlocal inserted, updated
+                if not batch:
+                    return
+                existing = 0
+                if upsert:
+                    marks = ", ".join("?" * len(ids))
+                    existing = conn.execute(
+                        f"SELECT count(*) FROM vendors WHERE id IN ({marks})", ids
+                    ).fetchone()[0]
+                try:
+                    conn.executemany(sql, batch)
+                except sqlite3.IntegrityError as e:
+                    if "user_id" in str(e):
+                        raise Conflict("Vendor profile already exists for one owner") from None
+                    raise Conflict(
+                        "a vendor id in the file already exists (use --upsert to update)"
+                    ) from None
+                updated += existing
+                inserted += len(batch) - existing
+                batch.clear()
+                ids.clear()
+
+            for d in docs:
+                batch.append(_encode(self.cols, d))
+                ids.append(d["id"])
+                if len(batch) >= 500:
+                    flush()
+            flush()
+        return inserted, updated
+
+    def get_by_user(self, user_id: str) -> Doc | None:
+        return self._one("user_id = ? ORDER BY created_at LIMIT 1", user_id)
+
+    def find_by_name(self, name: str) -> list[Doc]:
+        return self._all("WHERE business_name = ? COLLATE NOCASE ORDER BY id", name.strip())
+
+    def update(self, vendor_id: str, fields: Doc) -> Doc | None:
+        return self._update(vendor_id, fields)
+
+    def _where(self, q: VendorQuery) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if q.active_only:
+            clauses.append("is_active = 1")
+        if q.category:
+            clauses.append("category = ?")
+            args.append(q.category)
+        if q.price_range:
+            clauses.append("price_range = ?")
+            args.append(q.price_range)
+        if q.max_price_range:
+            allowed = prices_up_to(q.max_price_range)
+            clauses.append(f"price_range IN ({', '.join('?' * len(allowed))})")
+            args.extend(allowed)
+        fts: list[str] = []
+        for cols, text in (("{business_name description}", q.search), ("location", q.location)):
+            if not text:
+                continue
+            if len(text) >= 3:  # trigram index: substrings of three characters or more
+                fts.append(f"{cols} : {_fts_phrase(text)}")
+            else:
+                names = cols.strip("{}").split()
+                like = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in names)
+                clauses.append(f"({like})")
+                args.extend([f"%{_like_escape(text)}%"] * len(names))
+        if fts:
+            clauses.append("rid IN (SELECT rowid FROM vendors_fts WHERE vendors_fts MATCH ?)")
+            args.append(" AND ".join(fts))
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    _ORDER = "ORDER BY rating DESC, business_name COLLATE NOCASE, id"
+
+    def search(self, q: VendorQuery, *, offset: int = 0, limit: int = 100) -> list[Doc]:
+        where, args = self._where(q)
+        return self._all(f"{where} {self._ORDER} LIMIT ? OFFSET ?", *args, limit, offset)
+
+    def iter_search(self, q: VendorQuery, *, batch: int = 1000) -> Iterator[Doc]:
+        where, args = self._where(q)
+        cur = self._s.conn.execute(f"{self._select} {where} {self._ORDER}", args)
+        while rows := cur.fetchmany(batch):
+            for r in rows:
+                yield self._decode(r)
+
+    def count(self, q: VendorQuery) -> int:
+        where, args = self._where(q)
+        return self._s.conn.execute(f"SELECT count(*) FROM vendors {where}", args).fetchone()[0]
+
+    def count_all(self) -> int:
+        return self._s.conn.execute("SELECT count(*) FROM vendors").fetchone()[0]
+
+
+class _Events(_Repo):
+    table, cols = "events", _EVENT_COLS
+
+    def insert(self, doc: Doc) -> None:
+        with self._s.write():
+            self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
+
+    def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
+        return self._all(
+            "WHERE user_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            user_id, limit, offset,
+        )
+
+    def count_by_user(self, user_id: str) -> int:
+        sql = "SELECT count(*) FROM events WHERE user_id = ?"
+        return self._s.conn.execute(sql, (user_id,)).fetchone()[0]
+
+    def update(self, event_id: str, fields: Doc) -> Doc | None:
+        return self._update(event_id, fields)
+
+    def add_vendor(self, event_id: str, vendor_id: str) -> bool:
+        # One statement: append only when absent. SQLite runs it atomically.
+        with self._s.write():
+            conn = self._s.conn
+            if conn.execute("SELECT 1 FROM events WHERE id = ?", (event_id,)).fetchone() is None:
+                return False
+            conn.execute(
+                "UPDATE events SET selected_vendors = json_insert(selected_vendors, '$[#]', ?) "
+                "WHERE id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM json_each(events.selected_vendors) WHERE value = ?)",
+                (vendor_id, event_id, vendor_id),
+            )
+            return True
+
+    def remove_vendor(self, event_id: str, vendor_id: str) -> bool:
+        with self._s.write():
+            cur = self._s.conn.execute(
+                "UPDATE events SET selected_vendors = (SELECT coalesce(json_group_array(value), "
+                "'[]') FROM json_each(events.selected_vendors) WHERE value <> ?) WHERE id = ?",
+                (vendor_id, event_id),
+            )
+            return cur.rowcount > 0
+
+
+class _Bookings(_Repo):
+    table, cols = "bookings", _BOOKING_COLS
+
+    def insert(self, doc: Doc) -> None:
+        with self._s.write():
+            self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
+
+    def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
+        return self._all(
+            "WHERE user_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            user_id, limit, offset,
+        )
+
+    def list_by_vendor(self, vendor_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
+        return self._all(
+            "WHERE vendor_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            vendor_id, limit, offset,
+        )
+
+    def list_by_event(self, event_id: str) -> list[Doc]:
+        return self._all("WHERE event_id = ? ORDER BY created_at, id", event_id)
+
+    def update(
+        self, booking_id: str, fields: Doc, *, expect_status: str | None = None
+    ) -> Doc | None:
+        if expect_status is None:
+            return self._update(booking_id, fields)
+        return self._update(booking_id, fields, " AND status = ?", expect_status)
+
+
+class SqliteStore:
+    """A SQLite database file. One connection per store object (and per thread)."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        fresh = not self.path.exists()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self.conn
+        except (OSError, sqlite3.Error) as e:
+            raise Unavailable(f"cannot open the database at {self.path}: {e}") from None
+        if fresh:
+            os.chmod(self.path, 0o600)
+        self._migrate(conn)
+        self.users = _Users(self)
+        self.vendors = _Vendors(self)
+        self.events = _Events(self)
+        self.bookings = _Bookings(self)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                check_same_thread=False)
+            c.execute("PRAGMA busy_timeout = 30000")
+            c.execute("PRAGMA journal_mode = WAL")
+            c.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = c
+            self._local.depth = 0
+        return c
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        # One transaction (IF NOT EXISTS makes a concurrent first run harmless).
+        conn.executescript(
+            f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+        )
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """A write transaction (BEGIN IMMEDIATE takes the write lock up front, so a
+        read-modify-write inside it cannot interleave with another writer). Nests."""
+        conn = self.conn
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.depth = depth
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+        finally:
+            self._local.depth = 0
+
+    def ping(self) -> None:
+        try:
+            self.conn.execute("SELECT 1").fetchone()
+        except sqlite3.Error as e:
+            raise Unavailable(f"database {self.path} is not usable: {e}") from None
+
+    def integrity_check(self) -> str:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def close(self) -> None:
+        c = getattr(self._local, "conn", None)
+        if c is not None:
+            c.close()
+            self._local.conn = None
