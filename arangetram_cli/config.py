@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,20 @@ PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # Every variable the tool reads (also listed, with comments, in .env.example).
 ENV_VARS = (
-    "ARANGETRAM_PROFILE", "ARANGETRAM_CONFIG_DIR", "ARANGETRAM_DATA_DIR", "ARANGETRAM_DB",
-    "MONGO_URL", "DB_NAME", "JWT_SECRET", "ARANGETRAM_TOKEN", "ARANGETRAM_API_URL",
-    "ARANGETRAM_CREDENTIALS", "ARANGETRAM_BCRYPT_ROUNDS", "ARANGETRAM_KEYRING_TIMEOUT",
-    "ARANGETRAM_MONGO_TIMEOUT_MS", "NO_COLOR",
+    "ARANGETRAM_PROFILE",
+    "ARANGETRAM_CONFIG_DIR",
+    "ARANGETRAM_DATA_DIR",
+    "ARANGETRAM_DB",
+    "MONGO_URL",
+    "DB_NAME",
+    "JWT_SECRET",
+    "ARANGETRAM_TOKEN",
+    "ARANGETRAM_API_URL",
+    "ARANGETRAM_CREDENTIALS",
+    "ARANGETRAM_BCRYPT_ROUNDS",
+    "ARANGETRAM_KEYRING_TIMEOUT",
+    "ARANGETRAM_MONGO_TIMEOUT_MS",
+    "NO_COLOR",
 )
 SECRET_KEYS = {"jwt_secret", "token", "mongo_url"}
 # Keys a profile in the config file may set.
@@ -130,6 +139,8 @@ def load_settings(
     config_file = config_dir / "config.toml"
     doc: dict[str, Any] = {}
     if config_file.exists():
+        import tomllib
+
         try:
             doc = tomllib.loads(config_file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
@@ -201,6 +212,8 @@ def write_config(settings: Settings, doc: dict[str, Any]) -> None:
 def read_config(settings: Settings) -> dict[str, Any]:
     if not settings.config_file.exists():
         return {}
+    import tomllib
+
     return tomllib.loads(settings.config_file.read_text(encoding="utf-8"))
 
 

@@ -14,8 +14,16 @@ from typing import Any
 
 import pytest
 
-SCRUB = ("MONGO_URL", "DB_NAME", "JWT_SECRET", "ARANGETRAM_TOKEN", "ARANGETRAM_API_URL",
-         "ARANGETRAM_PROFILE", "ARANGETRAM_DB", "NO_COLOR")
+SCRUB = (
+    "MONGO_URL",
+    "DB_NAME",
+    "JWT_SECRET",
+    "ARANGETRAM_TOKEN",
+    "ARANGETRAM_API_URL",
+    "ARANGETRAM_PROFILE",
+    "ARANGETRAM_DB",
+    "NO_COLOR",
+)
 
 
 def isolated_env(tmp: Path) -> dict[str, str]:
@@ -79,7 +87,10 @@ def sh(env: dict[str, str]) -> Callable[..., Run]:
     def run(*args: str, input: str | None = None, extra: dict[str, str] | None = None) -> Run:
         p = subprocess.run(
             [sys.executable, "-m", "arangetram_cli", *args],
-            input=input, capture_output=True, text=True, timeout=60,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=60,
             env={**env, **(extra or {})},
         )
         return Run(p.returncode, p.stdout, p.stderr)

@@ -5,6 +5,8 @@ Only typer is imported at module level; each command imports what it needs when 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from typing import Annotated, Any
 
@@ -41,7 +43,7 @@ def hoist_globals(group: Any, args: list[str]) -> list[str]:
     i = 0
     while i < len(args):  # walk down the command path
         tok = args[i]
-        sub = cmd.commands.get(tok) if hasattr(cmd, "commands") else None
+        sub = cmd.get_command(None, tok) if hasattr(cmd, "commands") else None
         if sub is not None:
             rest.append(tok)
             cmd = sub
@@ -92,8 +94,49 @@ def hoist_globals(group: Any, args: list[str]) -> list[str]:
     return front + moved + rest
 
 
+# Command groups are built only when used: building the whole Typer tree costs more than
+# a command's own work (see benchmarks/startup.py). name -> (module, one-line help)
+LAZY = {
+    "auth": ("arangetram_cli.cli.auth", "Log in, register and manage the stored token."),
+    "vendors": ("arangetram_cli.cli.vendors", "Search vendors and manage your vendor profile."),
+    "events": ("arangetram_cli.cli.events", "Plan events and choose their vendors."),
+    "bookings": ("arangetram_cli.cli.bookings", "Send booking requests and answer them."),
+    "seed": ("arangetram_cli.cli.seed", "Load the demo catalog, or import vendors from a file."),
+    "config": ("arangetram_cli.cli.config_cmd", "Show settings and manage profiles."),
+    "serve": ("arangetram_cli.cli.serve", "Serve the REST API over this profile's store."),
+}
+
+
 class RootGroup(TyperGroup):
-    """Turns every failure into one line on stderr and a documented exit code."""
+    """Loads command groups lazily, and turns every failure into one line on stderr and a
+    documented exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY if n not in self.commands)]
+
+    _listing = False
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True  # the listing needs only names and one-line help
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        cmd = self.commands.get(cmd_name)
+        if cmd is None and cmd_name in LAZY and self._listing:
+            return TyperGroup(name=cmd_name, help=LAZY[cmd_name][1])
+        if cmd is None and cmd_name in LAZY:
+            import importlib
+
+            from typer.main import get_command
+
+            module = importlib.import_module(LAZY[cmd_name][0])
+            cmd = get_command(module.app)
+            cmd.name = cmd_name
+            self.commands[cmd_name] = cmd
+        return cmd
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra.pop("standalone_mode", None)
@@ -101,8 +144,9 @@ class RootGroup(TyperGroup):
         debug = "--debug" in args
         code = 0
         try:
-            rv = super().main(args=args, prog_name=prog_name or "arangetram",
-                              standalone_mode=False, **extra)
+            rv = super().main(
+                args=args, prog_name=prog_name or "arangetram", standalone_mode=False, **extra
+            )
             code = rv if isinstance(rv, int) else 0
         except ArangetramError as e:
             _report(e.message, e.hint)
@@ -122,12 +166,10 @@ class RootGroup(TyperGroup):
             code = getattr(e, "exit_code", 2) or 2
         except BrokenPipeError:
             # the reader went away (`| head`): not an error worth a message
-            try:
-                sys.stdout = open("/dev/null", "w")  # noqa: SIM115
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115
             code = 0
-        except Exception as e:  # noqa: BLE001 - the last line of defence
+        except Exception as e:
             if debug:
                 raise
             _report(f"unexpected {type(e).__name__}: {e}", "run again with --debug for details")
@@ -158,19 +200,29 @@ def root(
     ctx: typer.Context,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="table, json, jsonl or csv (default: table on a "
-                     "terminal, json when piped).", metavar="FORMAT"),
+        typer.Option(
+            "--output",
+            "-o",
+            help="table, json, jsonl or csv (default: table on a terminal, json when piped).",
+            metavar="FORMAT",
+        ),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Same as -o json.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print bare ids only.")] = False,
     profile: Annotated[
         str | None,
-        typer.Option("--profile", "-p", help="Named profile (default: $ARANGETRAM_PROFILE, "
-                     "then the config file's default_profile)."),
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Named profile (default: $ARANGETRAM_PROFILE, "
+            "then the config file's default_profile).",
+        ),
     ] = None,
     api_url: Annotated[
-        str | None, typer.Option("--api-url", help="Talk to a server instead of the local store.",
-                                 metavar="URL")
+        str | None,
+        typer.Option(
+            "--api-url", help="Talk to a server instead of the local store.", metavar="URL"
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and requests.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="Plain output.")] = False,
@@ -180,26 +232,17 @@ def root(
 ) -> None:
     fmt = "json" if json_ else output
     if fmt is not None and fmt not in FORMATS:
-        raise typer.BadParameter(f"'{fmt}' is not one of {', '.join(FORMATS)}",
-                                 param_hint="'--output'")
-    state = State(out=Output(fmt=fmt, quiet=quiet, color=not no_color, debug=debug),
-                  profile=profile, api_url=api_url, debug=debug)
+        raise typer.BadParameter(
+            f"'{fmt}' is not one of {', '.join(FORMATS)}", param_hint="'--output'"
+        )
+    state = State(
+        out=Output(fmt=fmt, quiet=quiet, color=not no_color, debug=debug),
+        profile=profile,
+        api_url=api_url,
+        debug=debug,
+    )
     ctx.obj = state
     ctx.call_on_close(state.close)
-
-
-def _register() -> None:
-    from arangetram_cli.cli import auth, bookings, config_cmd, events, seed, vendors
-
-    app.add_typer(auth.app, name="auth")
-    app.add_typer(vendors.app, name="vendors")
-    app.add_typer(events.app, name="events")
-    app.add_typer(bookings.app, name="bookings")
-    app.add_typer(config_cmd.app, name="config")
-    seed.register(app)
-
-
-_register()
 
 
 def main() -> None:

@@ -56,8 +56,10 @@ def _logged_in(st: State, session: dict[str, Any], verb: str) -> None:
     who = user.get("name", "")
     if user.get("email") and user.get("user_type") != "guest":
         who += f" <{user['email']}>"
-    st.out.success(f"{verb} as {who} ({user['user_type']}), profile {st.settings.profile}; "
-                   f"token kept in {where}")
+    st.out.success(
+        f"{verb} as {who} ({user['user_type']}), profile {st.settings.profile}; "
+        f"token kept in {where}"
+    )
     st.out.item(user, USER_FIELDS, title="Account")
 
 
@@ -110,12 +112,16 @@ def whoami(ctx: typer.Context) -> None:
     st = state(ctx)
     stored = st.stored_token()
     if stored is None:
-        raise AuthRequired(f"not logged in (profile {st.settings.profile})",
-                           hint="run: arangetram auth login")
+        raise AuthRequired(
+            f"not logged in (profile {st.settings.profile})", hint="run: arangetram auth login"
+        )
     user = st.planner(auth=True).me()
     exp = peek_token(stored.token).get("exp")
-    expires = (dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-               if isinstance(exp, int) else "unknown")
+    expires = (
+        dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if isinstance(exp, int)
+        else "unknown"
+    )
     info = {
         **{k: user.get(k) for k in ("id", "name", "email", "user_type")},
         "profile": st.settings.profile,
@@ -123,11 +129,20 @@ def whoami(ctx: typer.Context) -> None:
         "token_source": stored.source,
         "token_expires": expires,
     }
-    st.out.item(info, [
-        ("name", "Name"), ("email", "Email"), ("user_type", "Type"), ("id", "Id"),
-        ("profile", "Profile"), ("backend", "Backend"), ("token_source", "Token from"),
-        ("token_expires", "Expires"),
-    ], title="Logged in")
+    st.out.item(
+        info,
+        [
+            ("name", "Name"),
+            ("email", "Email"),
+            ("user_type", "Type"),
+            ("id", "Id"),
+            ("profile", "Profile"),
+            ("backend", "Backend"),
+            ("token_source", "Token from"),
+            ("token_expires", "Expires"),
+        ],
+        title="Logged in",
+    )
 
 
 @app.command()
@@ -136,8 +151,9 @@ def token(ctx: typer.Context) -> None:
     st = state(ctx)
     stored = st.stored_token()
     if stored is None:
-        raise AuthRequired(f"not logged in (profile {st.settings.profile})",
-                           hint="run: arangetram auth login")
+        raise AuthRequired(
+            f"not logged in (profile {st.settings.profile})", hint="run: arangetram auth login"
+        )
     print(stored.token)
 
 

@@ -17,20 +17,32 @@ def _sub(key: str, field: str) -> Any:
 
 
 USER_COLUMNS = [
-    ("id", "Id", short), ("vendor", "Vendor", _sub("vendor", "business_name")),
-    ("event", "Event", _sub("event", "event_name")), ("event_date", "Date"),
-    ("status", "Status"), ("response_message", "Reply"),
+    ("id", "Id", short),
+    ("vendor", "Vendor", _sub("vendor", "business_name")),
+    ("event", "Event", _sub("event", "event_name")),
+    ("event_date", "Date"),
+    ("status", "Status"),
+    ("response_message", "Reply"),
 ]
 VENDOR_COLUMNS = [
-    ("id", "Id", short), ("user", "From", _sub("user", "name")),
-    ("event", "Event", _sub("event", "event_name")), ("event_date", "Date"),
-    ("guests", "Guests", _sub("event", "guest_count")), ("message", "Message"),
+    ("id", "Id", short),
+    ("user", "From", _sub("user", "name")),
+    ("event", "Event", _sub("event", "event_name")),
+    ("event_date", "Date"),
+    ("guests", "Guests", _sub("event", "guest_count")),
+    ("message", "Message"),
     ("status", "Status"),
 ]
 BOOKING_FIELDS = [
-    ("id", "Id"), ("event_id", "Event"), ("vendor_id", "Vendor"), ("event_date", "Date"),
-    ("message", "Message"), ("status", "Status"), ("response_message", "Reply"),
-    ("created_at", "Requested"), ("updated_at", "Updated"),
+    ("id", "Id"),
+    ("event_id", "Event"),
+    ("vendor_id", "Vendor"),
+    ("event_date", "Date"),
+    ("message", "Message"),
+    ("status", "Status"),
+    ("response_message", "Reply"),
+    ("created_at", "Requested"),
+    ("updated_at", "Updated"),
 ]
 
 
@@ -38,8 +50,7 @@ BOOKING_FIELDS = [
 def create(
     ctx: typer.Context,
     event: Annotated[str, typer.Option("--event", "-e", help="Your event (id or prefix).")],
-    vendor: Annotated[str, typer.Option("--vendor", "-v",
-                      help="Vendor id, prefix or exact name.")],
+    vendor: Annotated[str, typer.Option("--vendor", "-v", help="Vendor id, prefix or exact name.")],
     message: Annotated[str, typer.Option("--message", "-m", help="A note to the vendor.")] = "",
 ) -> None:
     """Ask a vendor to take your event."""
@@ -52,18 +63,27 @@ def create(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    as_vendor: Annotated[bool, typer.Option("--as-vendor",
-                         help="Requests sent to your vendor profile.")] = False,
+    as_vendor: Annotated[
+        bool, typer.Option("--as-vendor", help="Requests sent to your vendor profile.")
+    ] = False,
 ) -> None:
     """Your booking requests (or, with --as-vendor, those sent to you)."""
     st = state(ctx)
     planner = st.planner(auth=True)
     if as_vendor:
-        st.out.items(planner.list_vendor_bookings(), VENDOR_COLUMNS, title="Requests to you",
-                     empty="no booking requests yet")
+        st.out.items(
+            planner.list_vendor_bookings(),
+            VENDOR_COLUMNS,
+            title="Requests to you",
+            empty="no booking requests yet",
+        )
     else:
-        st.out.items(planner.list_bookings(), USER_COLUMNS, title="Your booking requests",
-                     empty="no booking requests yet: arangetram bookings create")
+        st.out.items(
+            planner.list_bookings(),
+            USER_COLUMNS,
+            title="Your booking requests",
+            empty="no booking requests yet: arangetram bookings create",
+        )
 
 
 @app.command()
@@ -71,14 +91,19 @@ def respond(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Booking id or prefix.")],
     answer: Annotated[str, typer.Argument(help="accept or decline.", metavar="accept|decline")],
-    message: Annotated[str | None, typer.Option("--message", "-m",
-                       help="A reply to the family.")] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="A reply to the family.")
+    ] = None,
 ) -> None:
     """Accept or decline a request sent to your vendor profile."""
     from arangetram_cli.core.errors import Invalid
 
-    statuses = {"accept": "accepted", "accepted": "accepted", "decline": "declined",
-                "declined": "declined"}
+    statuses = {
+        "accept": "accepted",
+        "accepted": "accepted",
+        "decline": "declined",
+        "declined": "declined",
+    }
     if answer.lower() not in statuses:
         raise Invalid(f"answer must be accept or decline, not '{answer}'")
     st = state(ctx)

@@ -25,24 +25,43 @@ def show(ctx: typer.Context) -> None:
         {"key": "mode", "value": s.mode, "source": ""},
         {"key": "config_file", "value": str(s.config_file), "source": ""},
         {"key": "db", "value": str(s.db_path), "source": src.get("db", "default")},
-        {"key": "mongo_url", "value": mask_url(s.mongo_url) if s.mongo_url else "",
-         "source": src.get("mongo_url", "")},
+        {
+            "key": "mongo_url",
+            "value": mask_url(s.mongo_url) if s.mongo_url else "",
+            "source": src.get("mongo_url", ""),
+        },
         {"key": "db_name", "value": s.db_name, "source": src.get("db_name", "default")},
         {"key": "api_url", "value": s.api_url or "", "source": src.get("api_url", "")},
-        {"key": "jwt_secret", "value": mask(s.jwt_secret) if s.jwt_secret
-         else f"(generated, in {s.secret_path})", "source": src.get("JWT_SECRET", "")},
+        {
+            "key": "jwt_secret",
+            "value": mask(s.jwt_secret) if s.jwt_secret else f"(generated, in {s.secret_path})",
+            "source": src.get("JWT_SECRET", ""),
+        },
         {"key": "token", "value": mask(s.env_token), "source": src.get("ARANGETRAM_TOKEN", "")},
-        {"key": "credentials", "value": s.credentials,
-         "source": src.get("ARANGETRAM_CREDENTIALS", "default")},
-        {"key": "keyring", "value": backend_name() if s.credentials != "file" else "(not used)",
-         "source": ""},
+        {
+            "key": "credentials",
+            "value": s.credentials,
+            "source": src.get("ARANGETRAM_CREDENTIALS", "default"),
+        },
+        {
+            "key": "keyring",
+            "value": backend_name() if s.credentials != "file" else "(not used)",
+            "source": "",
+        },
     ]
     if st.out.format in ("json", "jsonl") and not st.out.quiet:
-        st.out.item({r["key"]: r["value"] for r in rows}
-                    | {"sources": {r["key"]: r["source"] for r in rows if r["source"]}}, [])
+        st.out.item(
+            {r["key"]: r["value"] for r in rows}
+            | {"sources": {r["key"]: r["source"] for r in rows if r["source"]}},
+            [],
+        )
         return
-    st.out.items(rows, [("key", "Setting"), ("value", "Value"), ("source", "From")],
-                 title="Settings", id_key="key")
+    st.out.items(
+        rows,
+        [("key", "Setting"), ("value", "Value"), ("source", "From")],
+        title="Settings",
+        id_key="key",
+    )
 
 
 def _profile_doc(ctx: typer.Context) -> tuple[Any, dict[str, Any], dict[str, Any]]:
@@ -108,11 +127,19 @@ def profiles(ctx: typer.Context) -> None:
     st = state(ctx)
     s = st.settings
     names = sorted(set(s.profiles) | {"default"})
-    rows = [{"id": n, "current": n == s.profile,
-             **{k: v for k, v in s.profiles.get(n, {}).items() if k != "mongo_url"}}
-            for n in names]
-    st.out.items(rows, [("id", "Profile"), ("current", "Current"), ("db", "Database"),
-                        ("api_url", "Server")], title="Profiles")
+    rows = [
+        {
+            "id": n,
+            "current": n == s.profile,
+            **{k: v for k, v in s.profiles.get(n, {}).items() if k != "mongo_url"},
+        }
+        for n in names
+    ]
+    st.out.items(
+        rows,
+        [("id", "Profile"), ("current", "Current"), ("db", "Database"), ("api_url", "Server")],
+        title="Profiles",
+    )
 
 
 @app.command()
@@ -120,9 +147,20 @@ def path(ctx: typer.Context) -> None:
     """Where the config file, data and credentials live."""
     st = state(ctx)
     s = st.settings
-    st.out.item({"config_file": str(s.config_file), "data_dir": str(s.data_dir),
-                 "db": str(s.db_path), "secret": str(s.secret_path),
-                 "credentials_file": str(s.config_dir / "credentials.json")},
-                [("config_file", "Config"), ("data_dir", "Data"), ("db", "Database"),
-                 ("secret", "Secret"), ("credentials_file", "Credentials file")],
-                id_key="config_file")
+    st.out.item(
+        {
+            "config_file": str(s.config_file),
+            "data_dir": str(s.data_dir),
+            "db": str(s.db_path),
+            "secret": str(s.secret_path),
+            "credentials_file": str(s.config_dir / "credentials.json"),
+        },
+        [
+            ("config_file", "Config"),
+            ("data_dir", "Data"),
+            ("db", "Database"),
+            ("secret", "Secret"),
+            ("credentials_file", "Credentials file"),
+        ],
+        id_key="config_file",
+    )

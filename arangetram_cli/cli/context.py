@@ -60,15 +60,19 @@ class State:
         return self._stored or None
 
     def planner(self, *, auth: bool = False) -> Planner:
-        """The planner for this profile. With auth=True, a missing login is an error now,
-        before any work is done."""
+        """The planner for this profile. The stored token is read (from the keyring, which is
+        slow to import) only for commands that need a login; with auth=True a missing login is
+        an error now, before any work is done."""
         if self._planner is None:
-            self._planner = open_planner(self.settings, self.stored_token())
-        if auth and not getattr(self._planner, "token", None):
-            raise AuthRequired(
-                f"not logged in (profile {self.settings.profile})",
-                hint="run: arangetram auth login (or auth register / auth guest)",
-            )
+            self._planner = open_planner(self.settings, None, debug=self.debug)
+        if auth and self._planner.token is None:
+            stored = self.stored_token()
+            if stored is None:
+                raise AuthRequired(
+                    f"not logged in (profile {self.settings.profile})",
+                    hint="run: arangetram auth login (or auth register / auth guest)",
+                )
+            self._planner.token = stored.token
         return self._planner
 
     def close(self) -> None:
@@ -77,12 +81,14 @@ class State:
             self._planner = None
 
 
-def open_planner(settings: Settings, stored: StoredToken | None) -> Planner:
+def open_planner(
+    settings: Settings, stored: StoredToken | None, *, debug: bool = False
+) -> Planner:
     token = stored.token if stored else None
     if settings.mode == "remote":
         from arangetram_cli.planner.remote import RemotePlanner
 
-        return RemotePlanner(settings.api_url or "", token=token)
+        return RemotePlanner(settings.api_url or "", token=token, debug=debug)
     from arangetram_cli.planner.local import LocalPlanner
 
     return LocalPlanner(open_store(settings), secret_for(settings), token=token)

@@ -13,15 +13,26 @@ from arangetram_cli.cli.vendors import LIST_COLUMNS, _price, short
 app = typer.Typer(help="Plan events and choose their vendors.", no_args_is_help=True)
 
 EVENT_COLUMNS = [
-    ("id", "Id", short), ("event_name", "Event"), ("event_date", "Date"),
-    ("guest_count", "Guests"), ("budget", "Budget"), ("location_preference", "Where"),
+    ("id", "Id", short),
+    ("event_name", "Event"),
+    ("event_date", "Date"),
+    ("guest_count", "Guests"),
+    ("budget", "Budget"),
+    ("location_preference", "Where"),
     ("selected_vendors", "Vendors", lambda e: str(len(e.get("selected_vendors") or []))),
     ("status", "Status"),
 ]
 EVENT_FIELDS = [
-    ("event_name", "Event"), ("id", "Id"), ("event_date", "Date"), ("event_time", "Time"),
-    ("guest_count", "Guests"), ("budget", "Budget"), ("location_preference", "Where"),
-    ("special_requirements", "Notes"), ("status", "Status"), ("created_at", "Created"),
+    ("event_name", "Event"),
+    ("id", "Id"),
+    ("event_date", "Date"),
+    ("event_time", "Time"),
+    ("guest_count", "Guests"),
+    ("budget", "Budget"),
+    ("location_preference", "Where"),
+    ("special_requirements", "Notes"),
+    ("status", "Status"),
+    ("created_at", "Created"),
 ]
 
 DateOpt = Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD.")]
@@ -86,19 +97,21 @@ def create(
     st = state(ctx)
     planner = st.planner(auth=True)
     data: dict[str, Any] = {
-        "event_name": name, "event_date": _date(date), "event_time": time,
-        "guest_count": _guests(guests), "budget": _price(budget, "--budget"),
-        "location_preference": location, "special_requirements": notes,
+        "event_name": name,
+        "event_date": _date(date),
+        "event_time": time,
+        "guest_count": _guests(guests),
+        "budget": _price(budget, "--budget"),
+        "location_preference": location,
+        "special_requirements": notes,
     }
-    missing = [f for k, f in (("event_name", "--name"), ("event_date", "--date"))
-               if not data[k]]
+    missing = [f for k, f in (("event_name", "--name"), ("event_date", "--date")) if not data[k]]
     if missing and not interactive():
         raise Invalid("missing " + ", ".join(missing))
     if missing:
         data = _form(data)
     event = planner.create_event({k: v for k, v in data.items() if v is not None})
-    st.out.success(f"Created event {event['event_name']} on {event['event_date']} "
-                   f"({event['id']})")
+    st.out.success(f"Created event {event['event_name']} on {event['event_date']} ({event['id']})")
     _show(st, event)
 
 
@@ -118,9 +131,11 @@ def _form(data: dict[str, Any]) -> dict[str, Any]:
         "event_name": lambda: questionary.text("Event name:", validate=bool).ask(),
         "event_date": lambda: questionary.text("Date (YYYY-MM-DD):", validate=valid_date).ask(),
         "guest_count": lambda: questionary.text(
-            "Guests:", default="100", validate=lambda t: t.isdigit() and int(t) > 0).ask(),
-        "budget": lambda: questionary.select("Budget:", choices=list(PRICE_RANGES),
-                                             default="$$").ask(),
+            "Guests:", default="100", validate=lambda t: t.isdigit() and int(t) > 0
+        ).ask(),
+        "budget": lambda: questionary.select(
+            "Budget:", choices=list(PRICE_RANGES), default="$$"
+        ).ask(),
         "location_preference": lambda: questionary.text("Area:", default="Bay Area").ask(),
     }
     for key, ask in questions.items():
@@ -141,16 +156,20 @@ def list_(
     """Your events, newest first."""
     st = state(ctx)
     page = st.planner(auth=True).list_events(offset=offset, limit=limit)
-    shown = st.out.items(page.items, EVENT_COLUMNS, title="Events",
-                         empty="no events yet: arangetram events create")
+    shown = st.out.items(
+        page.items, EVENT_COLUMNS, title="Events", empty="no events yet: arangetram events create"
+    )
     if page.total is not None and offset + shown < page.total:
-        st.out.note(f"showing {offset + 1}-{offset + shown} of {page.total}; "
-                    f"next page: --offset {offset + shown}")
+        st.out.note(
+            f"showing {offset + 1}-{offset + shown} of {page.total}; "
+            f"next page: --offset {offset + shown}"
+        )
 
 
 @app.command()
-def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Event id or prefix.")]
-         ) -> None:
+def show(
+    ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Event id or prefix.")]
+) -> None:
     """One event with its selected vendors."""
     st = state(ctx)
     _show(st, st.planner(auth=True).get_event(ref))
@@ -167,8 +186,9 @@ def update(
     budget: Budget = None,
     location: Where = None,
     notes: Notes = None,
-    status: Annotated[str | None, typer.Option("--status",
-                      help="planning, confirmed or completed.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="planning, confirmed or completed.")
+    ] = None,
 ) -> None:
     """Change an event."""
     from arangetram_cli.core.errors import Invalid
@@ -178,9 +198,14 @@ def update(
     if status is not None and status not in EVENT_STATUSES:
         raise Invalid(f"--status must be one of {', '.join(EVENT_STATUSES)}, not '{status}'")
     data = {
-        "event_name": name, "event_date": _date(date), "event_time": time,
-        "guest_count": _guests(guests), "budget": _price(budget, "--budget"),
-        "location_preference": location, "special_requirements": notes, "status": status,
+        "event_name": name,
+        "event_date": _date(date),
+        "event_time": time,
+        "guest_count": _guests(guests),
+        "budget": _price(budget, "--budget"),
+        "location_preference": location,
+        "special_requirements": notes,
+        "status": status,
     }
     data = {k: v for k, v in data.items() if v is not None}
     if not data:
@@ -199,8 +224,7 @@ def add_vendor(
     """Add a vendor to an event's shortlist (adding twice keeps one)."""
     st = state(ctx)
     updated = st.planner(auth=True).add_event_vendor(event, vendor)
-    st.out.success(f"{updated['event_name']} now has {len(updated['selected_vendors'])} "
-                   "vendor(s)")
+    st.out.success(f"{updated['event_name']} now has {len(updated['selected_vendors'])} vendor(s)")
     st.out.item(updated, EVENT_FIELDS, title=updated["event_name"])
 
 
@@ -213,6 +237,5 @@ def remove_vendor(
     """Remove a vendor from an event's shortlist."""
     st = state(ctx)
     updated = st.planner(auth=True).remove_event_vendor(event, vendor)
-    st.out.success(f"{updated['event_name']} now has {len(updated['selected_vendors'])} "
-                   "vendor(s)")
+    st.out.success(f"{updated['event_name']} now has {len(updated['selected_vendors'])} vendor(s)")
     st.out.item(updated, EVENT_FIELDS, title=updated["event_name"])

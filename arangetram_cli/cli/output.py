@@ -50,8 +50,7 @@ class Output:
     def console(self, *, stderr: bool = False) -> Any:
         from rich.console import Console
 
-        return Console(stderr=stderr, no_color=not self.use_color, highlight=False,
-                       soft_wrap=False)
+        return Console(stderr=stderr, no_color=not self.use_color, highlight=False, soft_wrap=False)
 
     # ---- messages (stderr) -----------------------------------------------------------------
     def note(self, message: str) -> None:
@@ -98,8 +97,10 @@ class Output:
         if fmt == "json":
             # Streamed array: constant memory for `--all` over a large catalog.
             for r in rows:
-                out.write(("[\n  " if n == 0 else ",\n  ")
-                          + json.dumps(r, ensure_ascii=False).replace("\n", "\n  "))
+                out.write(
+                    ("[\n  " if n == 0 else ",\n  ")
+                    + json.dumps(r, ensure_ascii=False).replace("\n", "\n  ")
+                )
                 n += 1
             out.write("[]\n" if n == 0 else "\n]\n")
             return n

@@ -11,18 +11,31 @@ import typer
 from arangetram_cli.cli.context import state
 
 
-def register(app: typer.Typer) -> None:
-    app.command("seed")(seed)
+app = typer.Typer()
 
 
+@app.command("seed")
 def seed(
     ctx: typer.Context,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Vendors to import: "
-                    ".json, .jsonl or .csv (services and images `|`-separated in CSV).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="json, jsonl or csv "
-                   "(default: from the file name).")] = None,
-    upsert: Annotated[bool, typer.Option("--upsert", help="Update vendors whose id exists "
-                      "instead of refusing the file.")] = False,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            "-f",
+            help="Vendors to import: "
+            ".json, .jsonl or .csv (services and images `|`-separated in CSV).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="json, jsonl or csv (default: from the file name)."),
+    ] = None,
+    upsert: Annotated[
+        bool,
+        typer.Option(
+            "--upsert", help="Update vendors whose id exists instead of refusing the file."
+        ),
+    ] = False,
 ) -> None:
     """Load the built-in demo catalog (idempotent), or import vendors from a file.
 
@@ -33,11 +46,14 @@ def seed(
     if file is None:
         result = planner.seed_demo()
         if result["added"]:
-            st.out.success(f"Added {result['added']} demo vendors "
-                           f"({result['vendor_count']} in the catalog)")
+            st.out.success(
+                f"Added {result['added']} demo vendors ({result['vendor_count']} in the catalog)"
+            )
         else:
-            st.out.note(f"Demo catalog already loaded; nothing added "
-                        f"({result['vendor_count']} vendors in the catalog)")
+            st.out.note(
+                f"Demo catalog already loaded; nothing added "
+                f"({result['vendor_count']} vendors in the catalog)"
+            )
         if st.out.format != "table":
             st.out.item(result, [])
         return
@@ -46,12 +62,23 @@ def seed(
     rows: Any = load_vendor_file(file, fmt)
     progress = None
     if sys.stderr.isatty() and not st.out.quiet:
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
-        progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("vendors"), TimeElapsedColumn(),
-                            console=st.out.console(stderr=True), transient=True)
+        progress = Progress(
+            TextColumn("importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("vendors"),
+            TimeElapsedColumn(),
+            console=st.out.console(stderr=True),
+            transient=True,
+        )
         task = progress.add_task("import", total=None)
 
         def ticking(it: Any) -> Any:
@@ -67,7 +94,10 @@ def seed(
     finally:
         if progress is not None:
             progress.stop()
-    st.out.success(f"Imported {inserted} new vendor(s)"
-                   + (f", updated {updated}" if upsert else "") + f" from {file}")
+    st.out.success(
+        f"Imported {inserted} new vendor(s)"
+        + (f", updated {updated}" if upsert else "")
+        + f" from {file}"
+    )
     if st.out.format != "table":
         st.out.item({"inserted": inserted, "updated": updated, "file": str(file)}, [])

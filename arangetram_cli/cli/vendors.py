@@ -23,16 +23,28 @@ def stars(doc: dict[str, Any]) -> str:
 
 
 LIST_COLUMNS = [
-    ("id", "Id", short), ("business_name", "Name"), ("category", "Category"),
-    ("location", "Location"), ("price_range", "Price"), ("price_estimate", "Estimate"),
+    ("id", "Id", short),
+    ("business_name", "Name"),
+    ("category", "Category"),
+    ("location", "Location"),
+    ("price_range", "Price"),
+    ("price_estimate", "Estimate"),
     ("rating", "Rating", stars),
 ]
 DETAIL_FIELDS = [
-    ("business_name", "Name"), ("id", "Id"), ("category", "Category"),
-    ("description", "About"), ("location", "Location"), ("price_range", "Price range"),
-    ("price_estimate", "Estimate"), ("services", "Services"), ("rating", "Rating", stars),
-    ("contact_phone", "Phone"), ("contact_email", "Email"),
-    ("portfolio_images", "Portfolio"), ("is_active", "Active"),
+    ("business_name", "Name"),
+    ("id", "Id"),
+    ("category", "Category"),
+    ("description", "About"),
+    ("location", "Location"),
+    ("price_range", "Price range"),
+    ("price_estimate", "Estimate"),
+    ("services", "Services"),
+    ("rating", "Rating", stars),
+    ("contact_phone", "Phone"),
+    ("contact_email", "Email"),
+    ("portfolio_images", "Portfolio"),
+    ("is_active", "Active"),
 ]
 
 
@@ -63,45 +75,66 @@ def _price(value: str | None, flag: str = "--price-range") -> str | None:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    category: Annotated[str | None, typer.Option("--category", "-c", help="venue, catering, "
-                        "photographer, videographer, decorations or musicians.")] = None,
-    location: Annotated[str | None, typer.Option("--location", "-l",
-                        help="Part of the location, any case.")] = None,
-    price_range: Annotated[str | None, typer.Option("--price-range",
-                           help="Exactly $, $$, $$$ or $$$$.")] = None,
-    search: Annotated[str | None, typer.Option("--search", "-s",
-                      help="Part of the name or description, any case.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000,
-                     help="Vendors per page.")] = 50,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            "-c",
+            help="venue, catering, photographer, videographer, decorations or musicians.",
+        ),
+    ] = None,
+    location: Annotated[
+        str | None, typer.Option("--location", "-l", help="Part of the location, any case.")
+    ] = None,
+    price_range: Annotated[
+        str | None, typer.Option("--price-range", help="Exactly $, $$, $$$ or $$$$.")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-s", help="Part of the name or description, any case."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=1000, help="Vendors per page.")
+    ] = 50,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many.")] = 0,
     all_: Annotated[bool, typer.Option("--all", help="Every match, past the first page.")] = False,
-    inactive: Annotated[bool, typer.Option("--include-inactive",
-                        help="Also vendors that paused their listing.")] = False,
+    inactive: Annotated[
+        bool, typer.Option("--include-inactive", help="Also vendors that paused their listing.")
+    ] = False,
 ) -> None:
     """Search the vendor marketplace (best rated first)."""
     from arangetram_cli.store.base import VendorQuery
 
     st = state(ctx)
-    q = VendorQuery(category=_category(category), location=location or None,
-                    price_range=_price(price_range), search=search or None,
-                    active_only=not inactive)
+    q = VendorQuery(
+        category=_category(category),
+        location=location or None,
+        price_range=_price(price_range),
+        search=search or None,
+        active_only=not inactive,
+    )
     planner = st.planner()
     if all_:
-        st.out.items(planner.iter_vendors(q), LIST_COLUMNS, title="Vendors",
-                     empty="no vendors match")
+        st.out.items(
+            planner.iter_vendors(q), LIST_COLUMNS, title="Vendors", empty="no vendors match"
+        )
         return
     page = planner.list_vendors(q, offset=offset, limit=limit)
     for n in page.notes:
         st.out.note(n)
     shown = st.out.items(page.items, LIST_COLUMNS, title="Vendors", empty="no vendors match")
     if page.total is not None and offset + shown < page.total:
-        st.out.note(f"showing {offset + 1}-{offset + shown} of {page.total}; "
-                    f"next page: --offset {offset + shown}, or --all")
+        st.out.note(
+            f"showing {offset + 1}-{offset + shown} of {page.total}; "
+            f"next page: --offset {offset + shown}, or --all"
+        )
 
 
 @app.command()
-def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(
-        help="Id, unique id prefix, or exact business name.")]) -> None:
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, unique id prefix, or exact business name.")],
+) -> None:
     """One vendor in full."""
     st = state(ctx)
     vendor = st.planner().get_vendor(ref)
@@ -112,8 +145,11 @@ def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(
 def categories(ctx: typer.Context) -> None:
     """The vendor categories."""
     st = state(ctx)
-    st.out.items(st.planner().categories(), [("id", "Id"), ("name", "Name"),
-                                             ("description", "What")], title="Categories")
+    st.out.items(
+        st.planner().categories(),
+        [("id", "Id"), ("name", "Name"), ("description", "What")],
+        title="Categories",
+    )
 
 
 @app.command()
@@ -128,8 +164,9 @@ Name = Annotated[str | None, typer.Option("--name", help="Business name.")]
 Description = Annotated[str | None, typer.Option("--description", "-d")]
 Location = Annotated[str | None, typer.Option("--location", help='Such as "Fremont, CA".')]
 Price = Annotated[str | None, typer.Option("--price-range", help="$, $$, $$$ or $$$$.")]
-Estimate = Annotated[str | None, typer.Option("--price-estimate",
-                                              help='Such as "$2,000 - $3,500".')]
+Estimate = Annotated[
+    str | None, typer.Option("--price-estimate", help='Such as "$2,000 - $3,500".')
+]
 Phone = Annotated[str | None, typer.Option("--phone")]
 Email = Annotated[str | None, typer.Option("--email")]
 Services = Annotated[list[str] | None, typer.Option("--service", help="Repeat for each.")]
@@ -172,19 +209,34 @@ def create(
     st = state(ctx)
     planner = st.planner(auth=True)
     fields: dict[str, Any] = {
-        "business_name": name, "category": _category(category), "description": description,
-        "location": location, "price_range": _price(price_range),
-        "price_estimate": price_estimate, "contact_phone": phone, "contact_email": email,
-        "services": service or [], "portfolio_images": image or [],
+        "business_name": name,
+        "category": _category(category),
+        "description": description,
+        "location": location,
+        "price_range": _price(price_range),
+        "price_estimate": price_estimate,
+        "contact_phone": phone,
+        "contact_email": email,
+        "services": service or [],
+        "portfolio_images": image or [],
     }
-    fields = _form(fields, [
-        ("business_name", "--name", lambda: questionary.text("Business name:").ask()),
-        ("category", "--category",
-         lambda: questionary.select("Category:", choices=list(CATEGORIES)).ask()),
-        ("location", "--location", lambda: questionary.text("Location (city, CA):").ask()),
-        ("price_range", "--price-range",
-         lambda: questionary.select("Price range:", choices=list(PRICE_RANGES)).ask()),
-    ])
+    fields = _form(
+        fields,
+        [
+            ("business_name", "--name", lambda: questionary.text("Business name:").ask()),
+            (
+                "category",
+                "--category",
+                lambda: questionary.select("Category:", choices=list(CATEGORIES)).ask(),
+            ),
+            ("location", "--location", lambda: questionary.text("Location (city, CA):").ask()),
+            (
+                "price_range",
+                "--price-range",
+                lambda: questionary.select("Price range:", choices=list(PRICE_RANGES)).ask(),
+            ),
+        ],
+    )
     if interactive() and description is None:
         fields["description"] = questionary.text("Description:").ask() or ""
     vendor = planner.create_vendor({k: v for k, v in fields.items() if v is not None})
@@ -203,22 +255,31 @@ def update(
     price_estimate: Estimate = None,
     phone: Phone = None,
     email: Email = None,
-    service: Annotated[list[str] | None, typer.Option(
-        "--service", help="Replaces the services; repeat for each.")] = None,
-    image: Annotated[list[str] | None, typer.Option(
-        "--image", help="Replaces the portfolio; repeat for each.")] = None,
-    active: Annotated[bool | None, typer.Option("--active/--inactive",
-                      help="Show or hide the listing.")] = None,
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="Replaces the services; repeat for each.")
+    ] = None,
+    image: Annotated[
+        list[str] | None, typer.Option("--image", help="Replaces the portfolio; repeat for each.")
+    ] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Show or hide the listing.")
+    ] = None,
 ) -> None:
     """Change your vendor profile (the category cannot change)."""
     from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     fields = {
-        "business_name": name, "description": description, "location": location,
-        "price_range": _price(price_range), "price_estimate": price_estimate,
-        "contact_phone": phone, "contact_email": email, "services": service,
-        "portfolio_images": image, "is_active": active,
+        "business_name": name,
+        "description": description,
+        "location": location,
+        "price_range": _price(price_range),
+        "price_estimate": price_estimate,
+        "contact_phone": phone,
+        "contact_email": email,
+        "services": service,
+        "portfolio_images": image,
+        "is_active": active,
     }
     fields = {k: v for k, v in fields.items() if v is not None}
     if not fields:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 import time
 from pathlib import Path
@@ -29,7 +28,9 @@ def hash_password(password: str) -> str:
 
     raw = password.encode("utf-8")
     if len(raw) > BCRYPT_LIMIT:
-        raise Invalid(f"password is longer than {BCRYPT_LIMIT} bytes in UTF-8; choose a shorter one")
+        raise Invalid(
+            f"password is longer than {BCRYPT_LIMIT} bytes in UTF-8; choose a shorter one"
+        )
     return bcrypt.hashpw(raw, bcrypt.gensalt(_rounds())).decode("ascii")
 
 
@@ -88,6 +89,8 @@ def load_or_create_secret(path: Path) -> str:
 
     Written to a private temp file and linked into place, so two first runs racing each other
     agree on one secret and nobody ever reads a half-written file."""
+    import secrets
+
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")

@@ -24,6 +24,8 @@ class Page:
 
 
 class Planner(Protocol):
+    token: str | None  # the bearer token in use; set by the CLI for commands that need a login
+
     # auth
     def register(self, email: str, name: str, password: str, user_type: str = "user") -> Doc: ...
     def login(self, email: str, password: str) -> Doc: ...

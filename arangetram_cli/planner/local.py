@@ -285,8 +285,9 @@ class LocalPlanner:
     def create_booking(self, event_ref: str, vendor_ref: str, message: str = "") -> Doc:
         from arangetram_cli.core.models import BookingIn, new_id, now_iso
 
-        body = _validate(BookingIn, {"event_id": event_ref, "vendor_id": vendor_ref,
-                                     "message": message})
+        body = _validate(
+            BookingIn, {"event_id": event_ref, "vendor_id": vendor_ref, "message": message}
+        )
         event = self._own_event(body.event_id)  # the web app forgot this check
         vendor = self.get_vendor(body.vendor_id)
         if not vendor.get("is_active", True):
@@ -348,8 +349,10 @@ class LocalPlanner:
         if vendor is None or vendor.get("user_id") != user["id"]:
             raise Forbidden("Not authorized")
         if booking["status"] != "pending":
-            raise Conflict(f"Booking is already {booking['status']}; only pending requests "
-                           "can be accepted or declined")
+            raise Conflict(
+                f"Booking is already {booking['status']}; only pending requests "
+                "can be accepted or declined"
+            )
         now = now_iso()
         fields: Doc = {"status": body.status, "updated_at": now, "responded_at": now}
         if body.response_message is not None:

@@ -87,15 +87,13 @@ class BookingsRepo(Protocol):
     def insert(self, doc: Doc) -> None: ...
     def get(self, booking_id: str) -> Doc | None: ...
     def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]: ...
-    def list_by_vendor(
-        self, vendor_id: str, *, offset: int = 0, limit: int = 100
-    ) -> list[Doc]: ...
+    def list_by_vendor(self, vendor_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]: ...
     def list_by_event(self, event_id: str) -> list[Doc]:
         """Oldest first."""
 
-    def update(self, booking_id: str, fields: Doc, *, expect_status: str | None = None) -> (
-        Doc | None
-    ):
+    def update(
+        self, booking_id: str, fields: Doc, *, expect_status: str | None = None
+    ) -> Doc | None:
         """Compare-and-set on status when expect_status is given: None when the booking is
         missing or its status is no longer expect_status."""
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from arangetram_cli.core.errors import Conflict, Unavailable
 from arangetram_cli.store.base import Doc, VendorQuery, prices_up_to
@@ -80,22 +80,56 @@ CREATE INDEX IF NOT EXISTS bookings_event ON bookings(event_id);
 """
 
 # column -> kind: "s" text, "i" int, "f" float, "b" bool (0/1), "j" JSON list
-_USER_COLS = {"id": "s", "email": "s", "name": "s", "password": "s", "user_type": "s",
-              "created_at": "s"}
+_USER_COLS = {
+    "id": "s",
+    "email": "s",
+    "name": "s",
+    "password": "s",
+    "user_type": "s",
+    "created_at": "s",
+}
 _VENDOR_COLS = {
-    "id": "s", "user_id": "s", "business_name": "s", "category": "s", "description": "s",
-    "location": "s", "price_range": "s", "price_estimate": "s", "services": "j",
-    "portfolio_images": "j", "contact_phone": "s", "contact_email": "s", "rating": "f",
-    "review_count": "i", "is_active": "b", "created_at": "s",
+    "id": "s",
+    "user_id": "s",
+    "business_name": "s",
+    "category": "s",
+    "description": "s",
+    "location": "s",
+    "price_range": "s",
+    "price_estimate": "s",
+    "services": "j",
+    "portfolio_images": "j",
+    "contact_phone": "s",
+    "contact_email": "s",
+    "rating": "f",
+    "review_count": "i",
+    "is_active": "b",
+    "created_at": "s",
 }
 _EVENT_COLS = {
-    "id": "s", "user_id": "s", "event_name": "s", "event_date": "s", "event_time": "s",
-    "guest_count": "i", "budget": "s", "location_preference": "s",
-    "special_requirements": "s", "selected_vendors": "j", "status": "s", "created_at": "s",
+    "id": "s",
+    "user_id": "s",
+    "event_name": "s",
+    "event_date": "s",
+    "event_time": "s",
+    "guest_count": "i",
+    "budget": "s",
+    "location_preference": "s",
+    "special_requirements": "s",
+    "selected_vendors": "j",
+    "status": "s",
+    "created_at": "s",
 }
 _BOOKING_COLS = {
-    "id": "s", "event_id": "s", "vendor_id": "s", "user_id": "s", "message": "s",
-    "event_date": "s", "status": "s", "created_at": "s", "updated_at": "s",
+    "id": "s",
+    "event_id": "s",
+    "vendor_id": "s",
+    "user_id": "s",
+    "message": "s",
+    "event_date": "s",
+    "status": "s",
+    "created_at": "s",
+    "updated_at": "s",
 }
 _DEFAULTS = {"s": "", "i": 0, "f": 0.0, "b": 1, "j": "[]"}
 
@@ -153,7 +187,7 @@ def _like_escape(text: str) -> str:
 
 class _Repo:
     table = ""
-    cols: dict[str, str] = {}
+    cols: ClassVar[dict[str, str]] = {}
 
     def __init__(self, store: SqliteStore) -> None:
         self._s = store
@@ -288,7 +322,10 @@ class _Vendors(_Repo):
         return self._all("WHERE business_name = ? COLLATE NOCASE ORDER BY id", name.strip())
 
     def update(self, vendor_id: str, fields: Doc) -> Doc | None:
-        return self._update(vendor_id, fields)
+        try:
+            return self._update(vendor_id, fields)
+        except sqlite3.IntegrityError:  # user_id changed to an owner who has a profile
+            raise Conflict("Vendor profile already exists") from None
 
     def _where(self, q: VendorQuery) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -346,13 +383,18 @@ class _Events(_Repo):
     table, cols = "events", _EVENT_COLS
 
     def insert(self, doc: Doc) -> None:
-        with self._s.write():
-            self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
+        try:
+            with self._s.write():
+                self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
+        except sqlite3.IntegrityError:
+            raise Conflict(f"Event {doc.get('id')} already exists") from None
 
     def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
         return self._all(
             "WHERE user_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-            user_id, limit, offset,
+            user_id,
+            limit,
+            offset,
         )
 
     def count_by_user(self, user_id: str) -> int:
@@ -390,19 +432,26 @@ class _Bookings(_Repo):
     table, cols = "bookings", _BOOKING_COLS
 
     def insert(self, doc: Doc) -> None:
-        with self._s.write():
-            self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
+        try:
+            with self._s.write():
+                self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
+        except sqlite3.IntegrityError:
+            raise Conflict(f"Booking {doc.get('id')} already exists") from None
 
     def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
         return self._all(
             "WHERE user_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-            user_id, limit, offset,
+            user_id,
+            limit,
+            offset,
         )
 
     def list_by_vendor(self, vendor_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
         return self._all(
             "WHERE vendor_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
-            vendor_id, limit, offset,
+            vendor_id,
+            limit,
+            offset,
         )
 
     def list_by_event(self, event_id: str) -> list[Doc]:
@@ -444,8 +493,9 @@ class SqliteStore:
     def conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                check_same_thread=False)
+            c = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             c.execute("PRAGMA busy_timeout = 30000")
             c.execute("PRAGMA journal_mode = WAL")
             c.execute("PRAGMA synchronous = NORMAL")

@@ -25,20 +25,50 @@ def world(cli):
     register(other, "other@example.com")
     register(ven, "ven@example.com", vendor=True)
     register(ven2, "ven2@example.com", vendor=True)
-    vid = ven("vendors", "create", "--name", "Ven Hall", "--category", "venue",
-              "--location", "Dublin, CA", "--price-range", "$$").json()["id"]
-    v2 = ven2("vendors", "create", "--name", "Other Hall", "--category", "venue",
-              "--location", "Dublin, CA", "--price-range", "$").json()["id"]
+    vid = ven(
+        "vendors",
+        "create",
+        "--name",
+        "Ven Hall",
+        "--category",
+        "venue",
+        "--location",
+        "Dublin, CA",
+        "--price-range",
+        "$$",
+    ).json()["id"]
+    v2 = ven2(
+        "vendors",
+        "create",
+        "--name",
+        "Other Hall",
+        "--category",
+        "venue",
+        "--location",
+        "Dublin, CA",
+        "--price-range",
+        "$",
+    ).json()["id"]
     eid = fam("-q", "events", "create", "--name", "E", "--date", "2027-02-02").out.strip()
     bid = fam("-q", "bookings", "create", "--event", eid, "--vendor", vid).out.strip()
-    return {"fam": fam, "other": other, "ven": ven, "ven2": ven2, "vid": vid, "v2": v2,
-            "eid": eid, "bid": bid, "cli": cli}
+    return {
+        "fam": fam,
+        "other": other,
+        "ven": ven,
+        "ven2": ven2,
+        "vid": vid,
+        "v2": v2,
+        "eid": eid,
+        "bid": bid,
+        "cli": cli,
+    }
 
 
 def test_wrong_password(cli):
     register(cli, "a@example.com")
-    r = cli("auth", "login", "--email", "a@example.com", "--password-stdin",
-            input="not the password\n")
+    r = cli(
+        "auth", "login", "--email", "a@example.com", "--password-stdin", input="not the password\n"
+    )
     one_error_line(r, 3, "Invalid credentials")
 
 
@@ -59,16 +89,23 @@ def _secret(env) -> str:
 
 def test_expired_and_tampered_tokens(cli, env, monkeypatch):
     user = register(cli, "t@example.com")
-    expired = jwt.encode({"user_id": user["id"], "user_type": "user",
-                          "exp": int(time.time()) - 10}, _secret(env), algorithm="HS256")
+    expired = jwt.encode(
+        {"user_id": user["id"], "user_type": "user", "exp": int(time.time()) - 10},
+        _secret(env),
+        algorithm="HS256",
+    )
     monkeypatch.setenv("ARANGETRAM_TOKEN", expired)
     one_error_line(cli("events", "list"), 3, "Token expired")
-    forged = jwt.encode({"user_id": user["id"], "user_type": "user",
-                         "exp": int(time.time()) + 999}, "x" * 40, algorithm="HS256")
+    forged = jwt.encode(
+        {"user_id": user["id"], "user_type": "user", "exp": int(time.time()) + 999},
+        "x" * 40,
+        algorithm="HS256",
+    )
     monkeypatch.setenv("ARANGETRAM_TOKEN", forged)
     one_error_line(cli("events", "list"), 3, "Invalid token")
-    unsigned = jwt.encode({"user_id": user["id"], "exp": int(time.time()) + 999}, None,
-                          algorithm="none")
+    unsigned = jwt.encode(
+        {"user_id": user["id"], "exp": int(time.time()) + 999}, None, algorithm="none"
+    )
     monkeypatch.setenv("ARANGETRAM_TOKEN", unsigned)
     one_error_line(cli("events", "list"), 3, "Invalid token")
     monkeypatch.setenv("ARANGETRAM_TOKEN", "garbage")
@@ -102,8 +139,22 @@ def test_wrong_user_on_every_mutating_command(world):
     ]
     for r in cases:
         one_error_line(r, 3, "Not authorized")
-    one_error_line(fam("vendors", "create", "--name", "X", "--category", "venue",
-                       "--location", "Y", "--price-range", "$"), 3, "Only vendors")
+    one_error_line(
+        fam(
+            "vendors",
+            "create",
+            "--name",
+            "X",
+            "--category",
+            "venue",
+            "--location",
+            "Y",
+            "--price-range",
+            "$",
+        ),
+        3,
+        "Only vendors",
+    )
     assert fam("events", "show", eid).json() == before
     assert ven("vendors", "mine").json()["business_name"] == "Ven Hall"
     assert ven("bookings", "list", "--as-vendor").json()[0]["status"] == "pending"
@@ -112,15 +163,44 @@ def test_wrong_user_on_every_mutating_command(world):
 
 def test_state_rules(world):
     w = world
-    one_error_line(w["ven"]("vendors", "create", "--name", "Again", "--category", "venue",
-                            "--location", "Y", "--price-range", "$"), 5, "already exists")
-    one_error_line(w["fam"]("bookings", "create", "--event", w["eid"], "--vendor", w["vid"]),
-                   5, "pending request")
+    one_error_line(
+        w["ven"](
+            "vendors",
+            "create",
+            "--name",
+            "Again",
+            "--category",
+            "venue",
+            "--location",
+            "Y",
+            "--price-range",
+            "$",
+        ),
+        5,
+        "already exists",
+    )
+    one_error_line(
+        w["fam"]("bookings", "create", "--event", w["eid"], "--vendor", w["vid"]),
+        5,
+        "pending request",
+    )
     assert w["ven"]("bookings", "respond", w["bid"], "decline").code == 0
     one_error_line(w["ven"]("bookings", "respond", w["bid"], "accept"), 5, "already declined")
     one_error_line(w["ven"]("bookings", "respond", w["bid"], "maybe"), 2, "accept or decline")
-    one_error_line(w["other"]("auth", "register", "--email", "fam@example.com", "--name", "D",
-                              "--password-stdin", input=PW), 5, "Email already registered")
+    one_error_line(
+        w["other"](
+            "auth",
+            "register",
+            "--email",
+            "fam@example.com",
+            "--name",
+            "D",
+            "--password-stdin",
+            input=PW,
+        ),
+        5,
+        "Email already registered",
+    )
 
 
 @pytest.mark.parametrize(
@@ -134,10 +214,16 @@ def test_state_rules(world):
         (["bookings", "list", "--as-vendor"], 4, "Vendor profile not found"),
         (["events", "create", "--name", "x", "--date", "2027-02-30"], 2, "bad date"),
         (["events", "create", "--name", "x", "--date", "tomorrow"], 2, "bad date"),
-        (["events", "create", "--name", "x", "--date", "2027-01-01", "--guests", "-3"], 2,
-         "--guests"),
-        (["events", "create", "--name", "x", "--date", "2027-01-01", "--budget", "cheap"], 2,
-         "price range"),
+        (
+            ["events", "create", "--name", "x", "--date", "2027-01-01", "--guests", "-3"],
+            2,
+            "--guests",
+        ),
+        (
+            ["events", "create", "--name", "x", "--date", "2027-01-01", "--budget", "cheap"],
+            2,
+            "price range",
+        ),
         (["events", "create", "--date", "2027-01-01"], 2, "missing --name"),
         (["events", "update", "x"], 2, "nothing to change"),
         (["vendors", "list", "--category", "florist"], 2, "unknown category"),
@@ -157,13 +243,45 @@ def test_bad_input(cli, args, code, needle):
 
 
 def test_registration_refuses_passwords_bcrypt_cannot_hash(cli):
-    r = cli("auth", "register", "--email", "l@example.com", "--name", "L", "--password-stdin",
-            input="é" * 40 + "\n")  # 80 bytes in UTF-8
+    r = cli(
+        "auth",
+        "register",
+        "--email",
+        "l@example.com",
+        "--name",
+        "L",
+        "--password-stdin",
+        input="é" * 40 + "\n",
+    )  # 80 bytes in UTF-8
     one_error_line(r, 2, "72 bytes")
-    one_error_line(cli("auth", "register", "--email", "s@example.com", "--name", "S",
-                       "--password-stdin", input="short\n"), 2, "at least 8")
-    one_error_line(cli("auth", "register", "--email", "not-an-email", "--name", "S",
-                       "--password-stdin", input=PW), 2, "email")
+    one_error_line(
+        cli(
+            "auth",
+            "register",
+            "--email",
+            "s@example.com",
+            "--name",
+            "S",
+            "--password-stdin",
+            input="short\n",
+        ),
+        2,
+        "at least 8",
+    )
+    one_error_line(
+        cli(
+            "auth",
+            "register",
+            "--email",
+            "not-an-email",
+            "--name",
+            "S",
+            "--password-stdin",
+            input=PW,
+        ),
+        2,
+        "email",
+    )
 
 
 def test_web_app_hash_of_a_long_password_still_logs_in(cli, env):
@@ -174,12 +292,18 @@ def test_web_app_hash_of_a_long_password_still_logs_in(cli, env):
     long_pw = "p" * 90
     hashed = bcrypt.hashpw(long_pw.encode()[:72], bcrypt.gensalt(4)).decode()
     store = SqliteStore(Path(env["ARANGETRAM_DATA_DIR"]) / "arangetram.db")
-    store.users.insert({"id": "7c0c6a3e-3f6b-4a8e-9d0e-2b1f7f9f1a11", "email": "web@example.com",
-                        "name": "Web", "password": hashed, "user_type": "user",
-                        "created_at": "2026-02-07T10:00:00.000000+00:00"})
+    store.users.insert(
+        {
+            "id": "7c0c6a3e-3f6b-4a8e-9d0e-2b1f7f9f1a11",
+            "email": "web@example.com",
+            "name": "Web",
+            "password": hashed,
+            "user_type": "user",
+            "created_at": "2026-02-07T10:00:00.000000+00:00",
+        }
+    )
     store.close()
-    r = cli("auth", "login", "--email", "web@example.com", "--password-stdin",
-            input=long_pw + "\n")
+    r = cli("auth", "login", "--email", "web@example.com", "--password-stdin", input=long_pw + "\n")
     assert r.code == 0, r.err
 
 
@@ -205,6 +329,7 @@ def test_unreachable_mongo_fails_fast(cli, monkeypatch):
 
 def test_required_keyring_without_backend(cli, monkeypatch):
     monkeypatch.setenv("ARANGETRAM_CREDENTIALS", "keyring")
-    r = cli("auth", "register", "--email", "k@example.com", "--name", "K", "--password-stdin",
-            input=PW)
+    r = cli(
+        "auth", "register", "--email", "k@example.com", "--name", "K", "--password-stdin", input=PW
+    )
     one_error_line(r, 6, "keyring")

@@ -30,9 +30,21 @@ def test_full_journey_in_process(cli, env):
     user = register(family, "asha@example.com", name="Asha Rao")
     assert user["user_type"] == "user" and "token" not in user and "password" not in user
 
-    event_id = family("-q", "events", "create", "--name", "Meera's Arangetram",
-                      "--date", "2027-06-12", "--guests", "300", "--budget", "$$$",
-                      "--location", "San Jose").out.strip()
+    event_id = family(
+        "-q",
+        "events",
+        "create",
+        "--name",
+        "Meera's Arangetram",
+        "--date",
+        "2027-06-12",
+        "--guests",
+        "300",
+        "--budget",
+        "$$$",
+        "--location",
+        "San Jose",
+    ).out.strip()
     assert len(event_id) == 36
 
     halls = family("vendors", "list", "--category", "venue", "--search", "stage").json()
@@ -40,9 +52,22 @@ def test_full_journey_in_process(cli, env):
 
     # the vendor side: an account, a profile, then the family books it
     register(vendor, "natya@example.com", vendor=True, name="Natya Hall")
-    created = vendor("vendors", "create", "--name", "Natya Hall", "--category", "venue",
-                     "--location", "Fremont, CA", "--price-range", "$$",
-                     "--service", "Sprung floor", "--service", "Green rooms").json()
+    created = vendor(
+        "vendors",
+        "create",
+        "--name",
+        "Natya Hall",
+        "--category",
+        "venue",
+        "--location",
+        "Fremont, CA",
+        "--price-range",
+        "$$",
+        "--service",
+        "Sprung floor",
+        "--service",
+        "Green rooms",
+    ).json()
     assert created["services"] == ["Sprung floor", "Green rooms"] and created["rating"] == 0.0
     vid = created["id"]
 
@@ -51,15 +76,25 @@ def test_full_journey_in_process(cli, env):
     again = family("events", "add-vendor", event_id, "Natya Hall").json()
     assert again["selected_vendors"] == [vid]  # adding twice keeps one
 
-    booking_id = family("-q", "bookings", "create", "--event", event_id, "--vendor", vid,
-                        "--message", "Is 12 June free?").out.strip()
+    booking_id = family(
+        "-q",
+        "bookings",
+        "create",
+        "--event",
+        event_id,
+        "--vendor",
+        vid,
+        "--message",
+        "Is 12 June free?",
+    ).out.strip()
     inbox = vendor("bookings", "list", "--as-vendor").json()
     assert [b["id"] for b in inbox] == [booking_id]
     assert inbox[0]["user"]["name"] == "Asha Rao" and "password" not in inbox[0]["user"]
     assert inbox[0]["event"]["event_name"] == "Meera's Arangetram"
 
-    accepted = vendor("bookings", "respond", booking_id[:8], "accept",
-                      "--message", "Confirmed, see you").json()
+    accepted = vendor(
+        "bookings", "respond", booking_id[:8], "accept", "--message", "Confirmed, see you"
+    ).json()
     assert accepted["status"] == "accepted"
     assert accepted["response_message"] == "Confirmed, see you"
 
@@ -72,8 +107,16 @@ def test_full_journey_in_process(cli, env):
 
 def test_journey_as_subprocesses_with_isolated_home(sh, env, tmp_path: Path):
     assert sh("seed").code == 0
-    r = sh("auth", "register", "--email", "k@example.com", "--name", "K",
-           "--password-stdin", input="a long enough password\n")
+    r = sh(
+        "auth",
+        "register",
+        "--email",
+        "k@example.com",
+        "--name",
+        "K",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
     assert r.code == 0, r.err
     token = sh("auth", "token").out.strip()
     assert token.count(".") == 2
@@ -96,8 +139,10 @@ def test_journey_as_subprocesses_with_isolated_home(sh, env, tmp_path: Path):
 def test_output_formats_agree(cli):
     cli("seed")
     as_json = cli("vendors", "list", "--limit", "5").json()
-    as_jsonl = [json.loads(line) for line in
-                cli("vendors", "list", "--limit", "5", "-o", "jsonl").out.splitlines()]
+    as_jsonl = [
+        json.loads(line)
+        for line in cli("vendors", "list", "--limit", "5", "-o", "jsonl").out.splitlines()
+    ]
     ids = cli("vendors", "list", "--limit", "5", "-q").out.split()
     csv_lines = cli("vendors", "list", "--limit", "5", "-o", "csv").out.splitlines()
     assert as_json == as_jsonl

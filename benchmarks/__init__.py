@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m benchmarks [startup|...]`. They print figures; they are not tests."""

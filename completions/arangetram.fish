@@ -1,0 +1,1 @@
+complete --command arangetram --no-files --arguments "(env _ARANGETRAM_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) arangetram)" --condition "env _ARANGETRAM_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) arangetram"
