@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from arangetram_cli.config import Settings
+from arangetram_cli.core.errors import Unavailable
 
 SERVICE = "arangetram"
 _UNUSABLE = ("fail.Keyring", "null.Keyring", "chainer.ChainerBackend")
@@ -28,8 +29,17 @@ class StoredToken:
     source: str  # human-readable: "keyring (SecretService)", "file /…/credentials.json", …
 
 
-class KeyringUnavailable(Exception):
-    pass
+class KeyringUnavailable(Unavailable):
+    """No working keyring. An `Unavailable` error, so the CLI reports it as one `error:` line
+    (exit 6) wherever it escapes, not as an unexpected exception."""
+
+
+def _required(e: KeyringUnavailable) -> KeyringUnavailable:
+    """The error to raise when ARANGETRAM_CREDENTIALS=keyring rules out the file fallback."""
+    return KeyringUnavailable(
+        f"ARANGETRAM_CREDENTIALS=keyring, but {e}",
+        hint="unlock or start the OS keyring, or set ARANGETRAM_CREDENTIALS=auto to use a file",
+    )
 
 
 def _timeout() -> float:
@@ -46,7 +56,7 @@ def _bounded(fn: Any, *args: Any) -> Any:
     def run() -> None:
         try:
             box["value"] = fn(*args)
-        except BaseException as e:  # noqa: BLE001 - reported to the caller below
+        except BaseException as e:
             box["error"] = e
 
     t = threading.Thread(target=run, daemon=True)
@@ -68,7 +78,43 @@ def _backend() -> Any:
         raise KeyringUnavailable(f"no usable keyring backend ({name})")
     if name.startswith(("fail.", "null.")):
         raise KeyringUnavailable(f"no usable keyring backend ({name})")
+    chosen = bool(os.environ.get("PYTHON_KEYRING_BACKEND"))
+    if type(kr).__module__.startswith("keyrings.alt") and not chosen:
+        raise KeyringUnavailable(f"no OS keyring (only {type(kr).__name__} from keyrings.alt)")
+    if name == "chainer.ChainerBackend":
+        # Picked automatically: keyrings.alt's file backends are no OS keyring (a base64
+        # file, or one that prompts for a password); our own 0600 file is the better fallback.
+        # A backend chosen explicitly (PYTHON_KEYRING_BACKEND) is used as it is.
+        real = [b for b in kr.backends if not type(b).__module__.startswith("keyrings.alt")]
+        if not real:
+            raise KeyringUnavailable("no OS keyring (only keyrings.alt file backends)")
+        if len(real) == 1:
+            return real[0]
     return kr
+
+
+def _name(kr: Any) -> str:
+    """A backend's name for people: keyring calls most backend classes `Keyring`, so name
+    those by their module (SecretService, macOS, Windows, ...)."""
+    cls = type(kr)
+    return cls.__module__.rsplit(".", 1)[-1] if cls.__name__ == "Keyring" else cls.__name__
+
+
+def _members(kr: Any) -> list[Any]:
+    """The backends a ChainerBackend asks in turn (highest priority first), else [kr]."""
+    from keyring.backends.chainer import ChainerBackend
+
+    return list(kr.backends) if isinstance(kr, ChainerBackend) and kr.backends else [kr]
+
+
+def _lookup(kr: Any, username: str) -> tuple[str | None, str]:
+    """get_password, and the name of the backend that answered: for a chainer that is the
+    member holding the value (SecretService, ...), not "ChainerBackend"."""
+    for member in _members(kr):
+        raw = member.get_password(SERVICE, username)
+        if raw is not None:
+            return raw, _name(member)
+    return None, _name(kr)
 
 
 def backend_name() -> str:
@@ -76,7 +122,8 @@ def backend_name() -> str:
         kr = _backend()
     except KeyringUnavailable as e:
         return f"none ({e})"
-    return type(kr).__name__
+    names = [_name(m) for m in _members(kr)]
+    return names[0] if names == [_name(kr)] else f"{_name(kr)} ({', '.join(names)})"
 
 
 class Credentials:
@@ -119,17 +166,20 @@ class Credentials:
         if s.credentials != "file":
             try:
                 kr = _backend()
-                raw = _bounded(kr.get_password, SERVICE, s.profile)
-            except KeyringUnavailable:
+                raw, where = _bounded(_lookup, kr, s.profile)
+            except KeyringUnavailable as e:
                 if s.credentials == "keyring":
-                    raise
+                    raise _required(e) from None
                 raw = None
             else:
                 if raw:
                     entry = _parse(raw)
                     if entry:
-                        return StoredToken(entry["token"], entry.get("server", ""),
-                                           f"keyring ({type(kr).__name__})")
+                        return StoredToken(
+                            entry["token"],
+                            entry.get("server", ""),
+                            f"keyring ({where})",
+                        )
         entry = self._read_file().get("profiles", {}).get(s.profile)
         if isinstance(entry, dict) and entry.get("token"):
             return StoredToken(entry["token"], entry.get("server", ""), f"file {self.file}")
@@ -144,15 +194,17 @@ class Credentials:
                 kr = _backend()
                 _bounded(kr.set_password, SERVICE, s.profile, value)
                 # Some backends accept writes and drop them: believe only what reads back.
-                if _bounded(kr.get_password, SERVICE, s.profile) == value:
+                raw, where = _bounded(_lookup, kr, s.profile)
+                if raw == value:
                     self._forget_file()
-                    return f"keyring ({type(kr).__name__})"
+                    return f"keyring ({where})"
                 raise KeyringUnavailable("the keyring did not keep the token")
-            except KeyringUnavailable:
+            except KeyringUnavailable as e:
                 if s.credentials == "keyring":
-                    raise
+                    raise _required(e) from None
         data = self._read_file()
-        self._file_note(data)
+        if s.credentials == "auto":  # with ARANGETRAM_CREDENTIALS=file the file is no surprise
+            self._file_note(data)
         data.setdefault("profiles", {})[s.profile] = {"token": token, "server": s.server_key}
         self._write_file(data)
         return f"file {self.file}"
@@ -173,8 +225,9 @@ class Credentials:
                 if _bounded(kr.get_password, SERVICE, self.settings.profile):
                     _bounded(kr.delete_password, SERVICE, self.settings.profile)
                     removed = True
-            except KeyringUnavailable:
-                pass
+            except KeyringUnavailable as e:
+                if self.settings.credentials == "keyring":
+                    raise _required(e) from None
         return self._forget_file() or removed
 
 
