@@ -34,8 +34,7 @@ def _env(tmp: Path) -> dict[str, str]:
 
 def _time(cmd: list[str], env: dict[str, str]) -> float:
     t0 = time.perf_counter()
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=True)
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - t0
 
 
@@ -49,11 +48,29 @@ def main(argv: list[str] | None = None) -> None:
         env = _env(tmp)
         cli = [py, "-m", "arangetram_cli"]
         subprocess.run([*cli, "seed"], env=env, check=True, capture_output=True)
-        subprocess.run([*cli, "auth", "register", "--email", "b@example.com", "--name", "B",
-                        "--password-stdin"], input="benchmark pw\n", text=True, env=env,
-                       check=True, capture_output=True)
-        subprocess.run([*cli, "events", "create", "--name", "E", "--date", "2027-01-01"],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                *cli,
+                "auth",
+                "register",
+                "--email",
+                "b@example.com",
+                "--name",
+                "B",
+                "--password-stdin",
+            ],
+            input="benchmark pw\n",
+            text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [*cli, "events", "create", "--name", "E", "--date", "2027-01-01"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         cases = {
             "typer hello-world": [py, str(HERE / "hello.py"), "hello"],
             "arangetram --help": [*cli, "--help"],
@@ -61,14 +78,16 @@ def main(argv: list[str] | None = None) -> None:
             "arangetram events list --json": [*cli, "events", "list", "--json"],
         }
         times: dict[str, list[float]] = {k: [] for k in cases}
-        for name, cmd in cases.items():  # warm the page cache and .pyc files
+        for cmd in cases.values():  # warm the page cache and .pyc files
             _time(cmd, env)
         for _ in range(args.rounds):
             for name, cmd in cases.items():
                 times[name].append(_time(cmd, env))
     base = statistics.median(times["typer hello-world"])
-    print(f"start-up, median of {args.rounds} interleaved rounds "
-          f"(python {sys.version.split()[0]}, {os.cpu_count()} cpus)")
+    print(
+        f"start-up, median of {args.rounds} interleaved rounds "
+        f"(python {sys.version.split()[0]}, {os.cpu_count()} cpus)"
+    )
     for name, ts in times.items():
         med = statistics.median(ts)
         print(f"  {name:34s} {med * 1000:7.1f} ms   ratio {med / base:4.2f}")

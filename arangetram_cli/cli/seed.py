@@ -10,7 +10,6 @@ import typer
 
 from arangetram_cli.cli.context import state
 
-
 app = typer.Typer()
 
 

@@ -1,0 +1,147 @@
+"""`arangetram serve`: the platform's REST API over this profile's store (SQLite or MongoDB).
+
+Needs the optional extra: pip install 'arangetram-cli[server]' (FastAPI + uvicorn), imported
+only when the command runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from arangetram_cli.cli.context import state
+from arangetram_cli.core.errors import ArangetramError, Invalid
+
+if TYPE_CHECKING:
+    from arangetram_cli.config import Settings
+
+
+app = typer.Typer(add_completion=False)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def server_settings(settings: Settings) -> Settings:
+    """The profile's store settings; an api_url (remote mode) has no meaning for a server."""
+    return dataclasses.replace(settings, api_url=None)
+
+
+def build_app(settings: Settings) -> Any:
+    """The app for these settings; CORS and the auth rate limit from the environment."""
+    from arangetram_cli.cli.context import open_store, secret_for
+    from arangetram_cli.server.app import create_app, parse_origins
+    from arangetram_cli.server.ratelimit import rate_from_env
+
+    settings = server_settings(settings)
+    secret = secret_for(settings)
+    return create_app(
+        lambda: open_store(settings),
+        secret() if callable(secret) else secret,
+        cors_origins=parse_origins(os.environ.get("CORS_ORIGINS")),
+        auth_rate=rate_from_env(),
+    )
+
+
+def app_from_env() -> Any:
+    """uvicorn's factory for `--workers N` (each worker process builds its own app)."""
+    from arangetram_cli.config import load_settings
+
+    return build_app(load_settings(os.environ.get("ARANGETRAM_PROFILE") or None))
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind. Anything but loopback needs JWT_SECRET.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="critical, error, warning, info or debug.")
+    ] = "info",
+) -> None:
+    """Serve the platform's REST API over this profile's store (SQLite or MongoDB).
+
+    Contract endpoints under /api, additive ones under /api/v1, OpenAPI at /api/openapi.json.
+
+    JWT_SECRET signs tokens (required off loopback).
+
+    CORS_ORIGINS: comma-separated web origins allowed to call the API.
+
+    ARANGETRAM_AUTH_RATE_LIMIT: burst/per-minute on the auth endpoints (default 10/30, off)."""
+    from arangetram_cli.server.ratelimit import rate_from_env
+
+    st = state(ctx)
+    settings = server_settings(st.settings)
+    if log_level.lower() not in ("critical", "error", "warning", "info", "debug"):
+        raise Invalid(
+            f"--log-level must be critical, error, warning, info or debug, not '{log_level}'"
+        )
+    if not is_loopback(host) and not settings.jwt_secret:
+        raise Invalid(
+            f"JWT_SECRET must be set to serve on {host} (not a loopback address)",
+            hint="export JWT_SECRET=$(python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')",
+        )
+    rate = rate_from_env()  # a bad value is a usage error now, not in a worker later
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError:
+        raise ArangetramError(
+            "serve needs FastAPI and uvicorn", hint="pip install 'arangetram-cli[server]'"
+        ) from None
+    from arangetram_cli.server.app import parse_origins
+
+    origins = parse_origins(os.environ.get("CORS_ORIGINS"))
+
+    # Fail fast, with one line, when the store or the secret is unusable.
+    from arangetram_cli.cli.context import open_store, secret_for
+
+    secret = secret_for(settings)
+    if callable(secret):
+        secret()
+    store = open_store(settings)
+    try:
+        store.ping()
+        where = store.location
+    finally:
+        store.close()
+
+    url_host = f"[{host}]" if ":" in host else host
+    print(
+        f"serving the Arangetram API on http://{url_host}:{port}/api "
+        f"({settings.mode} store {where}; profile {settings.profile}; "
+        f"CORS {', '.join(origins) or 'off'}; auth rate limit "
+        f"{f'{rate.burst}/{rate.per_minute:g} per minute' if rate else 'off'})",
+        file=sys.stderr,
+        flush=True,
+    )
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level.lower(),
+        "proxy_headers": True,  # X-Forwarded-For from FORWARDED_ALLOW_IPS (default loopback)
+        "server_header": False,
+    }
+    if workers > 1:
+        os.environ["ARANGETRAM_PROFILE"] = settings.profile
+        os.environ.pop("ARANGETRAM_API_URL", None)
+        uvicorn.run(
+            "arangetram_cli.cli.serve:app_from_env", factory=True, workers=workers, **common
+        )
+    else:
+        uvicorn.run(build_app(settings), **common)

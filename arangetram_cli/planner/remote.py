@@ -1,0 +1,769 @@
+"""RemotePlanner: the Planner port over the platform's REST API (api-contract.md), with httpx.
+
+It works against the existing web back end exactly as the contract describes it, and against
+`arangetram serve`, which marks its answers with an `X-Arangetram-API` header and adds
+endpoints under /api/v1 (paging with totals, vendor resolution by prefix or name, seeding
+without the "only if empty" rule). Where the plain back end lacks something, the planner
+falls back to the contract's endpoints and says so (Page.notes, or a `note:` line on stderr);
+it never returns wrong data.
+
+Transport: one httpx client per run (HTTP/1.1 keep-alive), bounded timeouts, a clear
+User-Agent, no redirects followed (a token is never replayed to another address). Only GETs
+are retried (bounded, with backoff); a POST, PUT or DELETE is sent exactly once. Every
+failure becomes one typed error (errors.Unavailable, exit 6, for an unreachable or broken
+service), so exit codes match local mode.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from arangetram_cli import __version__
+from arangetram_cli.config import mask_url
+from arangetram_cli.core.errors import (
+    ArangetramError,
+    AuthRequired,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unavailable,
+)
+from arangetram_cli.planner.base import Page
+from arangetram_cli.store.base import Doc, VendorQuery
+
+SERVER_HEADER = "x-arangetram-api"  # set by `arangetram serve` on every answer
+CONTRACT_CAP = 100  # the contract's listings answer at most this many
+MIN_PREFIX = 4  # as LocalPlanner
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_RETRIES = 2  # extra attempts for an idempotent GET
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 5.0  # seconds we are willing to wait on a server's Retry-After
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+# 400 answers that are uniqueness conflicts in the contract (everything else 400 is Invalid).
+CONFLICT_TEXTS = ("Email already registered", "Vendor profile already exists")
+LOGIN_AGAIN = "log in again: arangetram auth login"
+HINTS = {
+    "Not authenticated": "log in first: arangetram auth login",
+    "Token expired": LOGIN_AGAIN,
+    "Invalid token": LOGIN_AGAIN,
+    "User not found": LOGIN_AGAIN,
+    "No vendor profile found": "create one: arangetram vendors create",
+}
+_DNS = (
+    "name or service not known",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "temporary failure in name resolution",
+    "no address associated",
+    "name resolution",
+    "errno -2]",
+    "errno -3]",
+    "errno -5]",
+    "errno 8]",
+    "errno 11001]",
+    "errno -9]",
+)
+_NO_BODY = object()
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(0, min(10, int(os.environ.get(name, "") or default)))
+    except ValueError:
+        return default
+
+
+def clean(text: Any, limit: int = 300) -> str:
+    """Server-provided text as one safe line: no control characters (no terminal escapes)."""
+    s = _CONTROL.sub(" ", str(text)).strip()
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def normalize_url(api_url: str) -> str:
+    url = (api_url or "").strip().rstrip("/")
+    if not url:
+        raise Invalid("no API URL: give --api-url URL, ARANGETRAM_API_URL or a profile's api_url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid(f"bad API URL '{clean(api_url)}': use http(s)://host[:port]")
+    if parts.query or parts.fragment:
+        raise Invalid(f"bad API URL '{clean(api_url)}': no query or fragment")
+    # The contract's base is <server>/api; accept either form.
+    return url.removesuffix("/api")
+
+
+def is_id(ref: str) -> bool:
+    return bool(_UUID.match(ref.strip()))
+
+
+def seg(ref: str) -> str:
+    return quote(ref.strip(), safe="")
+
+
+def format_validation(detail: list[Any]) -> str:
+    """A 422 list as one line, like core.models.first_error: "field: msg (and N more)"."""
+    if not detail:
+        return "invalid request"
+    first = detail[0] if isinstance(detail[0], dict) else {"msg": detail[0]}
+    loc = [str(p) for p in first.get("loc") or []]
+    if loc and loc[0] in ("body", "query", "path", "header"):
+        loc = loc[1:]
+    where = ".".join(p for p in loc if p != "__root__")
+    msg = clean(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    extra = f" (and {len(detail) - 1} more)" if len(detail) > 1 else ""
+    return clean(f"{where}: {msg}{extra}" if where else msg + extra)
+
+
+def _sort_vendors(items: list[Doc]) -> list[Doc]:
+    """LocalPlanner's order: best rating first, then name (any case), then id."""
+    return sorted(
+        items,
+        key=lambda v: (
+            -float(v.get("rating") or 0),
+            str(v.get("business_name", "")).lower(),
+            str(v.get("id", "")),
+        ),
+    )
+
+
+def _sort_newest(items: list[Doc]) -> list[Doc]:
+    by_id = sorted(items, key=lambda d: str(d.get("id", "")))
+    return sorted(by_id, key=lambda d: str(d.get("created_at", "")), reverse=True)
+
+
+class RemotePlanner:
+    def __init__(
+        self,
+        api_url: str,
+        token: str | None = None,
+        *,
+        debug: bool = False,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float = 0.25,
+        transport: Any = None,
+    ) -> None:
+        self.base = normalize_url(api_url)
+        self.token = token
+        self.debug = debug
+        self.timeout = timeout or _env_float("ARANGETRAM_HTTP_TIMEOUT", DEFAULT_TIMEOUT)
+        self.retries = (
+            _env_int("ARANGETRAM_HTTP_RETRIES", DEFAULT_RETRIES) if retries is None else retries
+        )
+        self.backoff = backoff
+        self._transport = transport
+        self._client: Any = None
+        self._ours: bool | None = None  # does the server have the /api/v1 additions?
+
+    # ---- transport ------------------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import platform
+
+            import httpx
+
+            self._client = httpx.Client(
+                base_url=self.base,
+                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+                headers={
+                    "User-Agent": f"arangetram-cli/{__version__} (httpx/{httpx.__version__}; "
+                    f"Python {platform.python_version()})",
+                    "Accept": "application/json",
+                },
+                follow_redirects=False,
+                transport=self._transport,
+            )
+        return self._client
+
+    def _debug(self, line: str) -> None:
+        if self.debug:
+            print(f"debug: {line}", file=sys.stderr, flush=True)
+
+    def note(self, line: str) -> None:
+        """A visible degradation outside a Page (iterators, single documents)."""
+        print(f"note: {line}", file=sys.stderr, flush=True)
+
+    def _send(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = _NO_BODY
+    ) -> Any:
+        """One request (GETs: with bounded retries). Returns the httpx.Response."""
+        import httpx
+
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        clean_params = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        kwargs: dict[str, Any] = {"params": clean_params or None, "headers": headers}
+        if body is not _NO_BODY:
+            kwargs["json"] = body
+        attempts = 1 + (self.retries if method == "GET" else 0)
+        for attempt in range(1, attempts + 1):
+            request = self.client.build_request(method, path, **kwargs)
+            self._debug(
+                f"> {method} {mask_url(str(request.url))} HTTP/1.1"
+                + (" (Authorization: Bearer ***)" if self.token else "")
+            )
+            started = time.monotonic()
+            try:
+                response = self.client.send(request)
+            except httpx.RequestError as e:  # transport failures, undecodable bodies
+                error, retryable = self._transport_error(e)
+                self._debug(f"! {type(e).__name__}: {clean(e)}")
+                if retryable and attempt < attempts:
+                    self._pause(attempt, attempts, None)
+                    continue
+                raise error from None
+            ms = (time.monotonic() - started) * 1000
+            self._debug(f"< {response.status_code} {response.reason_phrase} ({ms:.0f} ms)")
+            if response.headers.get(SERVER_HEADER):
+                self._ours = True
+            if response.status_code in RETRY_STATUSES and attempt < attempts:
+                wait = self._retry_after(response)
+                if wait is None or wait <= MAX_RETRY_AFTER:
+                    response.close()
+                    self._pause(attempt, attempts, wait)
+                    continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _pause(self, attempt: int, attempts: int, wait: float | None) -> None:
+        if wait is None:
+            wait = min(2.0, self.backoff * 2 ** (attempt - 1)) * random.uniform(0.75, 1.25)
+        self._debug(f"retrying in {wait:.2f} s (attempt {attempt + 1} of {attempts})")
+        time.sleep(wait)
+
+    @staticmethod
+    def _retry_after(response: Any) -> float | None:
+        value = response.headers.get("retry-after")
+        try:
+            return max(0.0, float(value)) if value else None
+        except ValueError:
+            return None
+
+    def _transport_error(self, exc: Exception) -> tuple[Unavailable, bool]:
+        """(the error to report, whether a GET may be tried again)."""
+        import ssl
+
+        import httpx
+
+        chain: list[BaseException] = []
+        e: BaseException | None = exc
+        while e is not None and len(chain) < 10:
+            chain.append(e)
+            e = e.__cause__ or e.__context__
+        text = " | ".join(str(x) for x in chain).lower()
+        base = self.base
+        hint = "check --api-url (or the profile's api_url) and that the server is running"
+        if isinstance(exc, httpx.ConnectTimeout):
+            return Unavailable(
+                f"timed out connecting to {base} (after {self.timeout:g} s)", hint=hint
+            ), True
+        if isinstance(exc, httpx.TimeoutException):
+            return Unavailable(
+                f"{base} did not answer within {self.timeout:g} s",
+                hint="the server is slow or stuck; try again later "
+                "(ARANGETRAM_HTTP_TIMEOUT sets the limit)",
+            ), True
+        if any(isinstance(x, ssl.SSLError) for x in chain) or "[ssl" in text:
+            reason = next((clean(x) for x in chain if isinstance(x, ssl.SSLError)), clean(exc))
+            return Unavailable(
+                f"TLS error talking to {base}: {reason}",
+                hint="check the URL's scheme (http or https) and the server's certificate",
+            ), False
+        if isinstance(exc, httpx.ConnectError):
+            if any(p in text for p in _DNS):
+                host = urlsplit(base).hostname
+                return Unavailable(
+                    f"cannot resolve host '{host}' of {base}",
+                    hint="check the host name in --api-url",
+                ), False
+            if "refused" in text:
+                return Unavailable(f"cannot reach {base}: connection refused", hint=hint), True
+            return Unavailable(f"cannot reach {base}: {clean(exc)}", hint=hint), True
+        if isinstance(exc, httpx.RemoteProtocolError):
+            return Unavailable(
+                f"{base} closed the connection without a valid answer",
+                hint="is --api-url an Arangetram API server?",
+            ), True
+        return Unavailable(
+            f"cannot talk to {base}: {clean(exc) or type(exc).__name__}", hint=hint
+        ), True
+
+    # ---- answers --------------------------------------------------------------------------
+    def _call(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = _NO_BODY
+    ) -> Any:
+        return self._decode(self._send(method, path, params=params, body=body), method, path)
+
+    def _decode(self, response: Any, method: str, path: str) -> Any:
+        status = response.status_code
+        try:
+            data = response.json() if response.content else None
+            is_json = response.content != b""
+        except ValueError:
+            data, is_json = None, False
+        if 300 <= status < 400:
+            where = clean(response.headers.get("location", "?"))
+            raise Unavailable(
+                f"{self.base} redirected {method} {path} to {where}",
+                hint="use the final address as --api-url (https:// if the server moved there)",
+            )
+        if status < 300:
+            if not is_json:
+                raise Unavailable(
+                    f"{self.base} answered {method} {path} with something that is not JSON",
+                    hint="is --api-url an Arangetram API server?",
+                )
+            return data
+        raise self._http_error(status, data, response, method, path)
+
+    def _http_error(
+        self, status: int, data: Any, response: Any, method: str, path: str
+    ) -> ArangetramError:
+        detail: str | None = None
+        hint: str | None = None
+        if isinstance(data, dict):
+            raw = data.get("detail")
+            if isinstance(raw, list):
+                detail = format_validation(raw)
+            elif raw is not None:
+                detail = clean(raw)
+            if isinstance(data.get("hint"), str):
+                hint = clean(data["hint"])
+        if detail is not None and hint is None:
+            hint = HINTS.get(detail)
+        ours = bool(response.headers.get(SERVER_HEADER))
+        if status == 400:
+            if detail in CONFLICT_TEXTS:
+                return Conflict(detail, hint=hint)
+            return Invalid(detail or "the server refused the request (400)", hint=hint)
+        if status == 401:
+            if hint is None and detail != "Invalid credentials":
+                hint = LOGIN_AGAIN  # a token the server no longer takes
+            return AuthRequired(detail or "Not authenticated", hint=hint)
+        if status == 403:
+            return Forbidden(detail or "Not authorized", hint=hint)
+        if status in (404, 405) and (detail in (None, "Not Found", "Method Not Allowed")):
+            return Unavailable(
+                f"{self.base} has no endpoint {method} {path}",
+                hint="is --api-url an Arangetram API server?"
+                if not ours
+                else "the server is older than this client; upgrade it",
+            )
+        if status == 404:
+            return NotFound(detail or "Not found", hint=hint)
+        if status == 409:
+            return Conflict(detail or "Conflict", hint=hint)
+        if status == 422:
+            return Invalid(detail or "invalid request", hint=hint)
+        if status == 429:
+            wait = self._retry_after(response)
+            message = detail or "Too many requests"
+            if "try again" not in message:
+                hint = f"try again in {wait:g} s" if wait else "try again later"
+            return ArangetramError(message, hint=hint)
+        if status == 503 and detail:
+            return Unavailable(detail, hint=hint)
+        if status >= 500:
+            reason = f": {detail}" if detail else ""
+            return Unavailable(
+                f"{self.base} failed with HTTP {status}{reason}",
+                hint="a server-side error; try again later, or see its log",
+            )
+        return ArangetramError(
+            f"HTTP {status} from {self.base}" + (f": {detail}" if detail else ""), hint=hint
+        )
+
+    def _malformed(self, path: str) -> Unavailable:
+        return Unavailable(
+            f"{self.base} answered {path} with an unexpected document",
+            hint="is --api-url an Arangetram API server?",
+        )
+
+    def _dict(self, data: Any, path: str, *keys: str) -> Doc:
+        if not isinstance(data, dict) or any(k not in data for k in keys):
+            raise self._malformed(path)
+        return data
+
+    def _list(self, data: Any, path: str) -> list[Doc]:
+        if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+            raise self._malformed(path)
+        return data
+
+    def _get_doc(self, path: str, *keys: str) -> Doc:
+        return self._dict(self._call("GET", path), path, *keys)
+
+    def server_is_ours(self) -> bool:
+        """Whether the server has the /api/v1 additions (detected once per run)."""
+        if self._ours is None:
+            response = self._send("GET", "/api/v1/info")
+            if not self._ours:
+                if response.status_code < 400 or response.status_code in (404, 405):
+                    self._ours = False
+                else:
+                    self._decode(response, "GET", "/api/v1/info")  # raises the real error
+                    self._ours = False
+        return bool(self._ours)
+
+    def _v1_get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET an additive endpoint; None when the server does not have it."""
+        if self._ours is False:
+            return None
+        response = self._send("GET", path, params=params)
+        if response.status_code in (404, 405) and not response.headers.get(SERVER_HEADER):
+            self._ours = False
+            return None
+        return self._decode(response, "GET", path)
+
+    # ---- identity -------------------------------------------------------------------------
+    def _session(self, data: Any, path: str) -> Doc:
+        doc = self._dict(data, path, "token", "user")
+        if not isinstance(doc["token"], str) or not isinstance(doc["user"], dict):
+            raise self._malformed(path)
+        self.token = doc["token"]
+        return doc
+
+    def register(self, email: str, name: str, password: str, user_type: str = "user") -> Doc:
+        path = "/api/auth/register"
+        body = {"email": email, "name": name, "password": password, "user_type": user_type}
+        return self._session(self._call("POST", path, body=body), path)
+
+    def login(self, email: str, password: str) -> Doc:
+        path = "/api/auth/login"
+        body = {"email": email, "password": password}
+        return self._session(self._call("POST", path, body=body), path)
+
+    def guest(self, name: str = "Guest") -> Doc:
+        path = "/api/auth/guest"
+        return self._session(self._call("POST", path, body={"name": name}), path)
+
+    def me(self) -> Doc:
+        if not self.token:
+            raise AuthRequired("Not authenticated", hint=HINTS["Not authenticated"])
+        try:
+            return self._get_doc("/api/auth/me", "id")
+        except NotFound as e:  # the contract answers a deleted account with 404
+            raise AuthRequired(e.message, hint=LOGIN_AGAIN) from None
+
+    # ---- vendors --------------------------------------------------------------------------
+    def categories(self) -> list[Doc]:
+        data = self._get_doc("/api/categories", "categories")
+        return self._list(data["categories"], "/api/categories")
+
+    @staticmethod
+    def _vendor_params(q: VendorQuery) -> dict[str, Any]:
+        return {
+            "category": q.category,
+            "location": q.location,
+            "price_range": q.price_range,
+            "search": q.search,
+        }
+
+    def _contract_vendors(self, q: VendorQuery) -> tuple[list[Doc], list[str]]:
+        """GET /api/vendors, filtered and sorted as LocalPlanner would; notes on what the
+        plain back end cannot do."""
+        items = self._list(
+            self._call("GET", "/api/vendors", params=self._vendor_params(q)), "/api/vendors"
+        )
+        notes: list[str] = []
+        capped = len(items) >= CONTRACT_CAP
+        if q.max_price_range:
+            from arangetram_cli.store.base import prices_up_to
+
+            allowed = set(prices_up_to(q.max_price_range))
+            items = [v for v in items if v.get("price_range") in allowed]
+        if not q.active_only:
+            notes.append("this server lists active vendors only; inactive ones are not shown")
+        if capped:
+            notes.append(
+                f"this server returns at most {CONTRACT_CAP} vendors per search and "
+                "cannot page past them; narrow the search to see the others"
+            )
+        return _sort_vendors(items), notes
+
+    def list_vendors(self, q: VendorQuery, *, offset: int = 0, limit: int = 50) -> Page:
+        params = {
+            **self._vendor_params(q),
+            "max_price_range": q.max_price_range,
+            "include_inactive": "true" if not q.active_only else None,
+            "offset": offset,
+            "limit": limit,
+        }
+        data = self._v1_get("/api/v1/vendors", params)
+        if data is not None:
+            doc = self._dict(data, "/api/v1/vendors", "items")
+            total = doc.get("total")
+            return Page(
+                self._list(doc["items"], "/api/v1/vendors"),
+                total if isinstance(total, int) else None,
+                offset,
+                limit,
+            )
+        items, notes = self._contract_vendors(q)
+        capped = any("at most" in n for n in notes)
+        return Page(
+            items[offset : offset + limit], None if capped else len(items), offset, limit, notes
+        )
+
+    def iter_vendors(self, q: VendorQuery) -> Iterator[Doc]:
+        batch = 500
+        offset = 0
+        while True:
+            params = {
+                **self._vendor_params(q),
+                "max_price_range": q.max_price_range,
+                "include_inactive": "true" if not q.active_only else None,
+                "offset": offset,
+                "limit": batch,
+            }
+            data = self._v1_get("/api/v1/vendors", params)
+            if data is None:
+                break
+            items = self._list(
+                self._dict(data, "/api/v1/vendors", "items")["items"], "/api/v1/vendors"
+            )
+            yield from items
+            if len(items) < batch:
+                return
+            offset += batch
+        if offset:  # the server stopped having the additions mid-way: do not mix sources
+            raise Unavailable(f"{self.base} stopped answering /api/v1/vendors")
+        items, notes = self._contract_vendors(q)
+        for n in notes:
+            self.note(n)
+        yield from items
+
+    def get_vendor(self, ref: str) -> Doc:
+        r = ref.strip()
+        if not r:
+            raise NotFound("Vendor not found")
+        if is_id(r):
+            return self._get_doc(f"/api/vendors/{seg(r)}", "id")
+        if self.server_is_ours():
+            return self._get_doc(f"/api/v1/vendors/resolve/{seg(r)}", "id")
+        # The plain back end knows full ids only: try an exact name through `search`.
+        found, _ = self._contract_vendors(VendorQuery(search=r))
+        named = [v for v in found if str(v.get("business_name", "")).lower() == r.lower()]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            raise Invalid(f"{len(named)} vendors are named '{r}'; use an id")
+        raise NotFound(
+            "Vendor not found",
+            hint="this server resolves only full vendor ids and exact names of active vendors",
+        )
+
+    def _vendor_id(self, ref: str) -> str:
+        return ref.strip() if is_id(ref) else self.get_vendor(ref)["id"]
+
+    def my_vendor(self) -> Doc:
+        return self._get_doc("/api/vendors/my/profile", "id")
+
+    def create_vendor(self, data: dict[str, Any]) -> Doc:
+        return self._dict(self._call("POST", "/api/vendors", body=data), "/api/vendors", "id")
+
+    def update_vendor(self, ref: str | None, data: dict[str, Any]) -> Doc:
+        vendor_id = self.my_vendor()["id"] if ref is None else self._vendor_id(ref)
+        path = f"/api/vendors/{seg(vendor_id)}"
+        return self._dict(self._call("PUT", path, body=data), path, "id")
+
+    # ---- events ---------------------------------------------------------------------------
+    def _contract_events(self) -> tuple[list[Doc], bool]:
+        items = self._list(self._call("GET", "/api/events"), "/api/events")
+        return _sort_newest(items), len(items) >= CONTRACT_CAP
+
+    def create_event(self, data: dict[str, Any]) -> Doc:
+        return self._dict(self._call("POST", "/api/events", body=data), "/api/events", "id")
+
+    def list_events(self, *, offset: int = 0, limit: int = 100) -> Page:
+        data = self._v1_get("/api/v1/events", {"offset": offset, "limit": limit})
+        if data is not None:
+            doc = self._dict(data, "/api/v1/events", "items")
+            total = doc.get("total")
+            return Page(
+                self._list(doc["items"], "/api/v1/events"),
+                total if isinstance(total, int) else None,
+                offset,
+                limit,
+            )
+        items, capped = self._contract_events()
+        notes = (
+            [f"this server lists only your newest {CONTRACT_CAP} events and cannot page past them"]
+            if capped
+            else []
+        )
+        return Page(
+            items[offset : offset + limit], None if capped else len(items), offset, limit, notes
+        )
+
+    @staticmethod
+    def _match(items: list[Doc], ref: str, what: str, capped: bool) -> Doc:
+        """Resolve an id prefix among the caller's own items (the plain back end cannot)."""
+        r = ref.strip().lower()
+        if len(r) >= MIN_PREFIX:
+            found = [d for d in items if str(d.get("id", "")).startswith(r)]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise Invalid(
+                    f"{what} id prefix '{ref.strip()}' is ambiguous; give more characters"
+                )
+        hint = (
+            "this server cannot resolve id prefixes past your newest 100; give the full id"
+            if capped
+            else None
+        )
+        raise NotFound(f"{what} not found", hint=hint)
+
+    def _event_ref(self, ref: str) -> str:
+        """What to put in an event path: the ref itself when the server resolves it."""
+        r = ref.strip()
+        if not r:
+            raise NotFound("Event not found")
+        if is_id(r) or self.server_is_ours():
+            return r
+        items, capped = self._contract_events()
+        return self._match(items, r, "Event", capped)["id"]
+
+    def get_event(self, ref: str) -> Doc:
+        return self._get_doc(f"/api/events/{seg(self._event_ref(ref))}", "id")
+
+    def event_vendors(self, event: Doc) -> list[Doc]:
+        out = []
+        for vendor_id in event.get("selected_vendors") or []:
+            try:
+                out.append(self._get_doc(f"/api/vendors/{seg(str(vendor_id))}", "id"))
+            except NotFound:
+                continue  # a vendor deleted since: LocalPlanner skips it too
+        return out
+
+    def update_event(self, ref: str, data: dict[str, Any]) -> Doc:
+        path = f"/api/events/{seg(self._event_ref(ref))}"
+        return self._dict(self._call("PUT", path, body=data), path, "id")
+
+    def _event_vendor(self, method: str, event_ref: str, vendor_ref: str) -> Doc:
+        event_id = self._event_ref(event_ref)
+        vendor_id = self._vendor_id(vendor_ref)
+        path = f"/api/events/{seg(event_id)}/vendors/{seg(vendor_id)}"
+        data = self._dict(self._call(method, path), path)
+        if isinstance(data.get("event"), dict):  # `arangetram serve` includes the event
+            return data["event"]
+        return self._get_doc(f"/api/events/{seg(event_id)}", "id")
+
+    def add_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
+        return self._event_vendor("POST", event_ref, vendor_ref)
+
+    def remove_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
+        return self._event_vendor("DELETE", event_ref, vendor_ref)
+
+    # ---- bookings -------------------------------------------------------------------------
+    def create_booking(self, event_ref: str, vendor_ref: str, message: str = "") -> Doc:
+        event_id, vendor_id = event_ref.strip(), vendor_ref.strip()
+        # `arangetram serve` resolves prefixes and names in the body; the plain back end
+        # needs full ids (empty values go as they are: the server's 422 names them).
+        if (
+            event_id
+            and vendor_id
+            and not (is_id(event_id) and is_id(vendor_id))
+            and not self.server_is_ours()
+        ):
+            event_id = self._event_ref(event_id)
+            vendor_id = self._vendor_id(vendor_id)
+        body = {"event_id": event_id, "vendor_id": vendor_id, "message": message}
+        return self._dict(self._call("POST", "/api/bookings", body=body), "/api/bookings", "id")
+
+    def list_bookings(self) -> list[Doc]:
+        return self._list(self._call("GET", "/api/bookings/user"), "/api/bookings/user")
+
+    def list_vendor_bookings(self) -> list[Doc]:
+        return self._list(self._call("GET", "/api/bookings/vendor"), "/api/bookings/vendor")
+
+    def respond_booking(self, ref: str, status: str, message: str | None = None) -> Doc:
+        from pydantic import ValidationError
+
+        from arangetram_cli.core.models import BookingRespondIn, first_error
+
+        try:  # checked here too: the plain back end accepts any status (a known defect)
+            BookingRespondIn.model_validate({"status": status, "response_message": message})
+        except ValidationError as e:
+            raise Invalid(first_error(e)) from None
+        r = ref.strip()
+        body = {"status": status, "response_message": message}
+        if not self.server_is_ours():
+            r = self._contract_booking_check(r)
+        path = f"/api/bookings/{seg(r)}"
+        updated = self._dict(self._call("PUT", path, body=body), path, "id")
+        if message is not None and updated.get("response_message") != message:
+            self.note(
+                "this server did not keep the reply message (a known defect of the web back end)"
+            )
+        return updated
+
+    def _contract_booking_check(self, ref: str) -> str:
+        """On the plain back end: resolve a prefix among the caller's requests and keep the
+        rule it forgets (only pending requests can be answered)."""
+        try:
+            mine = self.list_vendor_bookings()
+        except NotFound:
+            mine = []
+        r = ref.lower()
+        found = [b for b in mine if str(b.get("id", "")) == r]
+        if not found and len(r) >= MIN_PREFIX and not is_id(r):
+            found = [b for b in mine if str(b.get("id", "")).startswith(r)]
+        if len(found) > 1:
+            raise Invalid(f"Booking id prefix '{ref}' is ambiguous; give more characters")
+        if not found:
+            if is_id(ref):
+                return ref  # not one of ours: the server answers 403 or 404
+            raise NotFound("Booking not found")
+        booking = found[0]
+        if booking.get("status") != "pending":
+            raise Conflict(
+                f"Booking is already {booking.get('status')}; only pending requests "
+                "can be accepted or declined"
+            )
+        return str(booking["id"])
+
+    # ---- catalog --------------------------------------------------------------------------
+    def seed_demo(self, *, only_if_empty: bool = False) -> Doc:
+        if self.server_is_ours():
+            path = "/api/v1/seed"
+            data = self._call("POST", path, body={"only_if_empty": only_if_empty})
+            return self._dict(data, path, "message", "vendor_count")
+        path = "/api/seed"
+        doc = self._dict(self._call("POST", path), path, "message", "vendor_count")
+        seeded = doc["message"] == "Database seeded successfully"
+        doc.setdefault("added", doc["vendor_count"] if seeded else 0)
+        if not seeded and not only_if_empty:
+            self.note(
+                "this server seeds only an empty catalog; missing demo vendors were not added"
+            )
+        return doc
+
+    def import_vendors(self, docs: Iterable[Doc], *, upsert: bool = False) -> tuple[int, int]:
+        raise Invalid(
+            "importing vendors needs the database itself; the REST API has no import endpoint",
+            hint="run the import with a profile on the store (db or mongo_url), not api_url",
+        )
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
