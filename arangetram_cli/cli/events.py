@@ -156,6 +156,8 @@ def list_(
     """Your events, newest first."""
     st = state(ctx)
     page = st.planner(auth=True).list_events(offset=offset, limit=limit)
+    for n in page.notes:
+        st.out.note(n)
     shown = st.out.items(
         page.items, EVENT_COLUMNS, title="Events", empty="no events yet: arangetram events create"
     )
