@@ -21,7 +21,7 @@ class Backend:
 
     def new(self, token: str | None = None) -> Any:
         """A fresh planner on this backend (not logged in unless a token is given)."""
-        if self.kind == "local":
+        if self.kind in ("local", "local-mongo"):
             from arangetram_cli.planner.local import LocalPlanner
 
             p: Any = LocalPlanner(self.store, SECRET, token=token)
@@ -33,12 +33,25 @@ class Backend:
         return p
 
 
-@pytest.fixture(params=["local", pytest.param("remote", marks=pytest.mark.service)])
+@pytest.fixture(
+    params=[
+        "local",
+        pytest.param("local-mongo", marks=pytest.mark.mongo),
+        pytest.param("remote", marks=pytest.mark.service),
+    ]
+)
 def backend(request: pytest.FixtureRequest, env: dict[str, str], tmp_path) -> Iterator[Backend]:
     if request.param == "local":
         from arangetram_cli.store.sqlite import SqliteStore
 
         b = Backend("local", SqliteStore(tmp_path / "planner.db"))
+    elif request.param == "local-mongo":  # same rules over the Mongo adapter (mongomock-ng)
+        import mongomock_ng
+
+        from arangetram_cli.store.mongo import MongoStore
+
+        store = MongoStore("mongodb://stand-in", client=mongomock_ng.MongoClient())
+        b = Backend("local-mongo", store)
     else:
         srv: Served = request.getfixturevalue("served")
         b = Backend("remote", srv.store(), url=srv.url)
