@@ -32,6 +32,16 @@ ENV_VARS = (
     "ARANGETRAM_KEYRING_TIMEOUT",
     "ARANGETRAM_MONGO_TIMEOUT_MS",
     "NO_COLOR",
+    # the AI assistant (arangetram_cli/ai/client.py, LLM_ENV_VARS)
+    "ARANGETRAM_LLM_PROVIDER",
+    "ARANGETRAM_LLM_BASE_URL",
+    "ARANGETRAM_LLM_API_KEY",
+    "ARANGETRAM_LLM_MODEL",
+    "ARANGETRAM_LLM_TIMEOUT",
+    "GEMINI_API_KEY",
+    "OPENAI_API_KEY",
+    "EMERGENT_LLM_KEY",
+    "OLLAMA_HOST",
 )
 SECRET_KEYS = {"jwt_secret", "token", "mongo_url"}
 # Keys a profile in the config file may set.
@@ -98,7 +108,7 @@ class Settings:
     def server_key(self) -> str:
         """Which backend issued a token: tokens are never sent to another one."""
         if self.api_url:
-            return self.api_url.rstrip("/")
+            return mask_url(self.api_url.rstrip("/"))  # shown by whoami: never a password
         if self.mongo_url:
             return f"mongo:{mask_url(self.mongo_url)}/{self.db_name}"
         return f"sqlite:{self.db_path}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from typing import Annotated, Any
 
@@ -22,11 +23,15 @@ EXIT_CODES = """Exit codes: 0 ok, 1 failure, 2 usage or bad input, 3 not logged 
 allowed, 4 not found, 5 conflict, 6 service unreachable, 130 interrupted."""
 
 
+# user:password@ in any URL an error names (an --api-url or MONGO_URL with credentials)
+_URL_PASSWORD = re.compile(r"(://[^\s/@:]*:)[^\s/@]*@")
+
+
 def _report(message: str, hint: str | None = None) -> None:
     line = f"error: {message}"
     if hint:
         line += f" ({hint})"
-    print(line, file=sys.stderr)
+    print(_URL_PASSWORD.sub(r"\1***@", line), file=sys.stderr)
 
 
 GLOBAL_FLAGS = {"--json", "-q", "--quiet", "--debug", "--no-color"}
@@ -104,6 +109,7 @@ LAZY = {
     "seed": ("arangetram_cli.cli.seed", "Load the demo catalog, or import vendors from a file."),
     "config": ("arangetram_cli.cli.config_cmd", "Show settings and manage profiles."),
     "serve": ("arangetram_cli.cli.serve", "Serve the REST API over this profile's store."),
+    "ask": ("arangetram_cli.cli.ask", "Ask the AI planning assistant (streamed), or chat."),
 }
 
 
@@ -162,7 +168,9 @@ class RootGroup(TyperGroup):
         except typer.TyperException as e:  # click's usage errors
             ctx = getattr(e, "ctx", None)
             where = f"{ctx.command_path} --help" if ctx is not None else "arangetram --help"
-            _report(e.format_message(), f"see '{where}'")
+            # A group run without a subcommand has printed its help already; its message
+            # is empty, and a bare `error:` line would say nothing.
+            _report(e.format_message().strip() or "missing command", f"see '{where}'")
             code = getattr(e, "exit_code", 2) or 2
         except BrokenPipeError:
             # the reader went away (`| head`): not an error worth a message

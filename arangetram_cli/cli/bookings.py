@@ -1,4 +1,5 @@
-"""`arangetram bookings`: requests from families to vendors, and the vendors' answers."""
+"""`arangetram bookings`: requests from families to vendors, the vendors' answers, and the
+rest of a booking's life (cancel, complete, history: docs/lifecycle.md)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ BOOKING_FIELDS = [
     ("message", "Message"),
     ("status", "Status"),
     ("response_message", "Reply"),
+    ("cancel_reason", "Cancel reason"),
     ("created_at", "Requested"),
     ("updated_at", "Updated"),
 ]
@@ -60,29 +62,72 @@ def create(
     st.out.item(booking, BOOKING_FIELDS, title="Booking request")
 
 
+Status = Annotated[
+    str | None,
+    typer.Option(
+        "--status",
+        "-s",
+        help="pending, accepted, declined, cancelled or completed.",
+    ),
+]
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context,
     as_vendor: Annotated[
         bool, typer.Option("--as-vendor", help="Requests sent to your vendor profile.")
     ] = False,
+    status: Status = None,
+    event: Annotated[
+        str | None, typer.Option("--event", "-e", help="Only this event's (id or prefix).")
+    ] = None,
+    upcoming: Annotated[
+        bool, typer.Option("--upcoming", help="Only events today or later, soonest first.")
+    ] = False,
 ) -> None:
     """Your booking requests (or, with --as-vendor, those sent to you)."""
     st = state(ctx)
     planner = st.planner(auth=True)
+    filters: dict[str, Any] = {"status": status, "event": event, "upcoming": upcoming}
     if as_vendor:
         st.out.items(
-            planner.list_vendor_bookings(),
+            planner.list_vendor_bookings(**filters),
             VENDOR_COLUMNS,
             title="Requests to you",
-            empty="no booking requests yet",
+            empty="no booking requests match"
+            if any(filters.values())
+            else "no booking requests yet",
         )
     else:
         st.out.items(
-            planner.list_bookings(),
+            planner.list_bookings(**filters),
             USER_COLUMNS,
             title="Your booking requests",
-            empty="no booking requests yet: arangetram bookings create",
+            empty="no booking requests match"
+            if any(filters.values())
+            else "no booking requests yet: arangetram bookings create",
+        )
+
+
+@app.command()
+def inbox(
+    ctx: typer.Context,
+    pending: Annotated[bool, typer.Option("--pending", help="Only requests to answer.")] = False,
+) -> None:
+    """Requests to your vendor profile: pending ones first, the longest waiting at the top."""
+    from arangetram_cli.core.lifecycle import inbox_order
+
+    st = state(ctx)
+    found = st.planner(auth=True).list_vendor_bookings(status="pending" if pending else None)
+    ordered = inbox_order(found)
+    waiting = sum(1 for b in ordered if b.get("status") == "pending")
+    shown = st.out.items(
+        ordered, VENDOR_COLUMNS, title="Inbox", empty="no booking requests to answer"
+    )
+    if shown and waiting:
+        st.out.note(
+            f"{waiting} waiting for an answer: arangetram bookings respond ID accept|decline"
         )
 
 
@@ -94,9 +139,14 @@ def respond(
     message: Annotated[
         str | None, typer.Option("--message", "-m", help="A reply to the family.")
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Accept even if you accepted another booking that day."),
+    ] = False,
 ) -> None:
     """Accept or decline a request sent to your vendor profile."""
-    from arangetram_cli.core.errors import Invalid
+    from arangetram_cli.cli.output import interactive
+    from arangetram_cli.core.errors import Conflict, DoubleBooking, Invalid
 
     statuses = {
         "accept": "accepted",
@@ -107,6 +157,116 @@ def respond(
     if answer.lower() not in statuses:
         raise Invalid(f"answer must be accept or decline, not '{answer}'")
     st = state(ctx)
-    booking = st.planner(auth=True).respond_booking(ref, statuses[answer.lower()], message)
+    planner = st.planner(auth=True)
+    status = statuses[answer.lower()]
+    try:
+        booking = planner.respond_booking(ref, status, message, confirm=yes)
+    except DoubleBooking as e:
+        if not interactive():
+            raise Conflict(
+                f"{e.message}; pass --yes to accept this one as well",
+                hint="or decline it: arangetram bookings respond ID decline",
+            ) from None
+        import questionary
+
+        agreed = questionary.confirm(f"{e.message}. Accept this one as well?", default=False).ask()
+        if agreed is None:
+            raise typer.Abort() from None
+        if not agreed:
+            raise Conflict("Not accepted; the request is still pending") from None
+        booking = planner.respond_booking(ref, status, message, confirm=True)
+    for warning in booking.get("warnings") or []:
+        st.out.note(f"warning: {warning}")
     st.out.success(f"Booking {booking['id'][:8]} {booking['status']}")
+    st.out.item(booking, BOOKING_FIELDS, title="Booking")
+
+
+def _who(booking: dict[str, Any]) -> Any:
+    family = (booking.get("user") or {}).get("name") or "the family"
+    vendor = (booking.get("vendor") or {}).get("business_name") or "the vendor"
+
+    def who(entry: dict[str, Any]) -> str:
+        role = entry.get("by_role")
+        if entry.get("by") == booking.get("user_id") and role == "user":
+            return f"{family} (family)"
+        return f"{vendor} (vendor)" if role == "vendor" else str(entry.get("by") or "")
+
+    return who
+
+
+def _history_table(booking: dict[str, Any]) -> Any:
+    def draw(console: Any) -> None:
+        history = booking.get("history") or []
+        if not history:
+            return
+        from rich.table import Table
+
+        who = _who(booking)
+        table = Table(title="History", header_style="bold", title_justify="left")
+        for name in ("When", "Who", "Change", "Message"):
+            table.add_column(name, overflow="fold")
+        for h in history:
+            change = f"{h.get('from') or 'new'} → {h.get('to')}"
+            table.add_row(
+                str(h.get("at", ""))[:19].replace("T", " "),
+                who(h),
+                change,
+                str(h.get("message") or ""),
+            )
+        console.print(table)
+
+    return draw
+
+
+SHOW_FIELDS = [
+    ("id", "Id"),
+    ("status", "Status"),
+    ("vendor", "Vendor", _sub("vendor", "business_name")),
+    ("event", "Event", _sub("event", "event_name")),
+    ("event_date", "Date"),
+    ("user", "Family", _sub("user", "name")),
+    ("message", "Message"),
+    ("response_message", "Reply"),
+    ("cancel_reason", "Cancel reason"),
+    ("created_at", "Requested"),
+    ("updated_at", "Updated"),
+]
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Booking id or prefix.")],
+) -> None:
+    """One booking and its history (who changed it, when, and what they said)."""
+    st = state(ctx)
+    booking = st.planner(auth=True).get_booking(ref)
+    st.out.item(booking, SHOW_FIELDS, title="Booking", extra=_history_table(booking))
+
+
+@app.command()
+def cancel(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Booking id or prefix.")],
+    reason: Annotated[
+        str, typer.Option("--reason", "-r", help="Why, for the vendor (optional).")
+    ] = "",
+) -> None:
+    """Cancel one of your pending or accepted bookings (the family that sent it)."""
+    st = state(ctx)
+    booking = st.planner(auth=True).cancel_booking(ref, reason)
+    st.out.success(f"Booking {booking['id'][:8]} cancelled")
+    st.out.item(booking, BOOKING_FIELDS, title="Booking")
+
+
+@app.command()
+def complete(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Booking id or prefix.")],
+    message: Annotated[str, typer.Option("--message", "-m", help="A closing note.")] = "",
+) -> None:
+    """Mark an accepted booking completed, after its event date (the family or the vendor)."""
+    st = state(ctx)
+    booking = st.planner(auth=True).complete_booking(ref, message)
+    st.out.success(f"Booking {booking['id'][:8]} completed")
     st.out.item(booking, BOOKING_FIELDS, title="Booking")

@@ -31,7 +31,11 @@ def show(ctx: typer.Context) -> None:
             "source": src.get("mongo_url", ""),
         },
         {"key": "db_name", "value": s.db_name, "source": src.get("db_name", "default")},
-        {"key": "api_url", "value": s.api_url or "", "source": src.get("api_url", "")},
+        {
+            "key": "api_url",
+            "value": mask_url(s.api_url) if s.api_url else "",
+            "source": src.get("api_url", ""),
+        },
         {
             "key": "jwt_secret",
             "value": mask(s.jwt_secret) if s.jwt_secret else f"(generated, in {s.secret_path})",
@@ -164,3 +168,10 @@ def path(ctx: typer.Context) -> None:
         ],
         id_key="config_file",
     )
+
+
+from arangetram_cli.cli.llm_config import delete_key, llm, set_key  # noqa: E402 - registered last
+
+app.command("set-key")(set_key)
+app.command("delete-key")(delete_key)
+app.command("llm")(llm)

@@ -81,9 +81,7 @@ class State:
             self._planner = None
 
 
-def open_planner(
-    settings: Settings, stored: StoredToken | None, *, debug: bool = False
-) -> Planner:
+def open_planner(settings: Settings, stored: StoredToken | None, *, debug: bool = False) -> Planner:
     token = stored.token if stored else None
     if settings.mode == "remote":
         from arangetram_cli.planner.remote import RemotePlanner

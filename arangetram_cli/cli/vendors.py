@@ -287,3 +287,19 @@ def update(
     vendor = st.planner(auth=True).update_vendor(ref, fields)
     st.out.success(f"Updated {vendor['business_name']}")
     st.out.item(vendor, DETAIL_FIELDS, title=vendor["business_name"])
+
+
+from arangetram_cli.cli import images  # noqa: E402  (typer only at import time)
+
+app.add_typer(images.app, name="images")
+
+
+from arangetram_cli.cli.recommend import recommend  # noqa: E402 - registered last
+
+app.command("recommend")(recommend)
+
+
+from arangetram_cli.cli import reviews  # noqa: E402  (reviews and ratings)
+
+app.command("review")(reviews.review)
+app.add_typer(reviews.app, name="reviews")

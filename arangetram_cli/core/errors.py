@@ -52,6 +52,14 @@ class Conflict(ArangetramError):
     http_status = 400  # the contract answers duplicates with 400
 
 
+class DoubleBooking(Conflict):
+    """Accepting this request would give the vendor two accepted bookings on one date: it
+    needs an explicit confirmation (the CLI's --yes, or a prompt on a terminal). The server
+    sends `code` with the 409 so a client can tell this conflict from the others."""
+
+    code = "double_booking"
+
+
 class Unavailable(ArangetramError):
     """A service (database, API server, AI provider, S3) could not be reached."""
 

@@ -12,7 +12,14 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 
 CATEGORIES: dict[str, tuple[str, str, str]] = {
     # id: (name, icon, description) as GET /api/categories returns them
@@ -25,7 +32,7 @@ CATEGORIES: dict[str, tuple[str, str, str]] = {
 }
 PRICE_RANGES = ("$", "$$", "$$$", "$$$$")
 EVENT_STATUSES = ("planning", "confirmed", "completed")
-BOOKING_STATUSES = ("pending", "accepted", "declined")
+BOOKING_STATUSES = ("pending", "accepted", "declined", "cancelled", "completed")
 USER_TYPES = ("user", "vendor", "guest")
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises past it instead of truncating
 MIN_PASSWORD_CHARS = 8
@@ -220,6 +227,26 @@ class BookingIn(_In):
 class BookingRespondIn(_In):
     status: Literal["accepted", "declined"]
     response_message: Text | None = None
+    # Additive: accept although another booking for the same date is accepted already.
+    # Absent (the web front end): accepted, with a `warnings` entry in the answer.
+    confirm_double_booking: bool | None = None
+
+
+class CancelIn(_In):
+    reason: Text = ""
+
+
+class CompleteIn(_In):
+    message: Text = ""
+
+
+class ReviewIn(_In):
+    rating: StrictInt = Field(ge=1, le=5)
+    text: Text = ""
+
+
+class ReplyIn(_In):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
 def first_error(exc: Any) -> str:

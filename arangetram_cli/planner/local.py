@@ -17,6 +17,26 @@ MIN_PREFIX = 4  # shortest id prefix accepted, like git's abbreviated hashes
 PUBLIC_USER_FIELDS = ("id", "email", "name", "user_type")
 
 
+MAX_PORTFOLIO_IMAGES = 100  # as VendorIn.portfolio_images
+MAX_PAGE_NUMBER = 2**63 - 1  # SQLite and BSON integers: a larger offset is an overflow error
+MAX_URL_LENGTH = 2000
+
+
+def _check_image_url(url: Any) -> str:
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise Invalid(f"image URL must start with https:// or http://: {str(url)[:100]!r}")
+    if len(url) > MAX_URL_LENGTH or any(c.isspace() or ord(c) < 32 for c in url):
+        raise Invalid(f"not a usable image URL: {url[:100]!r}")
+    return url
+
+
+def check_page(offset: int, limit: int) -> None:
+    """Paging bounds the stores can take (an offset past the end is just an empty page)."""
+    for name, value, low in (("offset", offset, 0), ("limit", limit, 1)):
+        if not low <= value <= MAX_PAGE_NUMBER:
+            raise Invalid(f"{name} must be between {low} and {MAX_PAGE_NUMBER}, not {value}")
+
+
 def _validate(model: Any, data: dict[str, Any]) -> Any:
     from pydantic import ValidationError
 
@@ -47,11 +67,19 @@ def demo_catalog() -> list[Doc]:
 
 
 class LocalPlanner:
-    def __init__(self, store: Store, secret: str | Callable[[], str], token: str | None = None):
+    def __init__(
+        self,
+        store: Store,
+        secret: str | Callable[[], str],
+        token: str | None = None,
+        *,
+        today: Callable[[], Any] | None = None,
+    ):
         self.store = store
         self._secret = secret
         self.token = token
         self._user: Doc | None = None
+        self._clock = today  # the calendar day (a date); default: today in UTC
 
     # ---- identity -------------------------------------------------------------------------
     @property
@@ -145,6 +173,7 @@ class LocalPlanner:
         return categories()
 
     def list_vendors(self, q: VendorQuery, *, offset: int = 0, limit: int = 50) -> Page:
+        check_page(offset, limit)
         items = self.store.vendors.search(q, offset=offset, limit=limit)
         if offset == 0 and len(items) < limit:
             total = len(items)
@@ -210,6 +239,46 @@ class LocalPlanner:
             raise NotFound("Vendor not found")
         return updated
 
+    def _own_vendor(self, ref: str | None) -> Doc:
+        user = self.current_user()
+        vendor = self.my_vendor() if ref is None else self.get_vendor(ref)
+        if vendor.get("user_id") != user["id"]:
+            raise Forbidden("Not authorized")
+        return vendor
+
+    def add_vendor_images(self, ref: str | None, urls: Iterable[str]) -> Doc:
+        """Append image URLs to a portfolio (the owner only; default: the caller's own
+        profile). URLs already there keep their place and are not repeated; the update is
+        one atomic store operation. With no urls, it checks the caller may change the
+        portfolio and returns the vendor (the CLI asks this before uploading anything)."""
+        vendor = self._own_vendor(ref)
+        wanted = list(dict.fromkeys(_check_image_url(u) for u in urls))
+        if not wanted:
+            return vendor
+        current = vendor.get("portfolio_images") or []
+        fresh = [u for u in wanted if u not in current]
+        if len(current) + len(fresh) > MAX_PORTFOLIO_IMAGES:
+            raise Invalid(
+                f"a portfolio holds at most {MAX_PORTFOLIO_IMAGES} images; "
+                f"this one has {len(current)}, and {len(fresh)} more would not fit",
+                hint="remove some first: arangetram vendors images remove URL",
+            )
+        updated = self.store.vendors.add_images(vendor["id"], wanted)
+        if updated is None:
+            raise NotFound("Vendor not found")
+        return updated
+
+    def remove_vendor_image(self, ref: str | None, url: str) -> Doc:
+        """Take an image URL out of a portfolio (the owner only). NotFound when the
+        portfolio does not hold it."""
+        vendor = self._own_vendor(ref)
+        if url not in (vendor.get("portfolio_images") or []):
+            raise NotFound("Image not in the portfolio", hint="see: arangetram vendors images list")
+        updated = self.store.vendors.remove_image(vendor["id"], url)
+        if updated is None:
+            raise NotFound("Vendor not found")
+        return updated
+
     # ---- events ---------------------------------------------------------------------------
     def _own_event(self, ref: str) -> Doc:
         user = self.current_user()
@@ -235,6 +304,7 @@ class LocalPlanner:
         return event
 
     def list_events(self, *, offset: int = 0, limit: int = 100) -> Page:
+        check_page(offset, limit)
         user = self.current_user()
         items = self.store.events.list_by_user(user["id"], offset=offset, limit=limit)
         return Page(items, self.store.events.count_by_user(user["id"]), offset, limit)
@@ -282,7 +352,13 @@ class LocalPlanner:
         return self.store.events.get(event["id"]) or event
 
     # ---- bookings -------------------------------------------------------------------------
+    def _today(self) -> Any:
+        from arangetram_cli.core.lifecycle import utc_today
+
+        return (self._clock or utc_today)()
+
     def create_booking(self, event_ref: str, vendor_ref: str, message: str = "") -> Doc:
+        from arangetram_cli.core.lifecycle import PENDING, history_entry
         from arangetram_cli.core.models import BookingIn, new_id, now_iso
 
         body = _validate(
@@ -293,7 +369,7 @@ class LocalPlanner:
         if not vendor.get("is_active", True):
             raise Conflict(f"{vendor['business_name']} is not taking bookings")
         for b in self.store.bookings.list_by_event(event["id"]):
-            if b["vendor_id"] == vendor["id"] and b["status"] == "pending":
+            if b["vendor_id"] == vendor["id"] and b["status"] == PENDING:
                 raise Conflict(f"a pending request to this vendor exists already: {b['id']}")
         now = now_iso()
         booking = {
@@ -303,17 +379,53 @@ class LocalPlanner:
             "user_id": event["user_id"],
             "message": body.message,
             "event_date": event["event_date"],
-            "status": "pending",
+            "status": PENDING,
             "created_at": now,
             "updated_at": now,
+            "history": [history_entry(now, event["user_id"], "user", None, PENDING, body.message)],
         }
         self.store.bookings.insert(booking)
         return booking
 
-    def list_bookings(self) -> list[Doc]:
-        """The caller's requests, each with `vendor` and `event` (three queries in all)."""
+    def _event_filter(self, ref: str | None, bookings: list[Doc], *, own: bool) -> str | None:
+        """The event id a listing is filtered on: the caller's own event (resolved like
+        every event reference), or for a vendor an id or unique prefix among its requests."""
+        if not ref or not ref.strip():
+            return None
+        if own:
+            return self._own_event(ref)["id"]
+        r = ref.strip().lower()
+        ids = {str(b.get("event_id")) for b in bookings}
+        if r in ids:
+            return r
+        found = sorted(i for i in ids if len(r) >= MIN_PREFIX and i.startswith(r))
+        if len(found) > 1:
+            raise Invalid(f"Event id prefix '{ref.strip()}' is ambiguous; give more characters")
+        return found[0] if found else r
+
+    def _filtered(
+        self, bookings: list[Doc], status: str | None, event_id: str | None, upcoming: bool
+    ) -> list[Doc]:
+        from arangetram_cli.core.lifecycle import check_status, filter_bookings
+
+        try:
+            wanted = check_status(status)
+        except ValueError as e:
+            raise Invalid(str(e)) from None
+        return filter_bookings(
+            bookings, status=wanted, event_id=event_id, upcoming=upcoming, today=self._today()
+        )
+
+    def list_bookings(
+        self, *, status: str | None = None, event: str | None = None, upcoming: bool = False
+    ) -> list[Doc]:
+        """The caller's requests, each with `vendor` and `event` (three queries in all).
+        Filters: status, one of the caller's events, upcoming (event today or later,
+        soonest first)."""
         user = self.current_user()
+        event_id = self._event_filter(event, [], own=True)
         bookings = self.store.bookings.list_by_user(user["id"], limit=10_000)
+        bookings = self._filtered(bookings, status, event_id, upcoming)
         vendors = self.store.vendors.get_many(b["vendor_id"] for b in bookings)
         events = self.store.events.get_many(b["event_id"] for b in bookings)
         return [
@@ -321,13 +433,17 @@ class LocalPlanner:
             for b in bookings
         ]
 
-    def list_vendor_bookings(self) -> list[Doc]:
+    def list_vendor_bookings(
+        self, *, status: str | None = None, event: str | None = None, upcoming: bool = False
+    ) -> list[Doc]:
         """Requests to the caller's vendor profile, each with `user` and `event`."""
         user = self.current_user()
         vendor = self.store.vendors.get_by_user(user["id"])
         if vendor is None:
             raise NotFound("Vendor profile not found")
         bookings = self.store.bookings.list_by_vendor(vendor["id"], limit=100_000)
+        event_id = self._event_filter(event, bookings, own=False)
+        bookings = self._filtered(bookings, status, event_id, upcoming)
         users = self.store.users.get_many(b["user_id"] for b in bookings)
         events = self.store.events.get_many(b["event_id"] for b in bookings)
         return [
@@ -339,29 +455,272 @@ class LocalPlanner:
             for b in bookings
         ]
 
-    def respond_booking(self, ref: str, status: str, message: str | None = None) -> Doc:
+    def _roles(self, booking: Doc, user: Doc) -> tuple[set[str], Doc | None]:
+        """The caller's parts in a booking: "user" (the family that sent it), "vendor" (the
+        owner of the booked profile); and the booked vendor."""
+        vendor = self.store.vendors.get(booking["vendor_id"])
+        roles = set()
+        if booking.get("user_id") == user["id"]:
+            roles.add("user")
+        if vendor is not None and vendor.get("user_id") == user["id"]:
+            roles.add("vendor")
+        return roles, vendor
+
+    def get_booking(self, ref: str) -> Doc:
+        """One booking with its `history`, `vendor`, `event` and `user` (no password): for
+        the family that sent it and the booked vendor only."""
+        user = self.current_user()
+        booking = self._resolve(self.store.bookings, ref, "Booking")
+        roles, vendor = self._roles(booking, user)
+        if not roles:
+            raise Forbidden("Not authorized")
+        family = self.store.users.get(booking["user_id"])
+        return {
+            **booking,
+            "history": booking.get("history") or [],
+            "vendor": vendor,
+            "event": self.store.events.get(booking["event_id"]),
+            "user": public_user(family) if family else None,
+        }
+
+    def _move(
+        self,
+        booking: Doc,
+        to: str,
+        user: Doc,
+        role: str,
+        message: str,
+        fields: Doc | None = None,
+    ) -> Doc:
+        """Apply one state move: compare-and-set on the current status, with its history
+        entry in the same update."""
+        from arangetram_cli.core.lifecycle import history_entry, refusal
+        from arangetram_cli.core.models import now_iso
+
+        now = now_iso()
+        current = booking["status"]
+        entry = history_entry(now, user["id"], role, current, to, message)
+        updated = self.store.bookings.update(
+            booking["id"],
+            {"status": to, "updated_at": now, **(fields or {})},
+            expect_status=current,
+            push_history=entry,
+        )
+        if updated is None:  # somebody moved it in between
+            latest = self.store.bookings.get(booking["id"]) or booking
+            raise Conflict(refusal(latest["status"], to))
+        return updated
+
+    def respond_booking(
+        self, ref: str, status: str, message: str | None = None, *, confirm: bool | None = False
+    ) -> Doc:
+        """The booked vendor accepts or declines a pending request. Accepting when the vendor
+        already has an accepted booking on that date raises DoubleBooking unless confirm is
+        true; confirm None (a client that cannot ask, like the web front end) accepts and
+        says so in `warnings`."""
+        from arangetram_cli.core.errors import DoubleBooking
+        from arangetram_cli.core.lifecycle import ACCEPTED, allowed, may, refusal
         from arangetram_cli.core.models import BookingRespondIn, now_iso
 
         user = self.current_user()
         body = _validate(BookingRespondIn, {"status": status, "response_message": message})
         booking = self._resolve(self.store.bookings, ref, "Booking")
-        vendor = self.store.vendors.get(booking["vendor_id"])
-        if vendor is None or vendor.get("user_id") != user["id"]:
+        roles, vendor = self._roles(booking, user)
+        if not roles & may(body.status) or vendor is None:
             raise Forbidden("Not authorized")
-        if booking["status"] != "pending":
-            raise Conflict(
-                f"Booking is already {booking['status']}; only pending requests "
-                "can be accepted or declined"
-            )
-        now = now_iso()
-        fields: Doc = {"status": body.status, "updated_at": now, "responded_at": now}
+        if not allowed(booking["status"], body.status):
+            raise Conflict(refusal(booking["status"], body.status))
+        warnings: list[str] = []
+        date = booking.get("event_date")
+        if (
+            body.status == ACCEPTED
+            and date
+            and self.store.bookings.vendors_booked_on(date, [vendor["id"]])
+        ):
+            text = f"You already accepted another booking for {date}"
+            if confirm is False:
+                raise DoubleBooking(text, hint="confirm to accept this one as well")
+            warnings.append(f"{text}; this one is accepted as well")
+        fields: Doc = {"responded_at": now_iso()}
         if body.response_message is not None:
             fields["response_message"] = body.response_message
-        updated = self.store.bookings.update(booking["id"], fields, expect_status="pending")
-        if updated is None:  # somebody answered in between
-            current = self.store.bookings.get(booking["id"]) or booking
-            raise Conflict(f"Booking is already {current['status']}")
+        updated = self._move(
+            booking, body.status, user, "vendor", body.response_message or "", fields
+        )
+        return {**updated, "warnings": warnings} if warnings else updated
+
+    def cancel_booking(self, ref: str, reason: str = "") -> Doc:
+        """The family withdraws a pending or accepted booking, with an optional reason."""
+        from arangetram_cli.core.lifecycle import CANCELLED, PENDING, allowed, may, refusal
+        from arangetram_cli.core.models import CancelIn
+
+        user = self.current_user()
+        body = _validate(CancelIn, {"reason": reason})
+        booking = self._resolve(self.store.bookings, ref, "Booking")
+        roles, _ = self._roles(booking, user)
+        if not roles & may(CANCELLED):
+            hint = None
+            if "vendor" in roles and booking["status"] == PENDING:
+                hint = f"decline it instead: arangetram bookings respond {booking['id']} decline"
+            raise Forbidden("Only the family that sent the request can cancel it", hint=hint)
+        if not allowed(booking["status"], CANCELLED):
+            raise Conflict(refusal(booking["status"], CANCELLED))
+        fields: Doc = {"cancel_reason": body.reason} if body.reason else {}
+        return self._move(booking, CANCELLED, user, "user", body.reason, fields)
+
+    def complete_booking(self, ref: str, message: str = "") -> Doc:
+        """Mark an accepted booking done: the family or the booked vendor, once the event
+        date has passed (from the next day, UTC)."""
+        from arangetram_cli.core.lifecycle import COMPLETED, allowed, event_passed, may, refusal
+        from arangetram_cli.core.models import CompleteIn
+
+        user = self.current_user()
+        body = _validate(CompleteIn, {"message": message})
+        booking = self._resolve(self.store.bookings, ref, "Booking")
+        roles, _ = self._roles(booking, user)
+        if not roles & may(COMPLETED):
+            raise Forbidden("Only the family or the booked vendor can complete a booking")
+        if not allowed(booking["status"], COMPLETED):
+            raise Conflict(refusal(booking["status"], COMPLETED))
+        if not event_passed(booking.get("event_date"), self._today()):
+            raise Conflict(
+                f"The event on {booking.get('event_date')} has not happened yet; "
+                "a booking can be completed from the day after its event date"
+            )
+        role = "user" if "user" in roles else "vendor"
+        return self._move(booking, COMPLETED, user, role, body.message)
+
+    # ---- reviews --------------------------------------------------------------------------
+    def review_vendor(self, ref: str, rating: int, text: str = "") -> Doc:
+        """Write (or rewrite: one per user and vendor) a review. Only a family with an
+        accepted (or completed) booking with this vendor whose event date has passed; not
+        guests, not the vendor itself. Returns the review with the vendor's new figures
+        under `vendor`."""
+        from arangetram_cli.core.lifecycle import REVIEWABLE, event_passed
+        from arangetram_cli.core.models import ReviewIn, new_id, now_iso
+
+        body = _validate(ReviewIn, {"rating": rating, "text": text})
+        user = self.current_user()
+        vendor = self.get_vendor(ref)
+        if user.get("user_type") == "guest":
+            raise Forbidden(
+                "Guest accounts cannot write reviews",
+                hint="register an account: arangetram auth register",
+            )
+        if vendor.get("user_id") == user["id"]:
+            raise Forbidden("You cannot review your own vendor profile")
+        taken = [
+            b
+            for b in self.store.bookings.list_by_user(user["id"], limit=100_000)
+            if b.get("vendor_id") == vendor["id"] and b.get("status") in REVIEWABLE
+        ]
+        if not any(event_passed(b.get("event_date"), self._today()) for b in taken):
+            name = vendor.get("business_name") or "this vendor"
+            if taken:
+                first = min(str(b.get("event_date") or "") for b in taken)
+                raise Forbidden(f"You can review {name} after your event on {first}")
+            raise Forbidden(
+                f"Only families with an accepted booking with {name} can review it, "
+                "after the event date"
+            )
+        now = now_iso()
+        saved = self.store.reviews.upsert(
+            {
+                "id": new_id(),
+                "vendor_id": vendor["id"],
+                "user_id": user["id"],
+                "user_name": user.get("name") or "",
+                "rating": body.rating,
+                "text": body.text,
+                "created_at": now,
+                "updated_at": now,
+                "reply": None,
+            }
+        )
+        after = self.store.vendors.get(vendor["id"])
+        if saved is None or after is None:
+            raise NotFound("Vendor not found")
+        figures = ("id", "business_name", "rating", "review_count")
+        return {**saved, "vendor": {k: after.get(k) for k in figures}}
+
+    def list_reviews(self, ref: str, *, offset: int = 0, limit: int = 50) -> Page:
+        """A vendor's reviews, most recently written first (public)."""
+        check_page(offset, limit)
+        vendor = self.get_vendor(ref)
+        items = self.store.reviews.list_by_vendor(vendor["id"], offset=offset, limit=limit)
+        if offset == 0 and len(items) < limit:
+            total = len(items)
+        else:
+            total = self.store.reviews.count_by_vendor(vendor["id"])
+        return Page(items, total, offset, limit)
+
+    def reply_review(self, ref: str, text: str) -> Doc:
+        """The reviewed vendor answers a review, once."""
+        from arangetram_cli.core.models import ReplyIn, now_iso
+
+        body = _validate(ReplyIn, {"text": text})
+        user = self.current_user()
+        review = self._resolve(self.store.reviews, ref, "Review")
+        vendor = self.store.vendors.get(review["vendor_id"])
+        if vendor is None or vendor.get("user_id") != user["id"]:
+            raise Forbidden("Only the reviewed vendor can reply to a review")
+        once = "This review has a reply already; a vendor may answer a review once"
+        if review.get("reply"):
+            raise Conflict(once)
+        updated = self.store.reviews.set_reply(review["id"], {"text": body.text, "at": now_iso()})
+        if updated is None:  # answered in between
+            raise Conflict(once)
         return updated
+
+    # ---- AI planning ----------------------------------------------------------------------
+    def recommend(
+        self,
+        event_ref: str | None = None,
+        *,
+        event_date: str | None = None,
+        guest_count: int | None = None,
+        budget: str | None = None,
+        location: str | None = None,
+        categories: list[str] | None = None,
+        limit: int = 3,
+    ) -> Doc:
+        from arangetram_cli.core.recommend import recommend_for
+
+        event = self._own_event(event_ref) if event_ref else None
+        return recommend_for(
+            self,
+            event=event,
+            event_date=event_date,
+            guest_count=guest_count,
+            budget=budget,
+            location=location,
+            categories=categories,
+            limit=limit,
+            booked_on=self.store.bookings.vendors_booked_on,
+        )
+
+    def ask_stream(
+        self,
+        messages: list[Doc],
+        event_ref: str | None = None,
+        *,
+        provider: Any = None,
+        offline: bool = False,
+        event: Doc | None = None,
+        debug: bool = False,
+    ) -> Any:
+        from arangetram_cli.ai.chat import answer_stream
+
+        return answer_stream(
+            self,
+            messages,
+            event_ref,
+            provider=provider,
+            offline=offline,
+            event=event,
+            booked_on=self.store.bookings.vendors_booked_on,
+            debug=debug,
+        )
 
     # ---- catalog --------------------------------------------------------------------------
     def seed_demo(self, *, only_if_empty: bool = False) -> Doc:
@@ -386,7 +745,29 @@ class LocalPlanner:
         }
 
     def import_vendors(self, docs: Iterable[Doc], *, upsert: bool = False) -> tuple[int, int]:
-        return self.store.vendors.insert_many(docs, upsert=upsert)
+        if not upsert:
+            return self.store.vendors.insert_many(docs, upsert=upsert)
+        # A vendor reviewed here keeps its seeded figures (the file's rating and count may
+        # well be an export that already includes those reviews): its rating and count are
+        # recomputed from them and its reviews after the import replaced them.
+        docs = list(docs)
+        have = self.store.vendors.get_many(d["id"] for d in docs)
+        kept = {i: v for i, v in have.items() if "seed_review_count" in v}
+        if kept:
+            docs = [
+                {
+                    **d,
+                    "seed_rating": kept[d["id"]].get("seed_rating", 0.0),
+                    "seed_review_count": kept[d["id"]]["seed_review_count"],
+                }
+                if d["id"] in kept
+                else d
+                for d in docs
+            ]
+        counts = self.store.vendors.insert_many(docs, upsert=upsert)
+        for vendor_id in self.store.reviews.vendors_with_reviews(kept):
+            self.store.reviews.recompute(vendor_id)
+        return counts
 
     def close(self) -> None:
         self.store.close()

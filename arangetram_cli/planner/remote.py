@@ -16,6 +16,7 @@ service), so exit codes match local mode.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -370,6 +371,10 @@ class RemotePlanner:
         if status == 404:
             return NotFound(detail or "Not found", hint=hint)
         if status == 409:
+            if isinstance(data, dict) and data.get("code") == "double_booking":
+                from arangetram_cli.core.errors import DoubleBooking
+
+                return DoubleBooking(detail or "Double booking", hint=hint)
             return Conflict(detail or "Conflict", hint=hint)
         if status == 422:
             return Invalid(detail or "invalid request", hint=hint)
@@ -689,13 +694,98 @@ class RemotePlanner:
         body = {"event_id": event_id, "vendor_id": vendor_id, "message": message}
         return self._dict(self._call("POST", "/api/bookings", body=body), "/api/bookings", "id")
 
-    def list_bookings(self) -> list[Doc]:
-        return self._list(self._call("GET", "/api/bookings/user"), "/api/bookings/user")
+    def _filter_params(
+        self, status: str | None, event: str | None, upcoming: bool
+    ) -> dict[str, Any] | None:
+        from arangetram_cli.core.lifecycle import check_status
 
-    def list_vendor_bookings(self) -> list[Doc]:
-        return self._list(self._call("GET", "/api/bookings/vendor"), "/api/bookings/vendor")
+        try:
+            wanted = check_status(status)
+        except ValueError as e:
+            raise Invalid(str(e)) from None
+        params = {"status": wanted, "event": (event or "").strip() or None}
+        if upcoming:
+            params["upcoming"] = "true"
+        return params if any(v is not None for v in params.values()) else None
 
-    def respond_booking(self, ref: str, status: str, message: str | None = None) -> Doc:
+    def _bookings(
+        self, contract_path: str, as_vendor: bool, filters: dict[str, Any] | None
+    ) -> list[Doc]:
+        if filters is None:
+            return self._list(self._call("GET", contract_path), contract_path)
+        path = "/api/v1/bookings"
+        data = self._v1_get(path, {**filters, "as_vendor": "true" if as_vendor else None})
+        if data is not None:
+            return self._list(data, path)
+        # The plain back end: filter its whole listing here (as LocalPlanner does).
+        from arangetram_cli.core.lifecycle import filter_bookings
+
+        items = self._list(self._call("GET", contract_path), contract_path)
+        event_id = None
+        if filters.get("event"):
+            if as_vendor:
+                event_ids = sorted({str(b.get("event_id")) for b in items})
+                ref = filters["event"].lower()
+                found = [i for i in event_ids if i == ref] or [
+                    i for i in event_ids if len(ref) >= MIN_PREFIX and i.startswith(ref)
+                ]
+                if len(found) > 1:
+                    raise Invalid(
+                        f"Event id prefix '{filters['event']}' is ambiguous; give more characters"
+                    )
+                event_id = found[0] if found else ref
+            else:
+                event_id = self._event_ref(filters["event"])
+        return filter_bookings(
+            _sort_newest(items),
+            status=filters.get("status"),
+            event_id=event_id,
+            upcoming=bool(filters.get("upcoming")),
+        )
+
+    def list_bookings(
+        self, *, status: str | None = None, event: str | None = None, upcoming: bool = False
+    ) -> list[Doc]:
+        filters = self._filter_params(status, event, upcoming)
+        return self._bookings("/api/bookings/user", False, filters)
+
+    def list_vendor_bookings(
+        self, *, status: str | None = None, event: str | None = None, upcoming: bool = False
+    ) -> list[Doc]:
+        filters = self._filter_params(status, event, upcoming)
+        return self._bookings("/api/bookings/vendor", True, filters)
+
+    def get_booking(self, ref: str) -> Doc:
+        r = ref.strip()
+        if not r:
+            raise NotFound("Booking not found")
+        if self.server_is_ours():
+            return self._get_doc(f"/api/v1/bookings/{seg(r)}", "id")
+        # The plain back end has no such endpoint: look among the caller's own requests.
+        mine = self.list_bookings()
+        with contextlib.suppress(NotFound):  # not a vendor
+            mine += self.list_vendor_bookings()
+        mine = list({str(b.get("id")): b for b in reversed(mine)}.values())  # each once
+        booking = self._match(mine, r, "Booking", False) if not is_id(r) else None
+        if booking is None:
+            booking = next((b for b in mine if b.get("id") == r), None)
+        if booking is None:
+            raise NotFound("Booking not found")
+        if "history" not in booking:
+            self.note("this server keeps no booking history; showing the booking only")
+        return {**booking, "history": booking.get("history") or []}
+
+    def _lifecycle_endpoint(self, what: str) -> None:
+        if not self.server_is_ours():
+            raise Unavailable(
+                f"this server has no booking lifecycle endpoints: it cannot {what} bookings",
+                hint="the web back end only accepts or declines requests; "
+                "use a server run by `arangetram serve`",
+            )
+
+    def respond_booking(
+        self, ref: str, status: str, message: str | None = None, *, confirm: bool | None = False
+    ) -> Doc:
         from pydantic import ValidationError
 
         from arangetram_cli.core.models import BookingRespondIn, first_error
@@ -705,20 +795,32 @@ class RemotePlanner:
         except ValidationError as e:
             raise Invalid(first_error(e)) from None
         r = ref.strip()
-        body = {"status": status, "response_message": message}
-        if not self.server_is_ours():
-            r = self._contract_booking_check(r)
+        body: Doc = {"status": status, "response_message": message}
+        if self.server_is_ours():
+            if confirm is not None:
+                body["confirm_double_booking"] = bool(confirm)
+            warnings: list[str] = []
+        else:
+            r, warnings = self._contract_booking_check(r, status, confirm)
         path = f"/api/bookings/{seg(r)}"
         updated = self._dict(self._call("PUT", path, body=body), path, "id")
         if message is not None and updated.get("response_message") != message:
             self.note(
                 "this server did not keep the reply message (a known defect of the web back end)"
             )
+        if warnings and "warnings" not in updated:
+            updated = {**updated, "warnings": warnings}
         return updated
 
-    def _contract_booking_check(self, ref: str) -> str:
+    def _contract_booking_check(
+        self, ref: str, status: str = "", confirm: bool | None = False
+    ) -> tuple[str, list[str]]:
         """On the plain back end: resolve a prefix among the caller's requests and keep the
-        rule it forgets (only pending requests can be answered)."""
+        rules it forgets (only pending requests can be answered; a second accepted booking
+        on one date needs confirming). Returns the id and any warnings."""
+        from arangetram_cli.core.errors import DoubleBooking
+        from arangetram_cli.core.lifecycle import refusal
+
         try:
             mine = self.list_vendor_bookings()
         except NotFound:
@@ -731,15 +833,67 @@ class RemotePlanner:
             raise Invalid(f"Booking id prefix '{ref}' is ambiguous; give more characters")
         if not found:
             if is_id(ref):
-                return ref  # not one of ours: the server answers 403 or 404
+                return ref, []  # not one of ours: the server answers 403 or 404
             raise NotFound("Booking not found")
         booking = found[0]
         if booking.get("status") != "pending":
-            raise Conflict(
-                f"Booking is already {booking.get('status')}; only pending requests "
-                "can be accepted or declined"
+            raise Conflict(refusal(str(booking.get("status")), status or "accepted"))
+        warnings: list[str] = []
+        date = booking.get("event_date")
+        if status == "accepted" and date:
+            taken = [
+                b
+                for b in mine
+                if b.get("id") != booking.get("id")
+                and b.get("status") == "accepted"
+                and b.get("event_date") == date
+            ]
+            if taken:
+                text = f"You already accepted another booking for {date}"
+                if confirm is False:
+                    raise DoubleBooking(text, hint="confirm to accept this one as well")
+                warnings.append(f"{text}; this one is accepted as well")
+        return str(booking["id"]), warnings
+
+    def cancel_booking(self, ref: str, reason: str = "") -> Doc:
+        self._lifecycle_endpoint("cancel")
+        path = f"/api/v1/bookings/{seg(ref.strip() or '-')}/cancel"
+        return self._dict(self._call("POST", path, body={"reason": reason}), path, "id")
+
+    def complete_booking(self, ref: str, message: str = "") -> Doc:
+        self._lifecycle_endpoint("complete")
+        path = f"/api/v1/bookings/{seg(ref.strip() or '-')}/complete"
+        return self._dict(self._call("POST", path, body={"message": message}), path, "id")
+
+    # ---- reviews --------------------------------------------------------------------------
+    def _reviews_endpoint(self) -> None:
+        if not self.server_is_ours():
+            raise Unavailable(
+                "this server has no review endpoints",
+                hint="the web back end keeps no reviews; use a server run by `arangetram serve`",
             )
-        return str(booking["id"])
+
+    def review_vendor(self, ref: str, rating: int, text: str = "") -> Doc:
+        self._reviews_endpoint()
+        path = f"/api/v1/vendors/{seg(self._vendor_id(ref))}/review"
+        body = {"rating": rating, "text": text}
+        return self._dict(self._call("PUT", path, body=body), path, "id")
+
+    def list_reviews(self, ref: str, *, offset: int = 0, limit: int = 50) -> Page:
+        self._reviews_endpoint()
+        path = f"/api/v1/vendors/{seg(self._vendor_id(ref))}/reviews"
+        doc = self._dict(
+            self._call("GET", path, params={"offset": offset, "limit": limit}), path, "items"
+        )
+        total = doc.get("total")
+        return Page(
+            self._list(doc["items"], path), total if isinstance(total, int) else None, offset, limit
+        )
+
+    def reply_review(self, ref: str, text: str) -> Doc:
+        self._reviews_endpoint()
+        path = f"/api/v1/reviews/{seg(ref.strip() or '-')}/reply"
+        return self._dict(self._call("POST", path, body={"text": text}), path, "id")
 
     # ---- catalog --------------------------------------------------------------------------
     def seed_demo(self, *, only_if_empty: bool = False) -> Doc:

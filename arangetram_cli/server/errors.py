@@ -50,6 +50,9 @@ def error_response(err: ArangetramError) -> JSONResponse:
     body: dict[str, Any] = {"detail": err.message}
     if err.hint:
         body["hint"] = err.hint
+    code = getattr(err, "code", None)
+    if isinstance(code, str):  # additive: a machine-readable kind (e.g. "double_booking")
+        body["code"] = code
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
 

@@ -19,11 +19,15 @@ from arangetram_cli.core.models import (
     CATEGORIES,
     BookingIn,
     BookingRespondIn,
+    CancelIn,
+    CompleteIn,
     EventIn,
     EventUpdateIn,
     GuestIn,
     LoginIn,
     RegisterIn,
+    ReplyIn,
+    ReviewIn,
     VendorIn,
     VendorUpdateIn,
     check_price_range,
@@ -254,7 +258,11 @@ def vendor_bookings(p: P) -> list[Doc]:
 
 @api.put("/bookings/{booking_id}", tags=["bookings"])
 def respond_booking(booking_id: str, body: BookingRespondIn, p: P) -> Doc:
-    return p.respond_booking(booking_id, body.status, body.response_message)
+    # confirm_double_booking is additive: a client that does not send it (the web front
+    # end) gets the contract's behaviour, with the double booking named in `warnings`.
+    return p.respond_booking(
+        booking_id, body.status, body.response_message, confirm=body.confirm_double_booking
+    )
 
 
 @api.post("/ai/chat", tags=["ai"])
@@ -319,7 +327,16 @@ def health(request: Request) -> JSONResponse:
 
 # ---- additive: /api/v1 --------------------------------------------------------------------
 v1 = APIRouter(prefix="/api/v1", tags=["v1 (additive)"])
-FEATURES = ["vendors-page", "vendors-resolve", "events-page", "seed", "ref-prefixes"]
+FEATURES = [
+    "vendors-page",
+    "vendors-resolve",
+    "events-page",
+    "seed",
+    "ref-prefixes",
+    "booking-lifecycle",
+    "bookings-filter",
+    "reviews",
+]
 
 
 @v1.get("/info", summary="What this server adds to the contract")
@@ -373,3 +390,52 @@ def events_page(
 @v1.post("/seed", summary="Load the demo catalog's missing vendors")
 def seed_v1(p: P, body: Annotated[SeedIn | None, Body()] = None) -> Doc:
     return p.seed_demo(only_if_empty=bool(body and body.only_if_empty))
+
+
+# ---- additive: booking lifecycle and reviews (docs/lifecycle.md) --------------------------
+@v1.get("/bookings", summary="The caller's bookings (or, as_vendor, its inbox), filtered")
+def bookings_filtered(
+    p: P,
+    as_vendor: bool = False,
+    status: str | None = None,
+    event: str | None = None,
+    upcoming: bool = False,
+) -> list[Doc]:
+    listing = p.list_vendor_bookings if as_vendor else p.list_bookings
+    return listing(status=_q(status), event=_q(event), upcoming=upcoming)
+
+
+@v1.get("/bookings/{ref}", summary="One booking with its history (its family or vendor)")
+def booking_detail(ref: str, p: P) -> Doc:
+    return p.get_booking(ref)
+
+
+@v1.post("/bookings/{ref}/cancel", summary="The family cancels a pending or accepted booking")
+def booking_cancel(ref: str, p: P, body: Annotated[CancelIn | None, Body()] = None) -> Doc:
+    return p.cancel_booking(ref, body.reason if body else "")
+
+
+@v1.post("/bookings/{ref}/complete", summary="Mark an accepted booking done, after the event")
+def booking_complete(ref: str, p: P, body: Annotated[CompleteIn | None, Body()] = None) -> Doc:
+    return p.complete_booking(ref, body.message if body else "")
+
+
+@v1.get("/vendors/{ref}/reviews", summary="A vendor's reviews, newest first, paged")
+def vendor_reviews(
+    ref: str,
+    p: P,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> Doc:
+    page = p.list_reviews(ref, offset=offset, limit=limit)
+    return _page(page.items, page.total, offset, limit)
+
+
+@v1.put("/vendors/{ref}/review", summary="Write or replace the caller's review of a vendor")
+def vendor_review(ref: str, body: ReviewIn, p: P) -> Doc:
+    return p.review_vendor(ref, body.rating, body.text)
+
+
+@v1.post("/reviews/{ref}/reply", summary="The reviewed vendor answers a review, once")
+def review_reply(ref: str, body: ReplyIn, p: P) -> Doc:
+    return p.reply_review(ref, body.text)

@@ -54,6 +54,15 @@ class VendorsRepo(Protocol):
         """Exact business name, case-insensitive."""
 
     def update(self, vendor_id: str, fields: Doc) -> Doc | None: ...
+    def add_images(self, vendor_id: str, urls: Iterable[str]) -> Doc | None:
+        """Atomically append to `portfolio_images` the urls not in it yet, in the order
+        given (the ones already there keep their place). The updated vendor, or None when
+        it does not exist."""
+
+    def remove_image(self, vendor_id: str, url: str) -> Doc | None:
+        """Atomically pull every occurrence of url from `portfolio_images`. The updated
+        vendor, or None when it does not exist."""
+
     def search(self, q: VendorQuery, *, offset: int = 0, limit: int = 100) -> list[Doc]:
         """Sorted by rating (best first), then business name, then id."""
 
@@ -91,12 +100,51 @@ class BookingsRepo(Protocol):
     def list_by_event(self, event_id: str) -> list[Doc]:
         """Oldest first."""
 
+    def vendors_booked_on(self, event_date: str, vendor_ids: Iterable[str]) -> set[str]:
+        """Those of vendor_ids with an accepted booking on event_date (recommendations)."""
+
     def update(
-        self, booking_id: str, fields: Doc, *, expect_status: str | None = None
+        self,
+        booking_id: str,
+        fields: Doc,
+        *,
+        expect_status: str | None = None,
+        push_history: Doc | None = None,
     ) -> Doc | None:
         """Compare-and-set on status when expect_status is given: None when the booking is
-        missing or its status is no longer expect_status."""
+        missing or its status is no longer expect_status. push_history is appended to the
+        booking's `history` list in the same atomic update."""
 
+    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
+
+
+class ReviewsRepo(Protocol):
+    """Reviews of vendors: {id, vendor_id, user_id, user_name, rating (1-5), text,
+    created_at, updated_at, reply: {text, at} | None}. One per (vendor_id, user_id), unique
+    in the database. Every write keeps the vendor's `rating` and `review_count` equal to
+    core.lifecycle.combine_rating over its seeded figures and all its reviews."""
+
+    def upsert(self, review: Doc) -> Doc | None:
+        """Insert the review, or replace the rating, text, user_name and updated_at of the
+        one this user wrote for this vendor (its id, created_at and reply stay), and
+        recompute the vendor's figures with it (see the adapters for how that stays exact
+        under concurrent writers). The stored review; None when the vendor does not exist."""
+
+    def get(self, review_id: str) -> Doc | None: ...
+    def get_by_user(self, vendor_id: str, user_id: str) -> Doc | None: ...
+    def list_by_vendor(self, vendor_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
+        """Most recently written first (updated_at, then id)."""
+
+    def count_by_vendor(self, vendor_id: str) -> int: ...
+    def set_reply(self, review_id: str, reply: Doc) -> Doc | None:
+        """Compare-and-set: store the vendor's reply only when the review has none yet. The
+        updated review; None when it is missing or already answered."""
+
+    def recompute(self, vendor_id: str) -> Doc | None:
+        """Recompute the vendor's rating and review_count (after an import replaced its
+        figures). The updated vendor; None when it does not exist."""
+
+    def vendors_with_reviews(self, vendor_ids: Iterable[str]) -> set[str]: ...
     def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
 
 
@@ -107,6 +155,7 @@ class Store(Protocol):
     vendors: VendorsRepo
     events: EventsRepo
     bookings: BookingsRepo
+    reviews: ReviewsRepo
 
     def ping(self) -> None:
         """Raises Unavailable when the database cannot be reached."""

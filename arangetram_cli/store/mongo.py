@@ -16,7 +16,10 @@ Design notes:
   listing is an aggregation that sorts on `$toLower` of the name (ASCII folding, exactly
   like NOCASE). `$sort` + `$limit` is a top-k sort; vendor catalogs are small.
 - Shared lists and state changes are single atomic updates (`$addToSet`, `$pull`,
-  `find_one_and_update` with a status filter for compare-and-set).
+  `find_one_and_update` with a status filter for compare-and-set, `$push` of the booking's
+  history entry in the same update).
+- `reviews` (additive collection): unique (vendor_id, user_id); the vendor's rating and
+  review_count are recomputed after each write in a way that converges (see `_Reviews`).
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ _ACCESS_CODES = {18, 13}
 _IN_CHUNK = 1000  # ids per `$in` query
 _SORT_KEY = "_arangetram_sort_name"  # computed in the listing pipeline, never stored
 _ID_EXCLUDED = {"_id": 0}
-_VENDOR_PROJECTION = {"_id": 0, "owner_key": 0}
+# reviews_version: the Mongo adapter's change counter for rating recomputation (internal).
+_VENDOR_PROJECTION = {"_id": 0, "owner_key": 0, "reviews_version": 0}
 
 # Contract fields and their kind (same table as the SQLite adapter's columns):
 # "s" text, "i" int, "f" float, "b" bool, "j" list. Missing or null values get the default.
@@ -463,6 +467,28 @@ class _Vendors(_Repo):
     def update(self, vendor_id: str, fields: Doc) -> Doc | None:
         return self._update({"id": vendor_id}, fields)
 
+    @_guarded
+    def add_images(self, vendor_id: str, urls: Iterable[str]) -> Doc | None:
+        wanted = list(dict.fromkeys(urls))
+        if not wanted:
+            return self._c.find_one({"id": vendor_id}, self.projection)
+        # $addToSet + $each appends the missing ones in the order given, in one update.
+        return self._c.find_one_and_update(
+            {"id": vendor_id},
+            {"$addToSet": {"portfolio_images": {"$each": wanted}}},
+            projection=self.projection,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    @_guarded
+    def remove_image(self, vendor_id: str, url: str) -> Doc | None:
+        return self._c.find_one_and_update(
+            {"id": vendor_id},
+            {"$pull": {"portfolio_images": url}},
+            projection=self.projection,
+            return_document=ReturnDocument.AFTER,
+        )
+
     @staticmethod
     def _filter(q: VendorQuery) -> Doc:
         clauses: list[Doc] = []
@@ -490,7 +516,9 @@ class _Vendors(_Repo):
             {"$sort": {"rating": -1, _SORT_KEY: 1, "id": 1}},
         ]
 
-    _PROJECT: ClassVar[Doc] = {"$project": {"_id": 0, "owner_key": 0, _SORT_KEY: 0}}
+    _PROJECT: ClassVar[Doc] = {
+        "$project": {"_id": 0, "owner_key": 0, "reviews_version": 0, _SORT_KEY: 0}
+    }
 
     @_guarded
     def search(self, q: VendorQuery, *, offset: int = 0, limit: int = 100) -> list[Doc]:
@@ -568,13 +596,228 @@ class _Bookings(_Repo):
         return list(cur.sort([("created_at", 1), ("id", 1)]))
 
     @_guarded
+    def vendors_booked_on(self, event_date: str, vendor_ids: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(vendor_ids))
+        out: set[str] = set()
+        for i in range(0, len(wanted), _IN_CHUNK):  # served by the bookings_vendor index
+            flt = {
+                "vendor_id": {"$in": wanted[i : i + _IN_CHUNK]},
+                "status": "accepted",
+                "event_date": event_date,
+            }
+            out.update(d["vendor_id"] for d in self._c.find(flt, {"_id": 0, "vendor_id": 1}))
+        return out
+
+    @_guarded
     def update(
-        self, booking_id: str, fields: Doc, *, expect_status: str | None = None
+        self,
+        booking_id: str,
+        fields: Doc,
+        *,
+        expect_status: str | None = None,
+        push_history: Doc | None = None,
     ) -> Doc | None:
         flt: Doc = {"id": booking_id}
         if expect_status is not None:
             flt["status"] = expect_status  # compare-and-set in one atomic update
-        return self._update(flt, fields)
+        if push_history is None:
+            return self._update(flt, fields)
+        sets, _ = self._changes(fields)
+        change: Doc = {"$push": {"history": push_history}}  # same update as the status
+        if sets:
+            change["$set"] = sets
+        return self._c.find_one_and_update(
+            flt, change, projection=self.projection, return_document=ReturnDocument.AFTER
+        )
+
+
+_REVIEW_FIELDS = {
+    "id": "s",
+    "vendor_id": "s",
+    "user_id": "s",
+    "user_name": "s",
+    "rating": "i",
+    "text": "s",
+    "created_at": "s",
+    "updated_at": "s",
+}
+_RECOMPUTE_ROUNDS = 50
+
+
+class _Reviews(_Repo):
+    """Reviews, and the vendor figures that follow them.
+
+    Without a transaction the review write and the vendor update are two operations, so
+    the figures are recomputed after every write, guarded so that a stale recomputation
+    never lands last:
+    1. the seeded figures are captured once (`seed_rating`, `seed_review_count`), by a
+       compare-and-set that only succeeds while no recomputation has changed the vendor;
+    2. the writer `$inc`s the vendor's `reviews_version` after writing its review;
+    3. it reads the version v, aggregates sum and count over all the vendor's reviews, and
+       `$set`s rating and review_count only where reviews_version is still v.
+    A recomputation that lands saw every review whose writer incremented the version up to
+    v (each wrote before incrementing, and the aggregate runs after reading v). If the
+    compare-and-set misses, a later writer incremented after our read and recomputes after
+    us (the last incrementer's compare-and-set cannot miss), so the figures converge to the
+    exact values whatever the interleaving. The writer also re-reads the version after its
+    write and recomputes again if it moved (belt and braces for servers or stand-ins whose
+    updates are not atomic). With a replica set the same steps run in one transaction.
+    """
+
+    name, fields, label = "reviews", _REVIEW_FIELDS, "Review"
+    # Projections are passed as fresh dicts: mongomock_ng edits the one it is given while
+    # it runs (pops `_id`, then puts it back), which breaks under concurrent writers.
+
+    def _vendors(self) -> Any:
+        return self._s.db["vendors"]
+
+    @_guarded
+    def upsert(self, review: Doc) -> Doc | None:
+        if self._s.transactions_supported():
+            with self._s.client.start_session() as session:
+                return session.with_transaction(lambda s: self._upsert(review, s))
+        return self._upsert(review, None)
+
+    def _upsert(self, review: Doc, session: Any) -> Doc | None:
+        vendor_id, user_id = review["vendor_id"], review["user_id"]
+        if self._vendors().find_one({"id": vendor_id}, {"_id": 1}, session=session) is None:
+            return None
+        doc = _normalize(self.fields, review, fill=True)
+        key = {"vendor_id": vendor_id, "user_id": user_id}
+        change = {
+            "$set": {k: doc[k] for k in ("rating", "text", "user_name", "updated_at")},
+            "$setOnInsert": {"id": doc["id"], "created_at": doc["created_at"], "reply": None},
+        }
+        for attempt in range(2):
+            try:
+                saved = self._c.find_one_and_update(
+                    key,
+                    change,
+                    upsert=True,
+                    projection=dict(self.projection),
+                    return_document=ReturnDocument.AFTER,
+                    session=session,
+                )
+                break
+            except DuplicateKeyError:
+                # Two first reviews by one user at once: the unique index let one insert
+                # in; the other becomes an update of it.
+                if attempt:
+                    raise
+        self._recompute(vendor_id, session)
+        return self._ordered(saved)
+
+    def _ordered(self, doc: Doc | None) -> Doc | None:
+        """Fields in the SQLite adapter's order (an upsert writes them in another)."""
+        if doc is None:
+            return None
+        out = _normalize(self.fields, doc, fill=False)
+        out["reply"] = out.pop("reply", None)
+        return out
+
+    def _recompute(self, vendor_id: str, session: Any) -> Doc | None:
+        from arangetram_cli.core.lifecycle import combine_rating, seed_figures
+
+        vendors = self._vendors()
+        vendor = vendors.find_one({"id": vendor_id}, {"_id": 0}, session=session)
+        if vendor is None:
+            return None
+        if "seed_review_count" not in vendor:  # 1. capture the seeded figures, once
+            seed_rating, seed_count = seed_figures(vendor)
+            vendors.update_one(
+                {
+                    "id": vendor_id,
+                    "seed_review_count": {"$exists": False},
+                    "rating": vendor.get("rating"),
+                    "review_count": vendor.get("review_count"),
+                },
+                {"$set": {"seed_rating": seed_rating, "seed_review_count": seed_count}},
+                session=session,
+            )
+        vendors.update_one(  # 2. announce a change
+            {"id": vendor_id}, {"$inc": {"reviews_version": 1}}, session=session
+        )
+        for _ in range(_RECOMPUTE_ROUNDS):  # 3. recompute; land only if nothing came after
+            vendor = vendors.find_one({"id": vendor_id}, {"_id": 0}, session=session)
+            if vendor is None:
+                return None
+            version = vendor.get("reviews_version", 0)
+            rows = list(
+                self._c.aggregate(
+                    [
+                        {"$match": {"vendor_id": vendor_id}},
+                        {"$group": {"_id": None, "total": {"$sum": "$rating"}, "n": {"$sum": 1}}},
+                    ],
+                    session=session,
+                )
+            )
+            total, n = (rows[0]["total"], rows[0]["n"]) if rows else (0, 0)
+            rating, count = combine_rating(*seed_figures(vendor), total, n)
+            landed = vendors.update_one(
+                {"id": vendor_id, "reviews_version": version},
+                {"$set": {"rating": rating, "review_count": count}},
+                session=session,
+            )
+            if not landed.matched_count:
+                break  # a later writer recomputes after us
+            after = vendors.find_one(
+                {"id": vendor_id}, {"_id": 0, "reviews_version": 1}, session=session
+            )
+            if after is None or after.get("reviews_version", 0) == version:
+                break
+        return vendors.find_one({"id": vendor_id}, dict(_VENDOR_PROJECTION), session=session)
+
+    @_guarded
+    def recompute(self, vendor_id: str) -> Doc | None:
+        return self._recompute(vendor_id, None)
+
+    @_guarded
+    def get(self, doc_id: str) -> Doc | None:
+        return self._ordered(self._c.find_one({"id": doc_id}, dict(self.projection)))
+
+    @_guarded
+    def get_by_user(self, vendor_id: str, user_id: str) -> Doc | None:
+        found = self._c.find_one(
+            {"vendor_id": vendor_id, "user_id": user_id}, dict(self.projection)
+        )
+        return self._ordered(found)
+
+    @_guarded
+    def list_by_vendor(self, vendor_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
+        if limit <= 0:
+            return []
+        cur = (
+            self._c.find({"vendor_id": vendor_id}, dict(self.projection))
+            .sort([("updated_at", -1), ("id", 1)])
+            .skip(max(0, offset))
+            .limit(limit)
+        )
+        return [self._ordered(d) for d in cur]
+
+    @_guarded
+    def count_by_vendor(self, vendor_id: str) -> int:
+        return self._c.count_documents({"vendor_id": vendor_id})
+
+    @_guarded
+    def set_reply(self, review_id: str, reply: Doc) -> Doc | None:
+        # {reply: None} also matches a document without the field (written elsewhere).
+        return self._ordered(
+            self._c.find_one_and_update(
+                {"id": review_id, "reply": None},
+                {"$set": {"reply": reply}},
+                projection=dict(self.projection),
+                return_document=ReturnDocument.AFTER,
+            )
+        )
+
+    @_guarded
+    def vendors_with_reviews(self, vendor_ids: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(vendor_ids))
+        out: set[str] = set()
+        for i in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[i : i + _IN_CHUNK]
+            out.update(self._c.distinct("vendor_id", {"vendor_id": {"$in": chunk}}))
+        return out
 
 
 def _indexes() -> dict[str, list[IndexModel]]:
@@ -608,6 +851,11 @@ def _indexes() -> dict[str, list[IndexModel]]:
             IndexModel([("user_id", 1), ("created_at", -1)], name="bookings_user"),
             IndexModel([("vendor_id", 1), ("created_at", -1)], name="bookings_vendor"),
             IndexModel([("event_id", 1)], name="bookings_event"),
+        ],
+        "reviews": [
+            uid("reviews"),
+            IndexModel([("vendor_id", 1), ("user_id", 1)], name="reviews_vendor_user", unique=True),
+            IndexModel([("vendor_id", 1), ("updated_at", -1), ("id", 1)], name="reviews_recent"),
         ],
     }
 
@@ -646,6 +894,7 @@ class MongoStore:
             self.vendors = _Vendors(self)
             self.events = _Events(self)
             self.bookings = _Bookings(self)
+            self.reviews = _Reviews(self)
             self._ensure_indexes()
         except Exception as e:
             if not _is_unavailable(e):

@@ -1186,3 +1186,111 @@ def test_mongo_repo_calls_map_connection_errors(mongomock_store):
         s.vendors.search(VendorQuery())
     with pytest.raises(Unavailable):
         list(s.vendors.iter_search(VendorQuery()))
+
+
+# ---------------------------------------------------------------------------- portfolio images
+
+
+def test_add_images_appends_missing_in_order(store):
+    doc = vendor_doc(portfolio_images=["https://img.example.com/1.jpg"])
+    store.vendors.insert(doc)
+    vid = doc["id"]
+    got = store.vendors.add_images(
+        vid,
+        ["https://s3.example/b.png", "https://img.example.com/1.jpg", "https://s3.example/a.webp"],
+    )
+    want = [
+        "https://img.example.com/1.jpg",
+        "https://s3.example/b.png",
+        "https://s3.example/a.webp",
+    ]
+    assert got["portfolio_images"] == want
+    assert store.vendors.get(vid)["portfolio_images"] == want
+    # again, with a duplicate inside the call: nothing doubles, order kept
+    again = store.vendors.add_images(vid, ["https://s3.example/a.webp", "x://c", "x://c"])
+    assert again["portfolio_images"] == [*want, "x://c"]
+    # nothing to add: the vendor as it is
+    assert store.vendors.add_images(vid, [])["portfolio_images"] == [*want, "x://c"]
+    # the rest of the document is untouched, and it is returned whole like get()
+    assert again == store.vendors.get(vid)
+    assert {k: v for k, v in again.items() if k != "portfolio_images"} == {
+        k: v for k, v in doc.items() if k != "portfolio_images"
+    }
+
+
+def test_add_images_to_an_empty_portfolio_and_unicode(store):
+    doc = vendor_doc(portfolio_images=[])
+    store.vendors.insert(doc)
+    urls = ["https://cdn.example/நடனம்.jpg", 'https://cdn.example/q"uote.png']
+    assert store.vendors.add_images(doc["id"], urls)["portfolio_images"] == urls
+    assert store.vendors.get(doc["id"])["portfolio_images"] == urls
+
+
+def test_remove_image(store):
+    doc = vendor_doc(portfolio_images=["u1", "u2", "u1", "u3"])
+    store.vendors.insert(doc)
+    vid = doc["id"]
+    assert store.vendors.remove_image(vid, "u1")["portfolio_images"] == ["u2", "u3"]
+    assert store.vendors.remove_image(vid, "u1")["portfolio_images"] == ["u2", "u3"]  # idempotent
+    assert store.vendors.remove_image(vid, "u2")["portfolio_images"] == ["u3"]
+    assert store.vendors.remove_image(vid, "u3")["portfolio_images"] == []
+    got = store.vendors.get(vid)
+    assert got["portfolio_images"] == []
+    assert {k: v for k, v in got.items() if k != "portfolio_images"} == {
+        k: v for k, v in doc.items() if k != "portfolio_images"
+    }
+
+
+def test_image_updates_on_a_missing_vendor(store):
+    missing = new_id()
+    assert store.vendors.add_images(missing, ["u1"]) is None
+    assert store.vendors.add_images(missing, []) is None
+    assert store.vendors.remove_image(missing, "u1") is None
+    assert store.vendors.get(missing) is None
+    assert store.vendors.count_all() == 0
+
+
+def test_image_updates_leave_other_vendors_alone(store):
+    a, b = vendor_doc(portfolio_images=["u1"]), vendor_doc(portfolio_images=["u1"])
+    store.vendors.insert_many([a, b])
+    store.vendors.add_images(a["id"], ["u2"])
+    store.vendors.remove_image(a["id"], "u1")
+    assert store.vendors.get(a["id"])["portfolio_images"] == ["u2"]
+    assert store.vendors.get(b["id"]) == b
+
+
+def test_concurrent_add_images_loses_nothing(store):
+    doc = vendor_doc(portfolio_images=[])
+    store.vendors.insert(doc)
+    threads = 8
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads)
+
+    def worker(t: int) -> None:
+        own = SqliteStore(store.path) if store.kind == "sqlite" else store
+        try:
+            barrier.wait()
+            for n in range(10):
+                assert own.vendors.add_images(doc["id"], [f"https://s3/{t}-{n}.jpg", "shared"])
+                if n % 3 == 0:
+                    assert own.vendors.remove_image(doc["id"], f"https://s3/{t}-{n}.jpg")
+        except BaseException as e:
+            errors.append(e)
+        finally:
+            if own is not store:
+                own.close()
+
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    assert not errors, errors
+    images = store.vendors.get(doc["id"])["portfolio_images"]
+    expected = {f"https://s3/{t}-{n}.jpg" for t in range(threads) for n in range(10) if n % 3}
+    assert len(images) == len(set(images))  # no duplicates
+    assert set(images) == expected | {"shared"}  # nothing lost, nothing resurrected
+    # each thread's own additions stay in the order it made them
+    for t in range(threads):
+        mine = [u for u in images if u.startswith(f"https://s3/{t}-")]
+        assert mine == sorted(mine, key=lambda u: int(u.rsplit("-", 1)[1].split(".")[0]))

@@ -1,0 +1,112 @@
+"""Stored AI provider keys: the OS keyring (service "arangetram-llm", one entry per provider),
+with the same policy as login tokens (ARANGETRAM_CREDENTIALS): `auto` falls back to an
+owner-only file `llm_keys.json` in the config directory when no keyring works, `keyring`
+requires the keyring, `file` uses only the file. Every keyring call is bounded in time
+(credentials._bounded), so a locked Secret Service never hangs `ask`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+from arangetram_cli.config import Settings
+from arangetram_cli.credentials import KeyringUnavailable, _backend, _bounded
+
+SERVICE = "arangetram-llm"
+
+
+class LlmKeys:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.file = settings.config_dir / "llm_keys.json"
+
+    # -- file --------------------------------------------------------------------------------
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write(self, data: dict[str, Any]) -> None:
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, self.file)
+
+    def _required(self, e: KeyringUnavailable) -> KeyringUnavailable:
+        return KeyringUnavailable(
+            f"ARANGETRAM_CREDENTIALS=keyring, but {e}",
+            hint="unlock or start the OS keyring, or set ARANGETRAM_CREDENTIALS=auto",
+        )
+
+    # -- public ------------------------------------------------------------------------------
+    def get(self, provider: str) -> tuple[str, str] | None:
+        """(key, where it is kept) or None. A broken keyring reads as 'no key' unless the
+        keyring is required."""
+        mode = self.settings.credentials
+        if mode != "file":
+            try:
+                kr = _backend()
+                key = _bounded(kr.get_password, SERVICE, provider)
+            except KeyringUnavailable as e:
+                if mode == "keyring":
+                    raise self._required(e) from None
+            else:
+                if key:
+                    return key, f"keyring ({SERVICE}/{provider})"
+        key = self._read().get("keys", {}).get(provider)
+        return (key, f"file {self.file}") if isinstance(key, str) and key else None
+
+    def set(self, provider: str, key: str) -> str:
+        """Store the key; returns where it went."""
+        mode = self.settings.credentials
+        if mode != "file":
+            try:
+                kr = _backend()
+                _bounded(kr.set_password, SERVICE, provider, key)
+                if _bounded(kr.get_password, SERVICE, provider) != key:
+                    raise KeyringUnavailable("the keyring did not keep the key")
+                self._forget_file(provider)
+                return f"keyring ({SERVICE}/{provider})"
+            except KeyringUnavailable as e:
+                if mode == "keyring":
+                    raise self._required(e) from None
+                if mode == "auto":
+                    print(
+                        f"note: no usable OS keyring ({e}); keeping the key in {self.file} "
+                        "(owner-only, 0600)",
+                        file=sys.stderr,
+                    )
+        data = self._read()
+        data.setdefault("keys", {})[provider] = key
+        self._write(data)
+        return f"file {self.file}"
+
+    def _forget_file(self, provider: str) -> bool:
+        data = self._read()
+        if provider in data.get("keys", {}):
+            del data["keys"][provider]
+            self._write(data)
+            return True
+        return False
+
+    def delete(self, provider: str) -> bool:
+        removed = False
+        mode = self.settings.credentials
+        if mode != "file":
+            try:
+                kr = _backend()
+                if _bounded(kr.get_password, SERVICE, provider):
+                    _bounded(kr.delete_password, SERVICE, provider)
+                    removed = True
+            except KeyringUnavailable as e:
+                if mode == "keyring":
+                    raise self._required(e) from None
+        return self._forget_file(provider) or removed

@@ -1,0 +1,214 @@
+"""Streaming an answer to the screen.
+
+Re-parsing the whole answer as Markdown on every chunk costs more as the answer grows, and a
+Rich `Live` showing a long answer either hides its tail (cropped to the screen) or leaves
+copies of it in the scrollback. So `MarkdownStream` prints each finished block permanently
+(a block ends at a blank line outside a code fence) and keeps only the last, still-changing
+block in a transient `Live`, showing the bottom of it when it is taller than the screen. The
+work per chunk is bounded by the size of the current block, never by the whole answer.
+
+`PlainStream` writes the text as it comes and flushes each chunk: for pipes and files.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import sys
+import time
+from typing import Any, Protocol
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+class Renderer(Protocol):
+    def feed(self, text: str) -> None: ...
+    def finish(self) -> None: ...
+
+
+class PlainStream:
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream if stream is not None else sys.stdout
+        self._last = ""
+
+    def feed(self, text: str) -> None:
+        if not text:
+            return
+        self.stream.write(text)
+        self.stream.flush()
+        self._last = text[-1]
+
+    def finish(self) -> None:
+        if self._last and self._last != "\n":
+            self.stream.write("\n")
+            self.stream.flush()
+        self._last = ""
+
+
+class _Tail:
+    """A renderable showing only the last lines of another that fit on the screen."""
+
+    def __init__(self, renderable: Any, reserve: int = 1) -> None:
+        self.renderable = renderable
+        self.reserve = reserve
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.segment import Segment
+
+        lines = console.render_lines(self.renderable, options, pad=False)
+        room = max(1, console.size.height - self.reserve)
+        if len(lines) > room:
+            lines = lines[-room:]
+        for line in lines:
+            yield from line
+            yield Segment.line()
+
+
+class MarkdownStream:
+    """Markdown on a terminal: finished blocks printed once, the open block live."""
+
+    def __init__(
+        self,
+        console: Any,
+        *,
+        min_interval: float = 0.05,
+        auto_refresh: bool = True,
+        code_theme: str = "monokai",
+    ) -> None:
+        self.console = console
+        self.min_interval = min_interval
+        self.auto_refresh = auto_refresh
+        self.code_theme = code_theme
+        self._lines: list[str] = []  # complete lines of the open block
+        self._partial = ""  # the line still being written
+        self._fence: str | None = None  # the marker of an open code fence
+        self._blocks = 0
+        self._live: Any = None
+        self._shown: str | None = None  # the text the live view shows
+        self._renderable: Any = None
+        self._last_refresh = 0.0
+        self._template: Any = None
+        self._parser: Any = None
+
+    # ---- blocks ----------------------------------------------------------------------------
+    def feed(self, text: str) -> None:
+        if not text:
+            return
+        data = self._partial + text
+        if "\n" in data:
+            *complete, self._partial = data.split("\n")
+            for line in complete:
+                self._line(line)
+        else:
+            self._partial = data
+        self._update()
+
+    def _line(self, line: str) -> None:
+        if self._fence is None:
+            m = _FENCE.match(line)
+            if m:
+                self._fence = m.group(1)
+            elif not line.strip():
+                if self._lines:
+                    self._print_block()
+                return
+        else:
+            s = line.strip()
+            mark = self._fence
+            if s and set(s) == {mark[0]} and len(s) >= len(mark):
+                self._fence = None
+        self._lines.append(line)
+
+    def _markdown(self, text: str) -> Any:
+        """A rich Markdown of text. Rich builds a new markdown-it parser for every Markdown
+        (about 1 ms, more than parsing a paragraph), so one parser is kept and copies of one
+        template Markdown get the parsed tokens."""
+        if self._template is None:
+            from markdown_it import MarkdownIt
+            from rich.markdown import Markdown
+
+            self._template = Markdown("", code_theme=self.code_theme)
+            self._parser = MarkdownIt().enable("strikethrough").enable("table")
+        md = copy.copy(self._template)
+        md.markup = text
+        md.parsed = self._parser.parse(text)
+        return md
+
+    def _print_block(self) -> None:
+        block = "\n".join(self._lines)
+        self._lines = []
+        if block == self._shown and isinstance(self._renderable, _Tail):
+            md = self._renderable.renderable  # the live view parsed it already
+        else:
+            md = self._markdown(block)
+        self._print(md)
+
+    def _print(self, renderable: Any) -> None:
+        if self._blocks:
+            self.console.print()
+        self.console.print(renderable)
+        self._blocks += 1
+
+    # ---- the live block --------------------------------------------------------------------
+    def _open_text(self) -> str:
+        if self._partial:
+            return "\n".join([*self._lines, self._partial])
+        return "\n".join(self._lines)
+
+    def _get_renderable(self) -> Any:
+        text = self._open_text()
+        if text != self._shown:
+            self._shown = text
+            self._renderable = _Tail(self._markdown(text)) if text.strip() else ""
+        return self._renderable
+
+    def _update(self) -> None:
+        now = time.perf_counter()
+        if self._live is None:
+            from rich.live import Live
+
+            self._live = Live(
+                console=self.console,
+                transient=True,
+                auto_refresh=self.auto_refresh,
+                refresh_per_second=4,  # only catches up during pauses; chunks refresh below
+                redirect_stdout=False,
+                redirect_stderr=False,
+                vertical_overflow="crop",
+                get_renderable=self._get_renderable,
+            )
+            self._live.start(refresh=True)
+            self._last_refresh = now
+            return
+        if now - self._last_refresh >= self.min_interval:
+            self._live.refresh()
+            self._last_refresh = now
+
+    def finish(self) -> None:
+        """Print the open block permanently and end the live view (also after an error or
+        Ctrl-C: nothing that was shown is lost)."""
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        if self._partial:
+            self._lines.append(self._partial)
+            self._partial = ""
+        if any(ln.strip() for ln in self._lines):
+            self._print_block()
+        self._lines = []
+        self._fence = None
+
+
+def renderer_for(stream: Any = None, *, color: bool = True) -> Renderer:
+    """Markdown on a terminal, plain text otherwise."""
+    stream = stream if stream is not None else sys.stdout
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return PlainStream(stream)
+    from rich.console import Console
+
+    console = Console(file=stream, no_color=not color, highlight=False)
+    return MarkdownStream(console)

@@ -1,0 +1,113 @@
+"""`arangetram vendors recommend`: the best vendors per category for an event or criteria.
+
+Registered on the vendors group at the end of cli/vendors.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from arangetram_cli.cli.context import state
+
+COLUMNS = [
+    ("category", "Category"),
+    ("rank", "#"),
+    ("business_name", "Name"),
+    ("location", "Location"),
+    ("price_range", "Price"),
+    ("reason", "Why"),
+]
+
+
+def recommend(
+    ctx: typer.Context,
+    event: Annotated[
+        str | None,
+        typer.Option("--event", "-e", help="Event id or prefix: its date, guests, budget, area."),
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="YYYY-MM-DD: leave out vendors booked that day.")
+    ] = None,
+    guests: Annotated[int | None, typer.Option("--guests", help="Expected guests.")] = None,
+    budget: Annotated[
+        str | None, typer.Option("--budget", help="$, $$, $$$ or $$$$ (at most this price).")
+    ] = None,
+    location: Annotated[
+        str | None,
+        typer.Option(
+            "--location", "-l", help='A place or region ("San Jose", "Bay Area", "Tri-Valley").'
+        ),
+    ] = None,
+    category: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--category",
+            "-c",
+            help="Repeat for each (default: the categories the event still lacks; all without "
+            "an event).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=20, help="Vendors per category.")
+    ] = 3,
+) -> None:
+    """The best vendors per category for an event or criteria, each with a reason.
+
+    Active vendors in the area (a region such as "Bay Area" matches its cities; with none in
+    a city, the region around it), at most the budget, best rated first, then most reviews,
+    then name; vendors booked on the date are left out, and so are venues with fewer seats
+    than guests."""
+    from arangetram_cli.cli.events import _date, _guests
+    from arangetram_cli.cli.vendors import _category, _price
+
+    st = state(ctx)
+    cats = [c for c in (_category(c) for c in category or []) if c] or None
+    kwargs: dict[str, Any] = {
+        "event_date": _date(date),
+        "guest_count": _guests(guests),
+        "budget": _price(budget, "--budget"),
+        "location": location,
+        "categories": list(dict.fromkeys(cats)) if cats else None,
+        "limit": limit,
+    }
+    if event is None:  # the web app's defaults for what is not given
+        kwargs["guest_count"] = kwargs["guest_count"] or 100
+        kwargs["budget"] = kwargs["budget"] or "$$"
+        kwargs["location"] = "Bay Area" if location is None else location
+    planner = st.planner(auth=event is not None)
+    rec = getattr(planner, "recommend", None)
+    if rec is not None:
+        result = rec(event, **kwargs)
+    else:  # a planner without the method (an older server): the same rules, client-side
+        from arangetram_cli.core.recommend import recommend_for
+
+        ev = planner.get_event(event) if event else None
+        result = recommend_for(planner, event=ev, **kwargs)
+        result["notes"].append("vendors booked on the date could not be checked on this server")
+    show(st, result)
+
+
+def rows_of(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for cat, vendors in result["recommendations"].items():
+        for n, v in enumerate(vendors, 1):
+            rows.append({"category": cat, "rank": n, **v})
+    return rows
+
+
+def show(st: Any, result: dict[str, Any]) -> None:
+    out = st.out
+    for note in result.get("notes", []):
+        out.note(note)
+    if out.format == "json" and not out.quiet:
+        out.item(result, [])
+        return
+    c = result.get("criteria", {})
+    title = (
+        f"Recommendations: {c.get('guest_count')} guests, budget {c.get('budget')}, "
+        f"{c.get('location') or 'any area'}"
+        + (f", {c['event_date']}" if c.get("event_date") else "")
+    )
+    out.items(rows_of(result), COLUMNS, title=title, empty="no vendor fits these criteria")

@@ -1,0 +1,147 @@
+"""`arangetram vendors review` and `arangetram vendors reviews`: ratings from families who
+booked a vendor, and the vendor's one reply to each (rules: core/lifecycle.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from arangetram_cli.cli.context import need, state
+
+
+def _short(doc: dict[str, Any]) -> str:
+    return str(doc.get("id", ""))[:8]
+
+
+def _stars(doc: dict[str, Any]) -> str:
+    n = int(doc.get("rating") or 0)
+    return "★" * n + "☆" * (5 - n)
+
+
+def _day(key: str) -> Any:
+    return lambda d: str(d.get(key) or "")[:10]
+
+
+def _reply(doc: dict[str, Any]) -> str:
+    reply = doc.get("reply")
+    return str(reply.get("text", "")) if isinstance(reply, dict) else ""
+
+
+REVIEW_COLUMNS = [
+    ("id", "Id", _short),
+    ("rating", "Rating", _stars),
+    ("user_name", "By"),
+    ("text", "Review"),
+    ("updated_at", "Date", _day("updated_at")),
+    ("reply", "Vendor's reply", _reply),
+]
+REVIEW_FIELDS = [
+    ("id", "Id"),
+    ("rating", "Rating", _stars),
+    ("user_name", "By"),
+    ("text", "Review"),
+    ("created_at", "Written"),
+    ("updated_at", "Updated"),
+    ("reply", "Vendor's reply", _reply),
+]
+
+
+class _ListByDefault(TyperGroup):
+    """`vendors reviews VENDOR` is `vendors reviews list VENDOR` (the subcommands' names win:
+    a vendor called "reply" needs `reviews list reply`)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(
+    cls=_ListByDefault,
+    help="Read a vendor's reviews (vendors reviews VENDOR), or reply to one as the vendor.",
+    no_args_is_help=True,
+)
+
+
+def review(
+    ctx: typer.Context,
+    vendor: Annotated[str, typer.Argument(help="Vendor id, prefix or exact name.")],
+    rating: Annotated[
+        int | None, typer.Option("--rating", "-r", min=1, max=5, help="1 (poor) to 5 (superb).")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", "-t", help="What you would tell others.")
+    ] = None,
+) -> None:
+    """Rate a vendor you booked, after your event (writing again replaces your review)."""
+    st = state(ctx)
+
+    def ask_rating() -> Any:
+        import questionary
+
+        answer = questionary.select("Rating:", choices=["5", "4", "3", "2", "1"]).ask()
+        return None if answer is None else int(answer)
+
+    stars = need(rating, "--rating", ask_rating)
+    if text is None:
+        from arangetram_cli.cli.output import interactive
+
+        if interactive():
+            import questionary
+
+            answered = questionary.text("Review (optional):").ask()
+            if answered is None:
+                raise typer.Abort()
+            text = answered
+    saved = st.planner(auth=True).review_vendor(vendor, int(stars), text or "")
+    figures = saved.get("vendor") or {}
+    edited = saved.get("created_at") != saved.get("updated_at")
+    name = figures.get("business_name") or "the vendor"
+    count = int(figures.get("review_count") or 0)
+    st.out.success(
+        f"Review {'updated' if edited else 'saved'} for {name}; rating now "
+        f"{float(figures.get('rating') or 0):.2f} ({count} review{'' if count == 1 else 's'})"
+    )
+    st.out.item(saved, REVIEW_FIELDS, title=f"Your review of {name}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    vendor: Annotated[str, typer.Argument(help="Vendor id, prefix or exact name.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000)] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many.")] = 0,
+) -> None:
+    """A vendor's reviews, most recent first."""
+    st = state(ctx)
+    page = st.planner().list_reviews(vendor, offset=offset, limit=limit)
+    for n in page.notes:
+        st.out.note(n)
+    shown = st.out.items(page.items, REVIEW_COLUMNS, title="Reviews", empty="no reviews yet")
+    if page.total is not None and offset + shown < page.total:
+        st.out.note(
+            f"showing {offset + 1}-{offset + shown} of {page.total}; "
+            f"next page: --offset {offset + shown}"
+        )
+
+
+@app.command()
+def reply(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Review id or prefix.")],
+    text: Annotated[str | None, typer.Option("--text", "-t", help="Your answer.")] = None,
+) -> None:
+    """Answer a review of your vendor profile (once per review)."""
+    st = state(ctx)
+
+    def ask() -> Any:
+        import questionary
+
+        return questionary.text("Your reply:").ask()
+
+    answer = need(text, "--text", ask)
+    saved = st.planner(auth=True).reply_review(ref, answer)
+    st.out.success(f"Replied to review {saved['id'][:8]}")
+    st.out.item(saved, REVIEW_FIELDS, title="Review")

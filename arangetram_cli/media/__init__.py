@@ -1,0 +1,1 @@
+"""Portfolio media: image checks (`images`) and uploads to S3-compatible stores (`s3`)."""

@@ -1,0 +1,180 @@
+"""Import speed: `arangetram seed --file` of a synthetic catalog, JSONL and CSV, into SQLite.
+
+Each run is the real CLI in a fresh subprocess with its own empty data and config dirs,
+started by a small wrapper process that reports the command's wall time and peak RSS
+(`getrusage(RUSAGE_CHILDREN).ru_maxrss` taken in the wrapper, so every figure belongs to one
+run). Reported per format and size: the median wall time of N runs, vendors/s end to end
+(start-up included) and net of the fixed cost (the same command on a file with no rows), and
+the largest peak RSS seen. Peak RSS at 10k and 100k side by side shows whether memory
+depends on the file size. Runs are interleaved so machine noise hits all cases alike.
+
+Target: >= 50,000 vendors/s into SQLite.
+
+The helpers `isolated_env`, `cli` and `measure` are shared with benchmarks/listing.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import synth
+
+TARGET_RATE = 50_000
+
+# Runs the command, optionally counting its stdout lines, then prints one JSON line with the
+# wall time and the command's peak RSS (ru_maxrss of the children of this fresh process).
+_WRAPPER = r"""
+import json, resource, subprocess, sys, time
+count = sys.argv[1] == "count"
+cmd = sys.argv[2:]
+t0 = time.perf_counter()
+if count:
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines = 0
+    while chunk := p.stdout.read(1 << 20):
+        lines += chunk.count(b"\n")
+    err = p.stderr.read()
+    code = p.wait()
+else:
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    lines, err, code = None, r.stderr, r.returncode
+wall = time.perf_counter() - t0
+rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+print(json.dumps({"code": code, "wall": wall, "rss_kib": rss_kib, "lines": lines,
+                  "stderr": err.decode("utf-8", "replace")[-2000:]}))
+"""
+
+
+def isolated_env(tmp: Path) -> dict[str, str]:
+    """The CLI's environment for a benchmark: its own data and config dirs, no keyring."""
+    env = dict(os.environ)
+    for k in (
+        "MONGO_URL",
+        "DB_NAME",
+        "ARANGETRAM_API_URL",
+        "ARANGETRAM_TOKEN",
+        "ARANGETRAM_PROFILE",
+        "ARANGETRAM_DB",
+        "JWT_SECRET",
+    ):
+        env.pop(k, None)
+    env.update(
+        ARANGETRAM_DATA_DIR=str(tmp / "data"),
+        ARANGETRAM_CONFIG_DIR=str(tmp / "config"),
+        ARANGETRAM_CREDENTIALS="file",
+        ARANGETRAM_BCRYPT_ROUNDS="4",
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    return env
+
+
+def cli() -> list[str]:
+    """The real CLI, as the `arangetram` script runs it, with this interpreter."""
+    return [sys.executable, "-m", "arangetram_cli"]
+
+
+@dataclass
+class Measured:
+    wall: float  # seconds
+    rss_mib: float  # peak resident set of the command
+    lines: int | None  # stdout lines, when counted
+
+
+def measure(cmd: list[str], env: dict[str, str], *, count_lines: bool = False) -> Measured:
+    """Run cmd in a fresh wrapper process; its wall time and peak RSS (and stdout lines)."""
+    r = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, "count" if count_lines else "quiet", *cmd],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    if out["code"] != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {out['code']}: {out['stderr']}")
+    return Measured(out["wall"], out["rss_kib"] / 1024, out["lines"])
+
+
+def _db_count(data_dir: Path) -> int:
+    with sqlite3.connect(data_dir / "arangetram.db") as c:
+        return c.execute("SELECT count(*) FROM vendors").fetchone()[0]
+
+
+def _fmt_rate(x: float) -> str:
+    return f"{x:,.0f}" if x != float("inf") else "-"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks import_speed",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("--sizes", default="10000,100000", help="vendors per file, comma-separated")
+    ap.add_argument("--formats", default="jsonl,csv")
+    ap.add_argument("--runs", type=int, default=3, help="runs per case (median reported)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="1,000 and 3,000 vendors, one run")
+    args = ap.parse_args(argv)
+    sizes = [1000, 3000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    runs = 1 if args.quick else max(1, args.runs)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+
+    with tempfile.TemporaryDirectory(prefix="arangetram-import-") as d:
+        tmp = Path(d)
+        files: dict[tuple[str, int], Path] = {}
+        for n in [0, *sizes]:
+            jsonl, csv_path = tmp / f"v{n}.jsonl", tmp / f"v{n}.csv"
+            synth.write_vendor_files(
+                synth.iter_vendors(n, args.seed), jsonl=jsonl, csv_path=csv_path
+            )
+            files[("jsonl", n)], files[("csv", n)] = jsonl, csv_path
+        cases = [(f, n) for n in [0, *sizes] for f in formats]
+        walls: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
+        rss: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
+        k = 0
+        for _ in range(runs):
+            for case in cases:
+                k += 1
+                run_dir = tmp / f"run{k}"
+                env = isolated_env(run_dir)
+                m = measure([*cli(), "seed", "--file", str(files[case])], env)
+                got = _db_count(run_dir / "data")
+                if got != case[1]:
+                    raise RuntimeError(f"{case}: imported {got} vendors, expected {case[1]}")
+                walls[case].append(m.wall)
+                rss[case].append(m.rss_mib)
+
+    print(
+        f"import: arangetram seed --file into SQLite, median of {runs} run(s), fresh "
+        f"process and empty database each (python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} cpus)"
+    )
+    print(
+        f"  {'format':6s} {'vendors':>9s} {'wall s':>8s} {'vendors/s':>10s} "
+        f"{'net/s':>10s} {'peak RSS MiB':>13s}  target >= {TARGET_RATE:,}/s"
+    )
+    for f, n in cases:
+        med = statistics.median(walls[(f, n)])
+        fixed = statistics.median(walls[(f, 0)])
+        rate = n / med if n else float("inf")
+        net = n / (med - fixed) if n and med > fixed else float("inf")
+        verdict = "" if not n else ("met" if rate >= TARGET_RATE else "MISSED")
+        print(
+            f"  {f:6s} {n:9,d} {med:8.2f} {_fmt_rate(rate):>10s} {_fmt_rate(net):>10s} "
+            f"{max(rss[(f, n)]):13.1f}  {verdict}"
+        )
+    print("  (0 vendors: a file with no rows = start-up and fixed cost; net/s excludes it)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,636 @@
+"""The authorization matrix: every mutating command/endpoint and every own-only read, times
+every kind of caller, in local mode and in remote mode, against one explicit table.
+
+How it works
+------------
+* ``MATRIX`` (below) is the expected answer of each (action, actor) as ``EXIT/STATUS``: the
+  CLI's exit code (0 ok, 2 bad input, 3 not logged in or forbidden, 4 not found, 5 conflict)
+  and the HTTP status of the REST endpoint. ``-`` means "not applicable in that mode".
+  ``REMOTE_CLI`` lists the few places where the CLI in remote mode (``--api-url``) answers
+  differently from local mode.
+* Every case runs in a fresh *world* (an owner with an event, a vendor with a profile on that
+  event and a pending booking, a second user, a second vendor, a vendor without a profile, a
+  guest and a deleted account), built straight in the store, so cases never affect each other.
+* Three modes: ``local`` (the CLI in-process over a SQLite file, ``ARANGETRAM_TOKEN`` set per
+  actor), ``remote`` (the same CLI with ``--api-url`` to a real ``arangetram serve``) and
+  ``http`` (plain HTTP requests to that server).
+* Besides the code, every case checks: a refused action commits nothing to the database
+  (sqlite3's `PRAGMA data_version`; row counts for the report), the owner's private ids and
+  email appear in no output of someone who may not see them, no bcrypt hash is ever
+  printed, and the CLI never prints a token (``auth token`` aside) nor a traceback.
+* On failure the test prints every surprise as one line: action, actor, mode, expected, got,
+  and the error line or HTTP detail.
+
+Extending it
+------------
+A new command or endpoint is a new row: add an ``Action`` to ``ACTIONS`` (how to run it as a
+CLI command and/or as an HTTP request, given the world) and a line to ``MATRIX`` with the
+expected answer for each actor. A new kind of caller is a new column: add it to ``ACTORS``,
+give it a token in ``build_world``, and add a cell to every row (the parser checks widths).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import re
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from tests.server.support import SECRET, Served, served  # noqa: F401  (session fixture)
+
+pytestmark = pytest.mark.reliability
+
+PASSWORD = "correct horse battery"
+OTHER_SECRET = "not-the-server-secret-" + "z" * 40
+
+ACTORS = (  # column names of MATRIX (five letters at most, to keep the table narrow)
+    "owner",  # the family that owns the event and the booking
+    "other",  # another family
+    "vndr",  # the vendor whose profile is on the event and is booked
+    "wrong",  # another vendor, with a profile of its own
+    "newv",  # a vendor account without a profile yet
+    "guest",  # a guest session
+    "anon",  # no token at all
+    "exprd",  # the owner's token, past its exp
+    "forgd",  # the owner's claims signed with another secret
+    "none",  # the owner's claims with `alg: none` and no signature
+    "tampr",  # the vendor's token with the payload swapped to the owner's id
+    "deltd",  # a valid token of an account that was deleted since
+)
+
+# fmt: off
+MATRIX = """
+action               owner other vndr  wrong newv  guest anon  exprd forgd none  tampr deltd
+auth.register        0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
+auth.login           0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
+auth.guest           0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
+auth.whoami          0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/404
+vendors.create       3/403 3/403 5/400 5/400 0/200 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+vendors.update       3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+vendors.mine         4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.create        0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
+events.list          0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
+events.list.v1       -/200 -/200 -/200 -/200 -/200 -/200 -/401 -/401 -/401 -/401 -/401 -/401
+events.show          0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+events.update        0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+events.update.status 0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+events.add-vendor    0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+events.remove-vendor 0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.create      0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.respond     3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.list        0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.list.vendor 4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+seed                 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
+seed.v1              -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200
+seed.file            0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
+"""
+# fmt: on
+
+# Where the CLI in remote mode answers differently from local mode: action -> exit code for
+# every actor (or a dict actor -> code).
+REMOTE_CLI: dict[str, int | dict[str, int]] = {
+    "seed.file": 2,  # the REST API has no import endpoint: a usage error, for everybody
+}
+
+# Ids (by world key) that only some actors may ever see in an output.
+PRIVATE = {
+    "event": {"owner", "vndr"},  # the vendor sees the event embedded in its requests
+    "booking": {"owner", "vndr"},
+    "owner_email": {"owner", "vndr"},
+}
+BCRYPT = re.compile(r"\$2[aby]\$\d\d\$")
+JWT_LIKE = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
+
+
+@dataclass(frozen=True)
+class Expect:
+    exit: int | None
+    status: int | None
+
+
+def parse_matrix(text: str) -> dict[str, dict[str, Expect]]:
+    lines = [ln.split() for ln in text.strip().splitlines() if ln.strip()]
+    header, rows = lines[0], lines[1:]
+    assert tuple(header[1:]) == ACTORS, f"MATRIX columns {header[1:]} != ACTORS {ACTORS}"
+    table: dict[str, dict[str, Expect]] = {}
+    for row in rows:
+        action, cells = row[0], row[1:]
+        assert len(cells) == len(ACTORS), f"MATRIX row {action}: {len(cells)} cells"
+        assert action not in table, f"MATRIX row {action} given twice"
+        parsed = {}
+        for actor, cell in zip(ACTORS, cells, strict=True):
+            code, _, status = cell.partition("/")
+            parsed[actor] = Expect(
+                None if code == "-" else int(code), None if status in ("-", "") else int(status)
+            )
+        table[action] = parsed
+    return table
+
+
+# ---- the world ---------------------------------------------------------------------------
+@dataclass
+class World:
+    ids: dict[str, str]
+    tokens: dict[str, str | None]
+    tag: str
+    private: dict[str, str] = field(default_factory=dict)
+
+
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _alg_none(claims: dict[str, Any]) -> str:
+    return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+
+
+def _tampered(token: str, claims: dict[str, Any]) -> str:
+    head, _, sig = token.split(".")
+    return f"{head}.{_b64(claims)}.{sig}"
+
+
+@functools.cache
+def _password_hash() -> str:
+    from arangetram_cli.core.security import hash_password
+
+    return hash_password(PASSWORD)
+
+
+def build_world(store: Any, secret: str) -> World:
+    """Everything the matrix needs, straight in the store (fast, and no CLI involved)."""
+    from arangetram_cli.core.models import new_id, now_iso
+    from arangetram_cli.core.security import create_token
+    from arangetram_cli.planner.local import LocalPlanner
+
+    tag = uuid.uuid4().hex[:10]
+
+    def planner(token: str | None = None) -> LocalPlanner:
+        return LocalPlanner(store, secret, token=token)
+
+    def account(role: str, kind: str = "user") -> dict[str, Any]:
+        # Inserted directly with one precomputed hash: bcrypt per account would dominate.
+        user = {
+            "id": new_id(),
+            "email": f"{role}-{tag}@example.com",
+            "name": role.title(),
+            "password": _password_hash() if kind != "guest" else "",
+            "user_type": kind,
+            "created_at": now_iso(),
+        }
+        store.users.insert(user)
+        return {"token": create_token(user["id"], kind, secret), "user": user}
+
+    def profile(token: str, name: str) -> dict[str, Any]:
+        return planner(token).create_vendor(
+            {
+                "business_name": f"{name} {tag}",
+                "category": "venue",
+                "location": "Fremont, CA",
+                "price_range": "$$",
+            }
+        )
+
+    owner, other = account("owner"), account("other")
+    vendor, wrongv = account("vendor", "vendor"), account("wrongv", "vendor")
+    newv = account("newv", "vendor")
+    deleted = account("deleted")
+    guest = account("guest", "guest")
+    v1, v2 = profile(vendor["token"], "Natya Hall"), profile(wrongv["token"], "Kala Mandir")
+    mine = planner(owner["token"])
+    event = mine.create_event({"event_name": f"Debut {tag}", "event_date": "2027-06-12"})
+    mine.add_event_vendor(event["id"], v1["id"])
+    booking = mine.create_booking(event["id"], v1["id"], "Is 12 June free?")
+    assert store.users.delete(deleted["user"]["id"])
+
+    claims = {"user_id": owner["user"]["id"], "user_type": "user"}
+    later, past = int(time.time()) + 3600, int(time.time()) - 3600
+    tokens: dict[str, str | None] = {
+        "owner": owner["token"],
+        "other": other["token"],
+        "vndr": vendor["token"],
+        "wrong": wrongv["token"],
+        "newv": newv["token"],
+        "guest": guest["token"],
+        "anon": None,
+        "exprd": jwt.encode({**claims, "exp": past}, secret, algorithm="HS256"),
+        "forgd": jwt.encode({**claims, "exp": later}, OTHER_SECRET, algorithm="HS256"),
+        "none": _alg_none({**claims, "exp": later}),
+        "tampr": _tampered(vendor["token"], {**claims, "exp": later}),
+        "deltd": deleted["token"],
+    }
+    ids = {
+        "owner_id": owner["user"]["id"],
+        "owner_email": owner["user"]["email"],
+        "event": event["id"],
+        "v1": v1["id"],
+        "v2": v2["id"],
+        "booking": booking["id"],
+    }
+    private = {k: ids[k] for k in PRIVATE}
+    return World(ids, tokens, tag, private)
+
+
+# ---- the actions -------------------------------------------------------------------------
+Cli = Callable[[World, Path], tuple[list[str], str | None]]
+Http = Callable[[World], tuple[str, str, Any]]
+NO_BODY = object()
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    cli: Cli | None = None  # (args, stdin) for the CLI
+    http: Http | None = None  # (method, path, json body or NO_BODY)
+    shows: frozenset[str] = frozenset()  # PRIVATE keys this action may show anybody
+
+
+def _vendor_file(w: World, tmp: Path) -> tuple[list[str], str | None]:
+    path = tmp / f"vendors-{uuid.uuid4().hex[:8]}.jsonl"
+    row = {
+        "id": str(uuid.uuid4()),
+        "business_name": f"Imported {w.tag}",
+        "category": "catering",
+        "location": "San Jose, CA",
+        "price_range": "$",
+    }
+    path.write_text(json.dumps(row) + "\n")
+    return ["seed", "--file", str(path)], None
+
+
+def _new_email(w: World) -> str:
+    return f"new-{w.tag}-{uuid.uuid4().hex[:6]}@example.com"
+
+
+NEW_EVENT = {"event_name": "Another debut", "event_date": "2027-09-01"}
+NEW_VENDOR = {
+    "business_name": "Fresh Studio",
+    "category": "photographer",
+    "location": "Cupertino, CA",
+    "price_range": "$$$",
+}
+
+ACTIONS = [
+    Action(
+        "auth.register",
+        cli=lambda w, t: (
+            ["auth", "register", "--email", _new_email(w), "--name", "N", "--password-stdin"],
+            PASSWORD + "\n",
+        ),
+        http=lambda w: (
+            "POST",
+            "/api/auth/register",
+            {"email": _new_email(w), "name": "N", "password": PASSWORD},
+        ),
+    ),
+    Action(
+        "auth.login",
+        cli=lambda w, t: (
+            ["auth", "login", "--email", w.ids["owner_email"], "--password-stdin"],
+            PASSWORD + "\n",
+        ),
+        http=lambda w: (
+            "POST",
+            "/api/auth/login",
+            {"email": w.ids["owner_email"], "password": PASSWORD},
+        ),
+        shows=frozenset({"owner_email"}),  # whoever has the password may log in
+    ),
+    Action(
+        "auth.guest",
+        cli=lambda w, t: (["auth", "guest", "--name", "Visitor"], None),
+        http=lambda w: ("POST", "/api/auth/guest", {"name": "Visitor"}),
+    ),
+    Action(
+        "auth.whoami",
+        cli=lambda w, t: (["auth", "whoami"], None),
+        http=lambda w: ("GET", "/api/auth/me", NO_BODY),
+    ),
+    Action(
+        "vendors.create",
+        cli=lambda w, t: (
+            [
+                "vendors",
+                "create",
+                "--name",
+                NEW_VENDOR["business_name"],
+                "--category",
+                NEW_VENDOR["category"],
+                "--location",
+                NEW_VENDOR["location"],
+                "--price-range",
+                NEW_VENDOR["price_range"],
+            ],
+            None,
+        ),
+        http=lambda w: ("POST", "/api/vendors", NEW_VENDOR),
+    ),
+    Action(
+        "vendors.update",
+        cli=lambda w, t: (
+            ["vendors", "update", w.ids["v1"], "-d", "Now with a sprung floor"],
+            None,
+        ),
+        http=lambda w: (
+            "PUT",
+            f"/api/vendors/{w.ids['v1']}",
+            {"description": "Now with a sprung floor"},
+        ),
+    ),
+    Action(
+        "vendors.mine",
+        cli=lambda w, t: (["vendors", "mine"], None),
+        http=lambda w: ("GET", "/api/vendors/my/profile", NO_BODY),
+    ),
+    Action(
+        "events.create",
+        cli=lambda w, t: (
+            ["events", "create", "--name", NEW_EVENT["event_name"], "--date", "2027-09-01"],
+            None,
+        ),
+        http=lambda w: ("POST", "/api/events", NEW_EVENT),
+    ),
+    Action(
+        "events.list",
+        cli=lambda w, t: (["events", "list"], None),
+        http=lambda w: ("GET", "/api/events", NO_BODY),
+    ),
+    Action("events.list.v1", http=lambda w: ("GET", "/api/v1/events", NO_BODY)),
+    Action(
+        "events.show",
+        cli=lambda w, t: (["events", "show", w.ids["event"]], None),
+        http=lambda w: ("GET", f"/api/events/{w.ids['event']}", NO_BODY),
+    ),
+    Action(
+        "events.update",
+        cli=lambda w, t: (["events", "update", w.ids["event"], "--guests", "250"], None),
+        http=lambda w: ("PUT", f"/api/events/{w.ids['event']}", {"guest_count": 250}),
+    ),
+    Action(
+        "events.update.status",
+        cli=lambda w, t: (["events", "update", w.ids["event"], "--status", "confirmed"], None),
+        http=lambda w: ("PUT", f"/api/events/{w.ids['event']}", {"status": "confirmed"}),
+    ),
+    Action(
+        "events.add-vendor",
+        cli=lambda w, t: (["events", "add-vendor", w.ids["event"], w.ids["v2"]], None),
+        http=lambda w: ("POST", f"/api/events/{w.ids['event']}/vendors/{w.ids['v2']}", NO_BODY),
+    ),
+    Action(
+        "events.remove-vendor",
+        cli=lambda w, t: (["events", "remove-vendor", w.ids["event"], w.ids["v1"]], None),
+        http=lambda w: (
+            "DELETE",
+            f"/api/events/{w.ids['event']}/vendors/{w.ids['v1']}",
+            NO_BODY,
+        ),
+    ),
+    Action(
+        "bookings.create",
+        cli=lambda w, t: (
+            ["bookings", "create", "--event", w.ids["event"], "--vendor", w.ids["v2"]],
+            None,
+        ),
+        http=lambda w: (
+            "POST",
+            "/api/bookings",
+            {"event_id": w.ids["event"], "vendor_id": w.ids["v2"], "message": "Free?"},
+        ),
+    ),
+    Action(
+        "bookings.respond",
+        cli=lambda w, t: (["bookings", "respond", w.ids["booking"], "accept", "-m", "Yes"], None),
+        http=lambda w: (
+            "PUT",
+            f"/api/bookings/{w.ids['booking']}",
+            {"status": "accepted", "response_message": "Yes"},
+        ),
+    ),
+    Action(
+        "bookings.list",
+        cli=lambda w, t: (["bookings", "list"], None),
+        http=lambda w: ("GET", "/api/bookings/user", NO_BODY),
+    ),
+    Action(
+        "bookings.list.vendor",
+        cli=lambda w, t: (["bookings", "list", "--as-vendor"], None),
+        http=lambda w: ("GET", "/api/bookings/vendor", NO_BODY),
+    ),
+    Action(
+        "seed",
+        cli=lambda w, t: (["seed"], None),
+        http=lambda w: ("POST", "/api/seed", NO_BODY),
+    ),
+    Action("seed.v1", http=lambda w: ("POST", "/api/v1/seed", {})),
+    Action("seed.file", cli=_vendor_file),
+]
+
+EXPECTED = parse_matrix(MATRIX)
+BY_NAME = {a.name: a for a in ACTIONS}
+MODES = ("local", "remote", "http")
+
+
+def test_matrix_and_actions_agree():
+    assert sorted(EXPECTED) == sorted(BY_NAME), "every MATRIX row needs an Action and back"
+    for name, row in EXPECTED.items():
+        action = BY_NAME[name]
+        has_exit = any(e.exit is not None for e in row.values())
+        has_status = any(e.status is not None for e in row.values())
+        assert has_exit == (action.cli is not None), f"{name}: CLI column vs Action.cli"
+        assert has_status == (action.http is not None), f"{name}: HTTP column vs Action.http"
+    for name in REMOTE_CLI:
+        assert name in EXPECTED
+
+
+def expected(action: str, actor: str, mode: str) -> int | None:
+    e = EXPECTED[action][actor]
+    if mode == "http":
+        return e.status
+    if mode == "remote" and action in REMOTE_CLI:
+        o = REMOTE_CLI[action]
+        return o if isinstance(o, int) else o.get(actor, e.exit)
+    return e.exit
+
+
+def cases() -> Iterator[Any]:
+    for mode in MODES:
+        for action in ACTIONS:
+            if all(expected(action.name, a, mode) is None for a in ACTORS):
+                continue
+            marks = [pytest.mark.service] if mode != "local" else []
+            yield pytest.param(mode, action.name, id=f"{mode}-{action.name}", marks=marks)
+
+
+# ---- helpers -----------------------------------------------------------------------------
+class Watch:
+    """Notices any commit to a SQLite file by another connection (the CLI, the server):
+    `PRAGMA data_version` changes exactly then. O(1), so it stays cheap on a big database."""
+
+    def __init__(self, db: Path) -> None:
+        self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+
+    def mark(self) -> tuple[int, dict[str, int]]:
+        return self.conn.execute("PRAGMA data_version").fetchone()[0], self._counts()
+
+    def _counts(self) -> dict[str, int]:
+        names = [
+            r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        return {n: self.conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+
+    def changes(self, mark: tuple[int, dict[str, int]]) -> str:
+        """'' when nothing was committed since `mark`, else what (row counts per table)."""
+        version, counts = mark
+        if self.conn.execute("PRAGMA data_version").fetchone()[0] == version:
+            return ""
+        now = self._counts()
+        moved = [f"{n} {counts.get(n, 0)}->{c}" for n, c in now.items() if counts.get(n) != c]
+        return "a commit: " + (", ".join(moved) or "rows changed in place")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@dataclass
+class Outcome:
+    code: int
+    text: str  # what to grep for leaks (stdout/body)
+    err: str  # stderr, or the HTTP detail
+
+
+def first_error(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    rest = lines or err.strip().splitlines()[-1:]
+    return rest[0][:160] if rest else ""
+
+
+def run_cli(args: list[str], stdin: str | None, token: str | None, extra: dict) -> Outcome:
+    from typer.testing import CliRunner
+
+    from arangetram_cli.cli.app import app
+
+    env = {**extra, "ARANGETRAM_TOKEN": token}
+    r = CliRunner().invoke(app, args, input=stdin, env=env, catch_exceptions=True)
+    err = r.stderr
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        err += f"\nunhandled {type(r.exception).__name__}: {r.exception}"
+    return Outcome(r.exit_code, r.stdout + "\n" + err, err)
+
+
+def run_http(client: httpx.Client, w: World, action: Action, token: str | None) -> Outcome:
+    method, path, body = action.http(w)  # type: ignore[misc]
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    kwargs: dict[str, Any] = {"headers": headers}
+    if body is not NO_BODY:
+        kwargs["json"] = body
+    r = client.request(method, path, **kwargs)
+    try:
+        detail = r.json().get("detail", "") if r.status_code >= 400 else ""
+    except (ValueError, AttributeError):
+        detail = r.text[:160]
+    return Outcome(r.status_code, r.text, str(detail))
+
+
+def is_refusal(mode: str, code: int) -> bool:
+    return code != 0 if mode != "http" else code >= 400
+
+
+@pytest.fixture(scope="module")
+def remote_store(served: Served) -> Iterator[Any]:  # noqa: F811
+    store = served.store()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("mode", "action_name"), list(cases()))
+def test_authorization(mode: str, action_name: str, request, env, tmp_path: Path) -> None:
+    from typer.testing import CliRunner  # noqa: F401  (imported early: fail fast if missing)
+
+    action = BY_NAME[action_name]
+    if mode == "local":
+        from arangetram_cli.store.sqlite import SqliteStore
+
+        db = tmp_path / "matrix.db"
+        store = SqliteStore(db)
+        extra = {"ARANGETRAM_DB": str(db), "JWT_SECRET": SECRET}
+        client = None
+    else:
+        srv: Served = request.getfixturevalue("served")
+        store = request.getfixturevalue("remote_store")
+        db = srv.db_path
+        # httpx loads the whole CA bundle for every client (~0.15 s), even for http://;
+        # an empty CA directory makes each remote CLI run cheap (only loopback http here).
+        certs = tmp_path / "no-certs"
+        certs.mkdir()
+        extra = {"JWT_SECRET": SECRET, "SSL_CERT_DIR": str(certs), "SSL_CERT_FILE": None}
+        # verify=False: only loopback http here, and no CA bundle to load per client
+        client = (
+            httpx.Client(base_url=srv.url, timeout=30, verify=False) if mode == "http" else None
+        )
+
+    surprises: list[str] = []
+    watch = None
+    try:
+        for actor in ACTORS:
+            want = expected(action_name, actor, mode)
+            if want is None:
+                continue
+            w = build_world(store, SECRET)
+            if watch is None:
+                watch = Watch(db)
+            before = watch.mark()
+            token = w.tokens[actor]
+            if mode == "http":
+                assert client is not None
+                got = run_http(client, w, action, token)
+            else:
+                assert action.cli is not None
+                args, stdin = action.cli(w, tmp_path)
+                if mode == "remote":
+                    args = ["--api-url", srv.url, *args]
+                got = run_cli(args, stdin, token, extra)
+            problems = []
+            if got.code != want:
+                problems.append(f"expected {want}, got {got.code}")
+            if is_refusal(mode, got.code):
+                changed = watch.changes(before)
+                if changed:
+                    problems.append(f"refused but the store changed ({changed})")
+            for key, viewers in PRIVATE.items():
+                if actor in viewers or key in action.shows:
+                    continue
+                if w.private[key] in got.text:
+                    problems.append(f"output shows the owner's {key}")
+            if BCRYPT.search(got.text):
+                problems.append("output shows a bcrypt hash")
+            if mode != "http":
+                if JWT_LIKE.search(got.text):
+                    problems.append("the CLI printed a token")
+                if "Traceback" in got.text:
+                    problems.append("traceback")
+            if problems:
+                surprises.append(
+                    f"  {action_name:<22} {actor:<9} {mode:<7} {'; '.join(problems)}"
+                    f"  [{first_error(got.err) if mode != 'http' else got.err}]"
+                )
+    finally:
+        if watch is not None:
+            watch.close()
+        if client is not None:
+            client.close()
+        if mode == "local":
+            store.close()
+    assert not surprises, "authorization surprises:\n" + "\n".join(surprises)

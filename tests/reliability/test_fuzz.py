@@ -1,0 +1,988 @@
+"""Input fuzzing with hypothesis: generated command lines, flag values, seed files and HTTP
+bodies. Whatever comes in:
+
+* the CLI exits with a documented code other than 1 (1 means an unhandled exception), prints
+  no traceback, and a refusal is exactly one non-empty ``error:`` line on stderr;
+* a refused command leaves the store unchanged (every row of every table, read with sqlite3);
+* a successful command that prints JSON prints valid JSON;
+* the server never answers 500 (nor any 5xx but the AI endpoints' documented 503), and a
+  refused request commits nothing.
+
+Reproducible: every test runs with a fixed seed (``ARANGETRAM_FUZZ_SEED`` changes it) and
+hypothesis' example database off. ``ARANGETRAM_FUZZ_SCALE=10`` runs ten times the examples
+for a deeper local session. CI runs ``CASES`` examples in total (over 2,000).
+
+New commands are picked up by listing them in ``COMMANDS`` (their flags are read from the
+command tree itself); new endpoints are picked up automatically from the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import string
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from tests.conftest import SCRUB, isolated_env
+
+pytestmark = [
+    pytest.mark.reliability,
+    pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
+]
+
+SECRET = "fuzz-jwt-secret-" + "f" * 40
+PASSWORD = "correct horse battery"
+FUZZ_SEED = int(os.environ.get("ARANGETRAM_FUZZ_SEED", "20270612"))
+SCALE = float(os.environ.get("ARANGETRAM_FUZZ_SCALE", "1"))
+
+settings.register_profile(
+    "arangetram-reliability",
+    deadline=None,
+    database=None,  # no .hypothesis directory; the fixed seed makes runs repeatable
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
+PROFILE = settings.get_profile("arangetram-reliability")
+
+# examples per test in CI (times ARANGETRAM_FUZZ_SCALE)
+CASES = {
+    "command_lines": 700,
+    "flag_values": 500,
+    "seed_files": 300,
+    "http_bodies": 700,
+}
+assert sum(CASES.values()) >= 2000
+
+
+def fuzz(name: str):
+    """The settings and the fixed seed of one fuzz test."""
+
+    def wrap(fn):
+        n = max(1, round(CASES[name] * SCALE))
+        return seed(FUZZ_SEED)(settings(PROFILE, max_examples=n)(fn))
+
+    return wrap
+
+
+LLM_VARS = (
+    "ARANGETRAM_LLM_PROVIDER",
+    "ARANGETRAM_LLM_BASE_URL",
+    "ARANGETRAM_LLM_API_KEY",
+    "GEMINI_API_KEY",
+    "OPENAI_API_KEY",
+    "EMERGENT_LLM_KEY",
+    "OLLAMA_HOST",
+)
+DOCUMENTED_EXITS = {0, 2, 3, 4, 5, 6}  # 1 = unhandled exception; 130 needs a Ctrl-C
+
+
+# ---- the store ---------------------------------------------------------------------------
+def snapshot(db: Path) -> dict[str, list[str]]:
+    """Every row of every table, in a stable order (read-only)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {n: sorted(map(repr, conn.execute(f'SELECT * FROM "{n}"'))) for n in names}
+    finally:
+        conn.close()
+
+
+def describe_change(before: dict[str, list[str]], after: dict[str, list[str]]) -> str:
+    out = []
+    for table in sorted(set(before) | set(after)):
+        b, a = set(before.get(table, [])), set(after.get(table, []))
+        if a != b:
+            out.append(f"{table}: +{len(a - b)} -{len(b - a)} rows")
+    return "; ".join(out)
+
+
+@dataclass
+class World:
+    ids: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str | None] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
+
+
+def build_template(db: Path) -> World:
+    """The demo catalog plus a family with an event and a pending booking, a vendor with a
+    profile on it, a second vendor and a vendor account without a profile."""
+    from arangetram_cli.planner.local import LocalPlanner
+    from arangetram_cli.store.sqlite import SqliteStore
+
+    store = SqliteStore(db)
+    try:
+
+        def p(token: str | None = None) -> LocalPlanner:
+            return LocalPlanner(store, SECRET, token=token)
+
+        p().seed_demo()
+        owner = p().register("owner@example.com", "Owner", PASSWORD)
+        vendor = p().register("vendor@example.com", "Vendor", PASSWORD, "vendor")
+        wrongv = p().register("wrongv@example.com", "Wrongv", PASSWORD, "vendor")
+        newv = p().register("newv@example.com", "Newv", PASSWORD, "vendor")
+        v1 = p(vendor["token"]).create_vendor(
+            {"business_name": "Natya Hall", "category": "venue", "location": "Fremont, CA"}
+        )
+        v2 = p(wrongv["token"]).create_vendor(
+            {"business_name": "Kala Studio", "category": "photographer", "price_range": "$"}
+        )
+        mine = p(owner["token"])
+        event = mine.create_event({"event_name": "Debut", "event_date": "2027-06-12"})
+        mine.add_event_vendor(event["id"], v1["id"])
+        booking = mine.create_booking(event["id"], v1["id"], "Free?")
+        names = [v["business_name"] for v in store.vendors.search(_all(), limit=5)]
+    finally:
+        store.close()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    ids = {"event": event["id"], "v1": v1["id"], "v2": v2["id"], "booking": booking["id"]}
+    ids["owner"] = owner["user"]["id"]
+    tokens = {
+        "owner": owner["token"],
+        "vendor": vendor["token"],
+        "newv": newv["token"],
+        "anon": None,
+        "junk": "not.a.token",
+    }
+    return World(ids, tokens, [*names, "Natya Hall", "Kala Studio"])
+
+
+def _all() -> Any:
+    from arangetram_cli.store.base import VendorQuery
+
+    return VendorQuery()
+
+
+# ---- the CLI lab -------------------------------------------------------------------------
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+    unhandled: BaseException | None
+
+    def json_doc(self) -> Any:
+        return json.loads(self.out)
+
+
+class Lab:
+    """A private HOME, config dir and database; every example starts from the same state.
+
+    The database is copied back from the template only after something was committed to it
+    (seen through `PRAGMA data_version` on a connection of our own), so the many refused
+    examples cost no copy and no full snapshot."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.template = tmp / "template.db"
+        self.db = tmp / "work.db"
+        self.config = tmp / "config"
+        self.world = build_template(self.template)
+        self.pristine = snapshot(self.template)
+        self.watch: sqlite3.Connection | None = None
+        self.version = -1
+        self.dirty = True
+
+    def _version(self) -> int:
+        assert self.watch is not None
+        return self.watch.execute("PRAGMA data_version").fetchone()[0]
+
+    def reset(self) -> None:
+        if self.watch is not None:
+            self.watch.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(self.template, self.db)
+        self.watch = sqlite3.connect(self.db)
+        self.version = self._version()
+        self.dirty = False
+
+    def run(self, args: list[str], stdin: str | None, actor: str) -> Result:
+        from typer.testing import CliRunner
+
+        from arangetram_cli.cli.app import app
+
+        if self.dirty:
+            self.reset()
+        if self.config.exists():
+            shutil.rmtree(self.config)
+        env = {"ARANGETRAM_TOKEN": self.world.tokens.get(actor)}
+        r = CliRunner().invoke(app, args, input=stdin, env=env, catch_exceptions=True)
+        self.dirty = self._version() != self.version
+        unhandled = r.exception if not isinstance(r.exception, SystemExit | None) else None
+        return Result(r.exit_code, r.stdout, r.stderr, unhandled)
+
+    def check(self, args: list[str], r: Result, *, json_out: bool = False) -> None:
+        """The invariants of every command line."""
+        shown = f"arangetram {' '.join(map(repr, args))[:600]}"
+        assert r.unhandled is None, f"{shown}: unhandled {r.unhandled!r}\n{r.err[-2000:]}"
+        assert r.code in DOCUMENTED_EXITS, f"{shown}: exit {r.code}\n{r.err[-2000:]}"
+        asked_help = any(a in ("-h", "--help", "--version") for a in args)
+        if "--debug" not in args:
+            assert "Traceback" not in r.err + r.out, f"{shown}: traceback\n{r.err[-2000:]}"
+        if r.code != 0:
+            errors = [ln for ln in r.err.splitlines() if ln.startswith("error:")]
+            assert len(errors) == 1, f"{shown}: {len(errors)} error lines\n{r.err[-2000:]}"
+            what = errors[0].removeprefix("error:").strip()
+            assert what and not what.startswith("("), f"{shown}: says nothing: {errors[0]!r}"
+            after = snapshot(self.db) if self.dirty else self.pristine
+            if after != self.pristine:
+                pytest.fail(
+                    f"{shown}: refused (exit {r.code}) but the store changed: "
+                    f"{describe_change(self.pristine, after)}\n{r.err[-500:]}"
+                )
+        elif json_out and r.out.strip() and not asked_help:
+            try:
+                json.loads(r.out)
+            except ValueError:
+                pytest.fail(f"{shown}: exit 0 but stdout is not JSON: {r.out[:300]!r}")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    tmp = tmp_path_factory.mktemp("fuzz")
+    with pytest.MonkeyPatch.context() as mp:
+        for k in SCRUB:
+            mp.delenv(k, raising=False)
+        for k, v in isolated_env(tmp).items():
+            mp.setenv(k, v)
+        mp.setenv("JWT_SECRET", SECRET)
+        mp.setenv("ARANGETRAM_DB", str(tmp / "work.db"))
+        mp.setenv("ARANGETRAM_CONFIG_DIR", str(tmp / "config"))
+        for k in LLM_VARS:  # never reach a real AI provider from a fuzz test
+            mp.delenv(k, raising=False)
+        mp.chdir(tmp)  # no stray .env
+        # Build the command tree once: Typer's runner rebuilds it for every call, which is
+        # most of an in-process run's cost. The tree holds no per-run state (the root only
+        # caches the lazily built groups), so reusing it changes nothing but the speed.
+        import typer.testing
+        from typer.main import get_command
+
+        from arangetram_cli.cli.app import app
+
+        root, build = get_command(app), typer.testing._get_command
+        mp.setattr(typer.testing, "_get_command", lambda a: root if a is app else build(a))
+        yield Lab(tmp)
+
+
+# ---- value strategies --------------------------------------------------------------------
+ODD_DATES = [
+    "2027-02-30",
+    "2027-13-01",
+    "0000-01-01",
+    "0001-01-01",
+    "9999-12-31",
+    "2027-1-1",
+    "20270612",
+    "2027-06-12T10:00",
+    "２０２７-０６-１２",
+    " 2027-06-12 ",
+    "-2027-06-12",
+    "2027/06/12",
+    "12/06/2027",
+    "2027-W24-1",
+    "2027-163",
+    "2027-06-12\n",
+    "+2027-06-12",
+]
+NUMBERS = ["-1", "0", "1", "-0", "1e9", "nan", "inf", "0x10", "1_000", "٣", "１２", "3.5", "+7"]
+HUGE = [str(2**31), str(2**63 - 1), str(2**63), str(2**64), str(-(2**63) - 1), "9" * 30]
+NUMBER = st.one_of(
+    st.sampled_from(NUMBERS),
+    st.sampled_from(HUGE),
+    st.integers(-(2**70), 2**70).map(str),
+    st.integers(-3, 1001).map(str),
+)
+WEIRD = [
+    "",
+    " ",
+    "'; DROP TABLE vendors;--",
+    '"',
+    '""',
+    "%",
+    "_",
+    "[",
+    "(a+)+$",
+    "\\",
+    "*",
+    "NEAR(a b)",
+    "a OR b",
+    "\x00",
+    "\u202e",
+    "\ufeff",
+    "../../etc/passwd",
+    "-",
+    "--",
+    "-h",
+    "$",
+    "$$$$",
+    "$$$$$",
+    "€€",
+    "venue",
+    "VENUE ",
+    "accept",
+    "declined",
+    "confirmed",
+    "json",
+    "csv",
+    "table",
+    "x" * 20_000,
+    "é" * 5_000,
+    "🎭" * 100,
+]
+
+
+def values(world: World) -> st.SearchStrategy[str]:
+    ids = list(world.ids.values())
+    refs = ids + [i[:4] for i in ids] + [i[:8].upper() for i in ids] + world.names
+    return st.one_of(
+        st.text(max_size=20),
+        st.text(alphabet=string.printable, max_size=12),
+        st.sampled_from(WEIRD),
+        NUMBER,
+        st.sampled_from(ODD_DATES),
+        st.dates().map(str),
+        st.sampled_from(refs),
+        st.sampled_from(ids).map(lambda i: i + "x"),
+    )
+
+
+# ---- 1. command lines --------------------------------------------------------------------
+# Real subcommands (serve, ask, config set/use and media uploads stay out: they start
+# servers, call AI providers or S3, or rewrite the configuration for the next examples).
+COMMANDS = [
+    ("auth", "register"),
+    ("auth", "login"),
+    ("auth", "guest"),
+    ("auth", "whoami"),
+    ("auth", "token"),
+    ("auth", "logout"),
+    ("vendors", "list"),
+    ("vendors", "show"),
+    ("vendors", "categories"),
+    ("vendors", "mine"),
+    ("vendors", "create"),
+    ("vendors", "update"),
+    ("events", "create"),
+    ("events", "list"),
+    ("events", "show"),
+    ("events", "update"),
+    ("events", "add-vendor"),
+    ("events", "remove-vendor"),
+    ("bookings", "create"),
+    ("bookings", "list"),
+    ("bookings", "respond"),
+    ("seed",),
+    ("config", "show"),
+    ("config", "path"),
+    ("config", "profiles"),
+    ("config",),
+    ("vendors",),
+    ("events",),
+    ("bookings",),
+    ("nosuch",),
+]
+GLOBAL_PIECES = [
+    ["--json"],
+    ["-q"],
+    ["--quiet"],
+    ["--no-color"],
+    ["--debug"],
+    ["-o", "json"],
+    ["-o", "jsonl"],
+    ["-o", "csv"],
+    ["-o", "table"],
+    ["-o", "xml"],
+    ["-ojson"],
+    ["--output=csv"],
+    ["--profile", "other"],
+    ["-p", "bad name!"],
+    ["--version"],
+    ["--help"],
+]
+
+
+@dataclass(frozen=True)
+class Spec:
+    options: tuple[tuple[str, bool], ...]  # (name, takes a value)
+    positionals: int
+    leaf: bool = True  # False: a group, or a name the tree does not know
+
+
+def command_specs() -> dict[tuple[str, ...], Spec]:
+    """Each command's real options and positional count, read from the command tree."""
+    from typer.main import get_command
+
+    from arangetram_cli.cli.app import app
+
+    root = get_command(app)
+    ctx = root.context_class(root)
+    out = {}
+    for path in COMMANDS:
+        cmd: Any = root
+        for name in path:
+            cmd = cmd.get_command(ctx, name) if hasattr(cmd, "get_command") else None
+            if cmd is None:
+                break
+        if cmd is None or hasattr(cmd, "list_commands"):
+            out[path] = Spec((), 0, leaf=False)
+            continue
+        options: list[tuple[str, bool]] = []
+        positionals = 0
+        for p in cmd.params:
+            if type(p).__name__.endswith("Argument"):
+                positionals += 1
+                continue
+            if p.name in ("install_completion", "show_completion"):
+                continue
+            takes = not getattr(p, "is_flag", False)
+            options += [(o, takes) for o in (*p.opts, *p.secondary_opts)]
+        out[path] = Spec(tuple(options), positionals)
+    return out
+
+
+@st.composite
+def command_line(draw: Any, specs: dict, world: World) -> tuple[list[str], str | None, str]:
+    path = draw(st.sampled_from(sorted(specs)))
+    spec: Spec = specs[path]
+    value = values(world)
+    pieces: list[list[str]] = []
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(["option", "option", "option", "positional", "junk"]))
+        if kind == "option" and spec.options:
+            name, takes = draw(st.sampled_from(spec.options))
+            if takes and draw(st.booleans()):
+                pieces.append([name, draw(value)])
+            elif takes and draw(st.integers(0, 4)) == 0:
+                pieces.append([f"{name}={draw(value)}"])
+            else:
+                pieces.append([name])  # a flag, or a valued option left without its value
+        elif kind == "positional" or (kind == "option" and not spec.options):
+            pieces.append([draw(value)])
+        else:
+            pieces.append([draw(st.sampled_from(["--nope", "-Z", "--", "-", "---x"]))])
+    if spec.positionals and draw(st.integers(0, 3)):
+        pieces += [[draw(value)] for _ in range(spec.positionals)]
+    after = [draw(st.sampled_from(GLOBAL_PIECES)) for _ in range(draw(st.integers(0, 2)))]
+    before = [draw(st.sampled_from(GLOBAL_PIECES)) for _ in range(draw(st.integers(0, 1)))]
+    order = draw(st.permutations(range(len(pieces))))
+    args = [t for p in before for t in p] + list(path)
+    args += [t for i in order for t in pieces[i]] + [t for p in after for t in p]
+    stdin = draw(st.one_of(st.none(), st.just(PASSWORD + "\n"), st.text(max_size=80)))
+    actor = draw(st.sampled_from(["owner", "vendor", "newv", "anon", "junk"]))
+    return args, stdin, actor
+
+
+def test_command_lines(lab: Lab) -> None:
+    specs = command_specs()
+    assert sum(s.leaf for s in specs.values()) == 25, "a command in COMMANDS is gone?"
+
+    @fuzz("command_lines")
+    @given(case=command_line(specs, lab.world))
+    def check(case: tuple[list[str], str | None, str]) -> None:
+        args, stdin, actor = case
+        lab.check(args, lab.run(args, stdin, actor))
+
+    check()
+
+
+# ---- 2. flag values ----------------------------------------------------------------------
+def base_lines(w: World) -> list[tuple[str, list[str], str | None]]:
+    """Valid command lines (actor, args, stdin): one value at a time gets replaced."""
+    e, v1, v2, b = w.ids["event"], w.ids["v1"], w.ids["v2"], w.ids["booking"]
+    pw = PASSWORD + "\n"
+    return [
+        (
+            "anon",
+            ["auth", "register", "--email", "n@example.com", "--name", "N", "--password-stdin"],
+            pw,
+        ),
+        ("anon", ["auth", "login", "--email", "owner@example.com", "--password-stdin"], pw),
+        ("anon", ["auth", "guest", "--name", "Visitor"], None),
+        (
+            "anon",
+            [
+                "vendors",
+                "list",
+                "-c",
+                "venue",
+                "-l",
+                "fremont",
+                "--price-range",
+                "$$",
+                "-s",
+                "hall",
+                "-n",
+                "5",
+                "--offset",
+                "1",
+            ],
+            None,
+        ),
+        ("anon", ["vendors", "show", v1], None),
+        (
+            "newv",
+            [
+                "vendors",
+                "create",
+                "--name",
+                "Nritya Studio",
+                "--category",
+                "decorations",
+                "-d",
+                "Flowers",
+                "--location",
+                "San Jose, CA",
+                "--price-range",
+                "$$",
+                "--price-estimate",
+                "$900",
+                "--phone",
+                "408",
+                "--email",
+                "s@example.com",
+                "--service",
+                "Backdrops",
+                "--image",
+                "https://img.example/a.jpg",
+            ],
+            None,
+        ),
+        (
+            "vendor",
+            [
+                "vendors",
+                "update",
+                v1,
+                "--name",
+                "Natya Hall II",
+                "-d",
+                "New floor",
+                "--location",
+                "Milpitas, CA",
+                "--price-range",
+                "$$$",
+                "--price-estimate",
+                "$4,000",
+                "--phone",
+                "510",
+                "--email",
+                "n@example.com",
+                "--service",
+                "Wings",
+                "--image",
+                "https://img.example/b.jpg",
+            ],
+            None,
+        ),
+        (
+            "owner",
+            [
+                "events",
+                "create",
+                "--name",
+                "Arangetram",
+                "--date",
+                "2027-08-01",
+                "--time",
+                "5:30 PM",
+                "--guests",
+                "300",
+                "--budget",
+                "$$$",
+                "--location",
+                "San Jose",
+                "--notes",
+                "Vegetarian",
+            ],
+            None,
+        ),
+        (
+            "owner",
+            [
+                "events",
+                "update",
+                e,
+                "--name",
+                "Renamed",
+                "--date",
+                "2027-08-02",
+                "--time",
+                "6 PM",
+                "--guests",
+                "250",
+                "--budget",
+                "$$",
+                "--location",
+                "Fremont",
+                "--notes",
+                "None",
+                "--status",
+                "confirmed",
+            ],
+            None,
+        ),
+        ("owner", ["events", "list", "-n", "5", "--offset", "0"], None),
+        ("owner", ["events", "show", e], None),
+        ("owner", ["events", "add-vendor", e, v2], None),
+        ("owner", ["events", "remove-vendor", e, v1], None),
+        ("owner", ["bookings", "create", "--event", e, "--vendor", v2, "-m", "Is it free?"], None),
+        ("vendor", ["bookings", "respond", b, "accept", "-m", "Yes"], None),
+        ("vendor", ["bookings", "respond", b, "decline"], None),
+    ]
+
+
+NUMERIC_FLAGS = {"--guests", "--limit", "-n", "--offset"}
+
+
+def test_flag_values(lab: Lab) -> None:
+    bases = base_lines(lab.world)
+    for actor, args, stdin in bases:  # each base line works as it is
+        r = lab.run(args, stdin, actor)
+        assert r.code == 0, (args, r.err)
+
+    @fuzz("flag_values")
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        actor, args, stdin = data.draw(st.sampled_from(bases), label="base")
+        slots = [i for i, a in enumerate(args) if i >= 2 and not a.startswith("-")]
+        args = list(args)
+        for i in data.draw(st.sets(st.sampled_from(slots), min_size=1, max_size=2)):
+            if args[i - 1] in NUMERIC_FLAGS and data.draw(st.booleans()):
+                args[i] = data.draw(NUMBER, label=f"number {i}")
+            else:
+                args[i] = data.draw(values(lab.world), label=f"value {i}")
+        if stdin is not None and data.draw(st.booleans()):
+            stdin = data.draw(st.text(max_size=100), label="stdin")
+        lab.check(args, lab.run(args, stdin, actor), json_out=True)
+
+    check()
+
+
+# ---- 3. seed files -----------------------------------------------------------------------
+CATEGORIES = ["venue", "catering", "photographer", "videographer", "decorations", "musicians"]
+PRICES = ["$", "$$", "$$$", "$$$$"]
+NAME = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() and "\x00" not in s)
+
+
+@st.composite
+def valid_row(draw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "business_name": draw(NAME),
+        "category": draw(st.sampled_from(CATEGORIES)),
+    }
+    if draw(st.booleans()):
+        row["id"] = str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)), version=4))
+    optional = {
+        "description": st.text(max_size=60),
+        "location": st.text(max_size=30),
+        "price_range": st.sampled_from(PRICES),
+        "price_estimate": st.text(max_size=20),
+        "services": st.lists(st.text(alphabet=string.ascii_letters, min_size=1), max_size=3),
+        "rating": st.floats(0, 5, allow_nan=False),
+        "review_count": st.integers(0, 10_000),
+        "is_active": st.booleans(),
+        "contact_phone": st.text(alphabet=string.digits, max_size=12),
+    }
+    for key, strategy in optional.items():
+        if draw(st.booleans()):
+            row[key] = draw(strategy)
+    return row
+
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+)
+JSON = st.recursive(
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@st.composite
+def broken_row(draw: Any) -> Any:
+    row = draw(valid_row())
+    how = draw(
+        st.sampled_from(
+            ["drop", "wrong type", "bad category", "bad price", "bad id", "rating", "extra", "any"]
+        )
+    )
+    if how == "drop":
+        row.pop(draw(st.sampled_from(["business_name", "category"])))
+    elif how == "wrong type":
+        key = draw(st.sampled_from(sorted(row)))
+        row[key] = draw(JSON)
+    elif how == "bad category":
+        row["category"] = draw(st.text(max_size=12))
+    elif how == "bad price":
+        row["price_range"] = draw(st.sampled_from(["$$$$$", "", "cheap", "€"]))
+    elif how == "bad id":
+        row["id"] = draw(st.sampled_from(["", "x", "1234", str(uuid.uuid4())[:-1], "NaN"]))
+    elif how == "rating":
+        row["rating"] = draw(st.sampled_from([-1, 5.01, 1e308, "five", None]))
+    elif how == "extra":
+        row[draw(st.text(min_size=1, max_size=10))] = draw(JSON)
+    else:
+        return draw(JSON)
+    return row
+
+
+def write_rows(path: Path, fmt: str, rows: list[Any], wrap: bool) -> None:
+    if fmt == "jsonl":
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    elif fmt == "json":
+        doc: Any = {"vendors": rows} if wrap else rows
+        path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    else:
+        keys = sorted({k for r in rows if isinstance(r, dict) for k in r}) or ["business_name"]
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(keys)
+        for r in rows:
+            cells = r if isinstance(r, dict) else {}
+            w.writerow(
+                [
+                    "|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+                    for v in (cells.get(k) for k in keys)
+                ]
+            )
+        path.write_text(buf.getvalue(), "utf-8")
+
+
+def test_seed_files(lab: Lab) -> None:
+    base_vendors = len(lab.pristine["vendors"])
+    existing = [lab.world.ids["v1"], lab.world.ids["v2"]]
+
+    @fuzz("seed_files")
+    @given(data=st.data())
+    def check(data: Any) -> None:
+        fmt = data.draw(st.sampled_from(["jsonl", "jsonl", "json", "csv", "raw"]), label="format")
+        good = data.draw(st.lists(valid_row(), max_size=6), label="good rows")
+        bad = data.draw(st.lists(broken_row(), max_size=2), label="bad rows")
+        rows: list[Any] = list(good)
+        for row in bad:
+            rows.insert(data.draw(st.integers(0, len(rows)), label="at"), row)
+        clash = data.draw(st.sampled_from(["none", "none", "none", "existing", "twice"]))
+        if clash == "existing" and rows and isinstance(rows[0], dict):
+            rows[0]["id"] = data.draw(st.sampled_from(existing))
+        elif clash == "twice" and len(rows) >= 2 and all(isinstance(r, dict) for r in rows[:2]):
+            rows[1]["id"] = rows[0].setdefault("id", str(uuid.uuid4()))
+        upsert = data.draw(st.booleans(), label="--upsert")
+        override = data.draw(st.sampled_from([None, None, None, "json", "jsonl", "csv", "xml"]))
+        if fmt == "raw":
+            suffix = data.draw(st.sampled_from([".jsonl", ".json", ".csv", ".txt", ""]))
+            path = lab.tmp / f"seed{suffix}"
+            path.write_bytes(data.draw(st.binary(max_size=300), label="bytes"))
+        else:
+            path = lab.tmp / f"seed.{fmt}"
+            write_rows(path, fmt, rows, wrap=data.draw(st.booleans(), label="wrapped"))
+        args = ["seed", "--file", str(path)]
+        args += ["--upsert"] if upsert else []
+        args += ["--format", override] if override else []
+        r = lab.run(args, None, "anon")
+        lab.check(args, r, json_out=True)
+        ids = [r["id"] for r in rows if isinstance(r, dict) and "id" in r]
+        clean = (
+            fmt in ("jsonl", "json")
+            and not bad
+            and clash == "none"
+            and override in (None, fmt)
+            and len(ids) == len(set(ids))
+        )
+        if clean:
+            assert r.code == 0, (args, rows, r.err)
+            assert r.json_doc()["inserted"] == len(rows)
+        if r.code == 0:
+            conn = sqlite3.connect(lab.db)
+            count = conn.execute("SELECT count(*) FROM vendors").fetchone()[0]
+            conn.close()
+            assert count == base_vendors + r.json_doc()["inserted"], (args, r.out)
+
+    check()
+
+
+# ---- 4. HTTP bodies ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    path_params: tuple[str, ...]
+    query: tuple[str, ...]
+    fields: tuple[str, ...]  # property names of the JSON body (all schemas it may take)
+
+
+def endpoints(app: Any) -> list[Endpoint]:
+    """Every operation of the app's OpenAPI schema (new endpoints join automatically)."""
+    spec = app.openapi()
+    components = spec.get("components", {}).get("schemas", {})
+
+    def props(schema: Any, seen: frozenset[str] = frozenset()) -> set[str]:
+        if not isinstance(schema, dict):
+            return set()
+        ref = schema.get("$ref")
+        if ref:
+            name = ref.rsplit("/", 1)[-1]
+            return set() if name in seen else props(components.get(name), seen | {name})
+        out = set(schema.get("properties", {}))
+        for key in ("anyOf", "allOf", "oneOf"):
+            for sub in schema.get(key, []):
+                out |= props(sub, seen)
+        for sub in schema.get("properties", {}).values():
+            out |= props(sub, seen)
+        if "items" in schema:
+            out |= props(schema["items"], seen)
+        return out
+
+    found = []
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            params = op.get("parameters", [])
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            found.append(
+                Endpoint(
+                    method.upper(),
+                    path,
+                    tuple(p["name"] for p in params if p["in"] == "path"),
+                    tuple(p["name"] for p in params if p["in"] == "query"),
+                    tuple(sorted(props(body.get("schema")))),
+                )
+            )
+    return found
+
+
+class Watch:
+    """Notices a commit by any other connection (PRAGMA data_version), cheaply."""
+
+    def __init__(self, db: Path) -> None:
+        self.conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+@dataclass
+class Api:
+    client: Any
+    db: Path
+    endpoints: list[Endpoint]
+    watch: Watch
+
+
+@pytest.fixture(scope="module")
+def api(lab: Lab) -> Iterator[Api]:
+    from fastapi.testclient import TestClient
+
+    from arangetram_cli.server.app import create_app
+    from arangetram_cli.store.sqlite import SqliteStore
+
+    db = lab.tmp / "api.db"
+    shutil.copyfile(lab.template, db)
+    app = create_app(lambda: SqliteStore(db), SECRET, auth_rate=None)
+    with TestClient(app, raise_server_exceptions=True) as client:
+        client.get("/api/health")  # open the store before the first watched request
+        yield Api(client, db, endpoints(app), Watch(db))
+
+
+AUTH_HEADERS = [None, "Bearer not.a.token", "Basic Zm9vOmJhcg==", "Bearer ", "Bearer a.b.c"]
+
+
+@st.composite
+def http_request(draw: Any, api: Api, world: World) -> tuple[str, str, dict, dict, Any]:
+    ep: Endpoint = draw(st.sampled_from(api.endpoints))
+    ref = st.one_of(values(world), st.sampled_from(list(world.ids.values())))
+    path = ep.path
+    for name in ep.path_params:
+        value = quote(draw(ref, label=name), safe="")
+        path = re.sub(r"\{" + re.escape(name) + r"(:[^}]*)?\}", lambda _m, v=value: v, path)
+    params = {}
+    for name in ep.query:
+        if draw(st.booleans()):
+            params[name] = draw(
+                st.one_of(values(world), NUMBER, st.sampled_from(["true", "false", "1", "no"])),
+                label=name,
+            )
+    if draw(st.integers(0, 5)) == 0:
+        params[draw(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8))] = "x"
+    tokens = [t for t in world.tokens.values() if t] + AUTH_HEADERS
+    auth = draw(st.sampled_from(tokens), label="auth")
+    if auth and auth.count(".") == 2 and not auth.startswith(("Bearer", "Basic")):
+        auth = f"Bearer {auth}"
+    headers = {"Authorization": auth} if auth else {}
+    field_value = st.one_of(JSON, values(world), st.sampled_from(list(world.ids.values())))
+    body_kind = draw(st.sampled_from(["none", "json", "fields", "fields", "fields", "raw"]))
+    if body_kind == "json":
+        body: Any = ("json", draw(JSON, label="body"))
+    elif body_kind == "fields":
+        keys = list(ep.fields) or ["name", "email", "status"]
+        doc = draw(st.dictionaries(st.sampled_from(keys), field_value, max_size=8), label="body")
+        body = ("json", doc)
+    elif body_kind == "raw":
+        body = ("raw", draw(st.binary(max_size=200), label="raw body"))
+    else:
+        body = ("none", None)
+    return ep.method, path, params, headers, body
+
+
+def test_http_bodies(lab: Lab, api: Api) -> None:
+    assert len(api.endpoints) >= 25, "the OpenAPI schema lost endpoints?"
+
+    @fuzz("http_bodies")
+    @given(req=http_request(api, lab.world))
+    def check(req: tuple[str, str, dict, dict, Any]) -> None:
+        method, path, params, headers, (kind, body) = req
+        kwargs: dict[str, Any] = {"params": params, "headers": dict(headers)}
+        if kind == "json":
+            kwargs["content"] = json.dumps(body).encode()
+            kwargs["headers"]["Content-Type"] = "application/json"
+        elif kind == "raw":
+            kwargs["content"] = body
+            kwargs["headers"]["Content-Type"] = "application/json"
+        before = api.watch.version()
+        started = time.monotonic()
+        r = api.client.request(method, path, **kwargs)
+        shown = f"{method} {path} params={params!r} body={body!r}"[:800]
+        assert time.monotonic() - started < 10, f"{shown}: took {time.monotonic() - started:.1f} s"
+        assert r.status_code != 500, f"{shown}: 500 {r.text[:500]}"
+        if r.status_code >= 500:
+            assert r.status_code == 503 and path.startswith("/api/ai/"), (
+                f"{shown}: {r.status_code} {r.text[:300]}"
+            )
+        if r.status_code >= 400:
+            try:
+                detail = r.json()["detail"]
+            except (ValueError, KeyError, TypeError):
+                pytest.fail(f"{shown}: {r.status_code} without a JSON detail: {r.text[:300]}")
+            assert detail, f"{shown}: empty detail"
+            assert api.watch.version() == before, (
+                f"{shown}: refused ({r.status_code}) but committed"
+            )
+
+    check()
