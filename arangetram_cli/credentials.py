@@ -126,6 +126,26 @@ def backend_name() -> str:
     return names[0] if names == [_name(kr)] else f"{_name(kr)} ({', '.join(names)})"
 
 
+def read_private_json(path: Path) -> dict[str, Any]:
+    """An owner-only JSON file as a dict ({} when missing or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_private_json(path: Path, data: dict[str, Any]) -> None:
+    """Replace the file atomically; it is created 0600 and never readable by others."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
 class Credentials:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -133,22 +153,10 @@ class Credentials:
 
     # -- file backend ----------------------------------------------------------------------
     def _read_file(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_private_json(self.file)
 
     def _write_file(self, data: dict[str, Any]) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.file)
+        write_private_json(self.file, data)
 
     def _file_note(self, data: dict[str, Any]) -> None:
         if not data.get("_warned"):
@@ -237,8 +245,3 @@ def _parse(raw: str) -> dict[str, Any] | None:
     except ValueError:
         return {"token": raw, "server": ""}  # a bare token stored by hand
     return entry if isinstance(entry, dict) and entry.get("token") else None
-
-
-def ensure_private(path: Path) -> None:
-    if path.exists():
-        os.chmod(path, 0o600)

@@ -7,13 +7,17 @@ requires the keyring, `file` uses only the file. Every keyring call is bounded i
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from typing import Any
 
 from arangetram_cli.config import Settings
-from arangetram_cli.credentials import KeyringUnavailable, _backend, _bounded
+from arangetram_cli.credentials import (
+    KeyringUnavailable,
+    _backend,
+    _bounded,
+    read_private_json,
+    write_private_json,
+)
 
 SERVICE = "arangetram-llm"
 
@@ -25,20 +29,10 @@ class LlmKeys:
 
     # -- file --------------------------------------------------------------------------------
     def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_private_json(self.file)
 
     def _write(self, data: dict[str, Any]) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.file)
+        write_private_json(self.file, data)
 
     def _required(self, e: KeyringUnavailable) -> KeyringUnavailable:
         return KeyringUnavailable(

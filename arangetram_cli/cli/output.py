@@ -130,7 +130,8 @@ class Output:
         extra: Callable[[Any], None] | None = None,
     ) -> None:
         if self.quiet:
-            print(doc.get(id_key, ""))
+            if doc.get(id_key):  # results without an id (seed counts) print nothing
+                print(doc[id_key])
             return
         fmt = self.format
         if fmt == "json":

@@ -163,6 +163,71 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+# The contract's fields per collection and their kind, shared by every adapter:
+# "s" text, "i" int, "f" float, "b" bool, "j" list. Documents keep this order.
+USER_FIELDS: dict[str, str] = {
+    "id": "s",
+    "email": "s",
+    "name": "s",
+    "password": "s",
+    "user_type": "s",
+    "created_at": "s",
+}
+VENDOR_FIELDS: dict[str, str] = {
+    "id": "s",
+    "user_id": "s",
+    "business_name": "s",
+    "category": "s",
+    "description": "s",
+    "location": "s",
+    "price_range": "s",
+    "price_estimate": "s",
+    "services": "j",
+    "portfolio_images": "j",
+    "contact_phone": "s",
+    "contact_email": "s",
+    "rating": "f",
+    "review_count": "i",
+    "is_active": "b",
+    "created_at": "s",
+}
+EVENT_FIELDS: dict[str, str] = {
+    "id": "s",
+    "user_id": "s",
+    "event_name": "s",
+    "event_date": "s",
+    "event_time": "s",
+    "guest_count": "i",
+    "budget": "s",
+    "location_preference": "s",
+    "special_requirements": "s",
+    "selected_vendors": "j",
+    "status": "s",
+    "created_at": "s",
+}
+BOOKING_FIELDS: dict[str, str] = {
+    "id": "s",
+    "event_id": "s",
+    "vendor_id": "s",
+    "user_id": "s",
+    "message": "s",
+    "event_date": "s",
+    "status": "s",
+    "created_at": "s",
+    "updated_at": "s",
+}
+REVIEW_FIELDS: dict[str, str] = {
+    "id": "s",
+    "vendor_id": "s",
+    "user_id": "s",
+    "user_name": "s",
+    "rating": "i",
+    "text": "s",
+    "created_at": "s",
+    "updated_at": "s",
+}
+
+
 PRICE_ORDER = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
 
 

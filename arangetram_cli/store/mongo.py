@@ -43,7 +43,16 @@ from pymongo.errors import (
 )
 
 from arangetram_cli.core.errors import Conflict, Unavailable
-from arangetram_cli.store.base import Doc, VendorQuery, prices_up_to
+from arangetram_cli.store.base import (
+    BOOKING_FIELDS,
+    EVENT_FIELDS,
+    REVIEW_FIELDS,
+    USER_FIELDS,
+    VENDOR_FIELDS,
+    Doc,
+    VendorQuery,
+    prices_up_to,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,65 +61,15 @@ _UNREACHABLE = (ConnectionFailure, ConfigurationError, InvalidURI)
 # Server codes for credentials problems: AuthenticationFailed, Unauthorized.
 _ACCESS_CODES = {18, 13}
 
-_IN_CHUNK = 1000  # ids per `$in` query
+# ids per `$in` query: one query up to 50k ids (about 2 MB of BSON, far below the 16 MB
+# document limit), so a listing of up to 50k bookings costs a constant number of queries.
+_IN_CHUNK = 50_000
 _SORT_KEY = "_arangetram_sort_name"  # computed in the listing pipeline, never stored
 _ID_EXCLUDED = {"_id": 0}
 # reviews_version: the Mongo adapter's change counter for rating recomputation (internal).
 _VENDOR_PROJECTION = {"_id": 0, "owner_key": 0, "reviews_version": 0}
 
-# Contract fields and their kind (same table as the SQLite adapter's columns):
-# "s" text, "i" int, "f" float, "b" bool, "j" list. Missing or null values get the default.
-_USER_FIELDS = {
-    "id": "s",
-    "email": "s",
-    "name": "s",
-    "password": "s",
-    "user_type": "s",
-    "created_at": "s",
-}
-_VENDOR_FIELDS = {
-    "id": "s",
-    "user_id": "s",
-    "business_name": "s",
-    "category": "s",
-    "description": "s",
-    "location": "s",
-    "price_range": "s",
-    "price_estimate": "s",
-    "services": "j",
-    "portfolio_images": "j",
-    "contact_phone": "s",
-    "contact_email": "s",
-    "rating": "f",
-    "review_count": "i",
-    "is_active": "b",
-    "created_at": "s",
-}
-_EVENT_FIELDS = {
-    "id": "s",
-    "user_id": "s",
-    "event_name": "s",
-    "event_date": "s",
-    "event_time": "s",
-    "guest_count": "i",
-    "budget": "s",
-    "location_preference": "s",
-    "special_requirements": "s",
-    "selected_vendors": "j",
-    "status": "s",
-    "created_at": "s",
-}
-_BOOKING_FIELDS = {
-    "id": "s",
-    "event_id": "s",
-    "vendor_id": "s",
-    "user_id": "s",
-    "message": "s",
-    "event_date": "s",
-    "status": "s",
-    "created_at": "s",
-    "updated_at": "s",
-}
+# Defaults for missing or null contract fields, by kind (store.base's field tables).
 _DEFAULTS: dict[str, Callable[[], Any]] = {
     "s": str,
     "i": int,
@@ -316,7 +275,7 @@ class _Repo:
 
 
 class _Users(_Repo):
-    name, fields, label = "users", _USER_FIELDS, "User"
+    name, fields, label = "users", USER_FIELDS, "User"
 
     def _conflict(self, e: DuplicateKeyError, doc: Doc) -> Conflict:
         if "email" in f"{e.details} {e}":
@@ -337,7 +296,7 @@ _ID_CONFLICT = "a vendor id in the file already exists (use --upsert to update)"
 
 
 class _Vendors(_Repo):
-    name, fields, label = "vendors", _VENDOR_FIELDS, "Vendor"
+    name, fields, label = "vendors", VENDOR_FIELDS, "Vendor"
     projection = _VENDOR_PROJECTION
 
     def _prepare(self, doc: Doc) -> Doc:
@@ -554,7 +513,7 @@ class _Vendors(_Repo):
 
 
 class _Events(_Repo):
-    name, fields, label = "events", _EVENT_FIELDS, "Event"
+    name, fields, label = "events", EVENT_FIELDS, "Event"
 
     @_guarded
     def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
@@ -580,7 +539,7 @@ class _Events(_Repo):
 
 
 class _Bookings(_Repo):
-    name, fields, label = "bookings", _BOOKING_FIELDS, "Booking"
+    name, fields, label = "bookings", BOOKING_FIELDS, "Booking"
 
     @_guarded
     def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
@@ -631,16 +590,6 @@ class _Bookings(_Repo):
         )
 
 
-_REVIEW_FIELDS = {
-    "id": "s",
-    "vendor_id": "s",
-    "user_id": "s",
-    "user_name": "s",
-    "rating": "i",
-    "text": "s",
-    "created_at": "s",
-    "updated_at": "s",
-}
 _RECOMPUTE_ROUNDS = 50
 
 
@@ -664,7 +613,7 @@ class _Reviews(_Repo):
     updates are not atomic). With a replica set the same steps run in one transaction.
     """
 
-    name, fields, label = "reviews", _REVIEW_FIELDS, "Review"
+    name, fields, label = "reviews", REVIEW_FIELDS, "Review"
     # Projections are passed as fresh dicts: mongomock_ng edits the one it is given while
     # it runs (pops `_id`, then puts it back), which breaks under concurrent writers.
 
