@@ -52,6 +52,10 @@ class _Session:
         self.st = st
         self.planner = st.planner()
         self.offline = offline or provider == "offline"
+        # remote mode: the server's provider answers (none is resolved here)
+        self.remote = getattr(self.planner, "store", None) is None and hasattr(
+            self.planner, "ask_stream"
+        )
         self._provider_name = provider
         self._model = model
         self._provider: Any = None
@@ -84,7 +88,7 @@ class _Session:
     def provider(self) -> Any:
         if not self._resolved:
             self._resolved = True
-            if not self.offline:
+            if not self.offline and not self.remote:
                 from arangetram_cli.ai.client import llm_env, resolve_provider
                 from arangetram_cli.ai.keys import LlmKeys
 
@@ -117,7 +121,7 @@ class _Session:
         kwargs = {"provider": self.provider(), "offline": self.offline, "debug": self.st.debug}
         if ask is not None:
             stream = ask(history, event_ref, **kwargs)
-        else:  # a planner without the method (remote mode, for now): answer from here
+        else:  # a planner without the method (an older port): answer from here
             from arangetram_cli.ai.chat import answer_stream
 
             stream = answer_stream(self.planner, history, event_ref, **kwargs)
@@ -318,6 +322,8 @@ def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: 
         import readline  # noqa: F401 - line editing and history for input()
     provider = session.provider()
     who = "the offline planner" if provider is None else provider.label
+    if session.remote:
+        who = "the offline planner of the server" if session.offline else "the server's assistant"
     err = sys.stderr
     print(f"Arangetram planning assistant ({who}). {CHAT_HELP}", file=err)
     if conv is not None:

@@ -85,10 +85,15 @@ def _images_api(planner: Any) -> Any:
         from arangetram_cli.core.errors import ArangetramError
 
         raise ArangetramError(
-            "portfolio images are not available against a remote server yet",
-            hint="use a local or MongoDB profile (without --api-url / ARANGETRAM_API_URL)",
+            "portfolio images are not available with this planner",
+            hint="use a local or MongoDB profile, or a server run by `arangetram serve`",
         )
     return planner
+
+
+def _is_remote(planner: Any) -> bool:
+    """Remote mode: the server presigns uploads and deletes objects itself."""
+    return hasattr(planner, "presign_image")
 
 
 @app.command("add")
@@ -119,12 +124,14 @@ def add(
     """
     from arangetram_cli.core.errors import ArangetramError, Invalid
     from arangetram_cli.media.images import BadImage, check_image, parse_size
-    from arangetram_cli.media.s3 import BotoUploader, S3Config
+    from arangetram_cli.media.s3 import BotoUploader, PresignedUploader, S3Config
     from arangetram_cli.planner.local import MAX_PORTFOLIO_IMAGES
 
     st = state(ctx)
     cfg = S3Config.load()
-    cfg.require_bucket()
+    remote = _is_remote(st.planner())
+    if not remote:  # remote mode: the server's bucket and credentials (presigned uploads)
+        cfg.require_bucket()
     limit = cfg.max_bytes
     if max_size is not None:
         try:
@@ -148,7 +155,7 @@ def add(
     target = planner.add_vendor_images(vendor, [])  # may this caller change it? (no bytes yet)
     vid = target["id"]
     name = target.get("business_name") or vid
-    uploader = BotoUploader(cfg)
+    uploader: Any = PresignedUploader(planner.presign_image) if remote else BotoUploader(cfg)
 
     planned: dict[str, LocalImage] = {}  # url -> first file with that content
     for image in images:
@@ -265,16 +272,24 @@ def remove(
     cfg = S3Config.load()  # a bad setting stops us before anything changes
     _images_api(st.planner())
     planner = st.planner(auth=True)
-    updated = planner.remove_vendor_image(vendor, url)
+    remote = _is_remote(planner)
+    if remote:
+        updated = planner.remove_vendor_image(vendor, url, keep_object=keep_object)
+    else:
+        updated = planner.remove_vendor_image(vendor, url)
     name = updated.get("business_name") or updated["id"]
     result: dict[str, Any] = {
         "vendor_id": updated["id"],
         "removed": url,
-        "deleted_object": None,
+        "deleted_object": updated.get("deleted_object") if remote else None,
         "portfolio_images": updated.get("portfolio_images") or [],
     }
     st.out.success(f"Removed the image from the portfolio of {name}")
-    if not keep_object and cfg.bucket:
+    if remote and updated.get("delete_error"):
+        st.out.note(f"the server could not delete the object: {updated['delete_error']}")
+    elif remote and result["deleted_object"]:
+        st.out.note(f"the server deleted {result['deleted_object']}")
+    if not keep_object and cfg.bucket and not remote:
         uploader = BotoUploader(cfg)
         key = cfg.key_of(url, updated["id"], uploader.region)
         if key is not None:
@@ -287,10 +302,9 @@ def remove(
                 ) from None
             result["deleted_object"] = f"s3://{cfg.bucket}/{key}"
             st.out.note(f"deleted s3://{cfg.bucket}/{key}")
-    if result["deleted_object"] is None and not keep_object:
-        st.out.note(
-            "no object deleted: the URL is not one of this vendor's in the configured bucket"
-        )
+    if result["deleted_object"] is None and not keep_object and not updated.get("delete_error"):
+        where = "the server's bucket" if remote else "the configured bucket"
+        st.out.note(f"no object deleted: the URL is not one of this vendor's in {where}")
     st.out.item(
         result,
         [

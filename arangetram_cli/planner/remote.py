@@ -47,6 +47,7 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 2  # extra attempts for an idempotent GET
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 5.0  # seconds we are willing to wait on a server's Retry-After
+CHAT_TIMEOUT = 90.0  # an answer may take a while: the server waits up to 60 s on its provider
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
@@ -895,6 +896,200 @@ class RemotePlanner:
         path = f"/api/v1/reviews/{seg(ref.strip() or '-')}/reply"
         return self._dict(self._call("POST", path, body={"text": text}), path, "id")
 
+    # ---- vendor images ----------------------------------------------------------------------
+    def _image_vendor_id(self, ref: str | None) -> str:
+        return self.my_vendor()["id"] if ref is None else self._vendor_id(ref)
+
+    def presign_image(self, image: Any, vendor_id: str) -> Any:
+        """Where to send one image (media.s3.PresignedTarget), presigned by the server with
+        its own S3 settings and credentials."""
+        from arangetram_cli.media.s3 import PresignedTarget
+
+        if not self.server_is_ours():
+            raise Unavailable(
+                "this server cannot take image uploads",
+                hint="the web back end has no upload endpoint; use a server run by "
+                "`arangetram serve`, or link hosted images with a local S3 setup",
+            )
+        path = f"/api/v1/vendors/{seg(vendor_id)}/images/presign"
+        body = {
+            "sha256": image.sha256,
+            "size": image.size,
+            "content_type": image.content_type,
+            "ext": image.kind.ext,
+        }
+        doc = self._dict(self._call("POST", path, body=body), path, "url", "key", "public_url")
+        headers = doc.get("headers") if isinstance(doc.get("headers"), dict) else None
+        fields = doc.get("fields") if isinstance(doc.get("fields"), dict) else None
+        return PresignedTarget(
+            method=str(doc.get("method") or "PUT"),
+            url=str(doc["url"]),
+            key=str(doc["key"]),
+            public_url=str(doc["public_url"]),
+            fields=fields,
+            headers=headers,
+            exists=bool(doc.get("exists")),
+        )
+
+    def add_vendor_images(self, ref: str | None, urls: Iterable[str]) -> Doc:
+        vendor_id = self._image_vendor_id(ref)
+        wanted = list(dict.fromkeys(urls))
+        if self.server_is_ours():
+            path = f"/api/v1/vendors/{seg(vendor_id)}/images"
+            return self._dict(self._call("POST", path, body={"urls": wanted}), path, "id")
+        # The plain back end: the owner check here, then PUT the whole list (not atomic).
+        vendor = self._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
+        if vendor.get("user_id") != self.me().get("id"):
+            raise Forbidden("Not authorized")
+        if not wanted:
+            return vendor
+        current = list(vendor.get("portfolio_images") or [])
+        images = current + [u for u in wanted if u not in current]
+        self.note("this server replaces the whole image list; a concurrent change may be lost")
+        return self.update_vendor(vendor_id, {"portfolio_images": images})
+
+    def remove_vendor_image(self, ref: str | None, url: str, *, keep_object: bool = False) -> Doc:
+        """Unlink an image; on `arangetram serve` the server also deletes its own object
+        (the answer's `deleted_object`) unless keep_object."""
+        vendor_id = self._image_vendor_id(ref)
+        if self.server_is_ours():
+            path = f"/api/v1/vendors/{seg(vendor_id)}/images"
+            params = {"url": url, "keep_object": "true" if keep_object else None}
+            return self._dict(self._call("DELETE", path, params=params), path, "id")
+        vendor = self._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
+        if vendor.get("user_id") != self.me().get("id"):
+            raise Forbidden("Not authorized")
+        current = list(vendor.get("portfolio_images") or [])
+        if url not in current:
+            raise NotFound("Image not in the portfolio", hint="see: arangetram vendors images list")
+        return self.update_vendor(vendor_id, {"portfolio_images": [u for u in current if u != url]})
+
+    # ---- AI planning --------------------------------------------------------------------------
+    def recommend(
+        self,
+        event_ref: str | None = None,
+        *,
+        event_date: str | None = None,
+        guest_count: int | None = None,
+        budget: str | None = None,
+        location: str | None = None,
+        categories: list[str] | None = None,
+        limit: int = 3,
+    ) -> Doc:
+        from arangetram_cli.core.recommend import criteria_for, recommend_for
+
+        if self.server_is_ours():
+            path = "/api/v1/ai/recommendations"
+            body = {
+                "event_id": self._event_ref(event_ref) if event_ref else None,
+                "event_date": event_date,
+                "guest_count": guest_count,
+                "budget": budget,
+                "location": location,
+                "categories": categories,
+                "limit": limit,
+            }
+            return self._dict(self._call("POST", path, body=body), path, "recommendations")
+        if event_ref is not None:  # the plain back end knows no events here: client-side
+            event = self.get_event(event_ref)
+            result = recommend_for(
+                self,
+                event=event,
+                event_date=event_date,
+                guest_count=guest_count,
+                budget=budget,
+                location=location,
+                categories=categories,
+                limit=limit,
+            )
+            result["notes"].append("vendors booked on the date could not be checked on this server")
+            return result
+        c = criteria_for(
+            None,
+            event_date=event_date,
+            guest_count=guest_count,
+            budget=budget,
+            location=location if location is not None else "Bay Area",
+            categories=categories,
+        )
+        path = "/api/ai/recommendations"
+        body = {
+            "event_date": c.event_date or "",
+            "guest_count": c.guest_count,
+            "budget": c.budget,
+            "location": c.location,
+            "categories_needed": list(c.categories),
+        }
+        doc = self._dict(self._call("POST", path, body=body), path, "recommendations")
+        recs = doc["recommendations"]
+        if not isinstance(recs, dict):
+            raise self._malformed(path)
+        notes = list(doc.get("notes") or [])
+        if limit > 3:
+            notes.append("this server recommends at most 3 vendors per category")
+        return {
+            "recommendations": {k: list(v)[:limit] for k, v in recs.items()},
+            "criteria": doc.get("criteria") or c.as_doc(),
+            "notes": notes,
+        }
+
+    def ask_stream(
+        self,
+        messages: list[Doc],
+        event_ref: str | None = None,
+        *,
+        provider: Any = None,
+        offline: bool = False,
+        event: Doc | None = None,
+        debug: bool = False,
+    ) -> Any:
+        """The server's answer, streamed from POST /api/v1/ai/chat/completions (its own
+        provider; `provider` is ignored); against the plain web back end, the contract's
+        POST /api/ai/chat (one whole answer, the last question only)."""
+        from arangetram_cli.ai.chat import AnswerStream, last_question
+        from arangetram_cli.ai.history import provider_messages
+
+        if self.server_is_ours():
+            client = _server_chat(self, debug=debug or self.debug)
+            extra: Doc = {"offline": bool(offline)}
+            if event_ref:
+                extra["event_id"] = event_ref.strip()
+            wire = provider_messages(messages)
+            answer = AnswerStream(iter(()), "server", client)
+
+            def chunks() -> Iterator[str]:
+                client.cfg.api_key = self.token  # the login may be loaded after this call
+                for text in client.stream(wire, extra):
+                    if client.seen_model:
+                        answer.source = client.seen_model
+                    yield text
+
+            answer.chunks = chunks()
+            return answer
+        if offline:
+            self.note("this server has no offline planner; its own assistant answers")
+        if event is None and event_ref:
+            event = self.get_event(event_ref)
+        body: Doc = {"message": last_question(messages)}
+        if event is not None:
+            body["event_context"] = {
+                "event_date": event.get("event_date"),
+                "guest_count": event.get("guest_count"),
+                "budget": event.get("budget"),
+                "location": event.get("location_preference"),
+            }
+        path = "/api/ai/chat"
+
+        def whole() -> Iterator[str]:
+            doc = self._dict(self._call("POST", path, body=body), path, "response")
+            text = doc["response"]
+            if not isinstance(text, str):
+                raise self._malformed(path)
+            if text:
+                yield text
+
+        return AnswerStream(whole(), "server")
+
     # ---- catalog --------------------------------------------------------------------------
     def seed_demo(self, *, only_if_empty: bool = False) -> Doc:
         if self.server_is_ours():
@@ -921,3 +1116,64 @@ class RemotePlanner:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _server_chat_class() -> Any:
+    from arangetram_cli.ai.client import ChatClient
+
+    class ServerChat(ChatClient):
+        """ChatClient against our server's streaming endpoint: the user's token as bearer,
+        the server's HTTP errors mapped as every other remote call (401 is the login, 404 the
+        event...), and the model the server names in its chunks remembered."""
+
+        def __init__(self, planner: RemotePlanner, *, debug: bool = False) -> None:
+            from arangetram_cli.ai.client import ProviderConfig
+
+            cfg = ProviderConfig(
+                name="the server",
+                base_url=f"{planner.base}/api/v1/ai",
+                model=planner.base,
+                api_key=planner.token,
+                timeout=max(planner.timeout, CHAT_TIMEOUT),
+            )
+            super().__init__(cfg, debug=debug)
+            self.planner = planner
+            self.seen_model: str | None = None
+
+        def _deltas(self, obj: Any) -> Iterator[str]:
+            if isinstance(obj, dict) and isinstance(obj.get("model"), str):
+                self.seen_model = obj["model"]
+            return super()._deltas(obj)
+
+        def _http_error(self, status: int, body: str, headers: Any) -> ArangetramError:
+            import json
+            from types import SimpleNamespace
+
+            try:
+                data = json.loads(body) if body else None
+            except ValueError:
+                data = None
+            path = "/api/v1/ai/chat/completions"
+            return self.planner._http_error(
+                status, data, SimpleNamespace(headers=headers), "POST", path
+            )
+
+        def _stream_error(self, obj: Any, got: int) -> ArangetramError:
+            err = obj.get("error") if isinstance(obj, dict) else None
+            if not isinstance(err, dict):
+                return super()._stream_error(obj, got)
+            msg = clean(err.get("message") or "unknown error")
+            after = f" after {got} characters" if got else ""
+            hint = err.get("hint") if isinstance(err.get("hint"), str) else None
+            return Unavailable(
+                f"the server's assistant failed{after}: {msg}",
+                hint=clean(hint)
+                if hint
+                else "ask again; the partial answer is kept, marked incomplete",
+            )
+
+    return ServerChat
+
+
+def _server_chat(planner: RemotePlanner, *, debug: bool = False) -> Any:
+    return _server_chat_class()(planner, debug=debug)

@@ -91,7 +91,7 @@ def create_app(
 ) -> FastAPI:
     from fastapi.middleware.cors import CORSMiddleware
 
-    from arangetram_cli.server import routes
+    from arangetram_cli.server import ai, images, routes
 
     state = AppState(store_factory, secret, auth_rate)
 
@@ -119,6 +119,8 @@ def create_app(
 
     app.include_router(routes.api)
     app.include_router(routes.v1)
+    app.include_router(ai.router)
+    app.include_router(images.router)
 
     origins = list(cors_origins)
     if origins:

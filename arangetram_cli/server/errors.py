@@ -31,6 +31,9 @@ CONTRACT_400_CONFLICTS = frozenset({"Email already registered", "Vendor profile 
 
 
 def status_for(err: ArangetramError) -> int:
+    explicit = getattr(err, "status_override", None)  # e.g. 502 for an upstream's failure
+    if isinstance(explicit, int) and 400 <= explicit <= 599:
+        return explicit
     if isinstance(err, Conflict):
         return 400 if err.message in CONTRACT_400_CONFLICTS else 409
     for cls, status in (

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from arangetram_cli import __version__
 from arangetram_cli.core.errors import ArangetramError, AuthRequired, NotFound, Unavailable
 from arangetram_cli.core.models import (
-    CATEGORIES,
     BookingIn,
     BookingRespondIn,
     CancelIn,
@@ -266,15 +265,28 @@ def respond_booking(booking_id: str, body: BookingRespondIn, p: P) -> Doc:
 
 
 @api.post("/ai/chat", tags=["ai"])
-def ai_chat(body: ChatIn) -> Doc:
-    # No provider is wired in yet: say so with 503 instead of a 200 apology.
-    raise Unavailable(AI_NOT_CONFIGURED)
+def ai_chat(body: ChatIn, p: P) -> Doc:
+    """The contract's chat: one whole answer from the server's provider (or, with none
+    configured, the offline planner, which says so). Failures are real HTTP errors with
+    `detail`, never a 200 apology."""
+    from arangetram_cli.server import ai
+
+    ctx = body.event_context
+    event = ai.unsaved_event(ctx.model_dump() if ctx else {})
+    stream = ai.open_stream(p, [{"role": "user", "content": body.message}], event=event)
+    return {"response": ai.join(stream), "source": stream.source}  # `source` is additive
 
 
 @api.post("/ai/recommendations", tags=["ai"])
-def ai_recommendations(body: RecommendIn, request: Request) -> Doc:
+def ai_recommendations(body: RecommendIn, p: P) -> Doc:
     try:
-        return {"recommendations": recommend(store_of(request), body)}
+        return p.recommend(
+            event_date=body.event_date or None,
+            guest_count=body.guest_count,
+            budget=body.budget,
+            location=body.location,
+            categories=[c.strip().lower() for c in body.categories_needed if c.strip()] or None,
+        )
     except ArangetramError:
         raise
     except Exception as e:  # the contract's text; the cause goes to the log
@@ -286,17 +298,6 @@ def ai_recommendations(body: RecommendIn, request: Request) -> Doc:
 
 class _Failed(ArangetramError):
     http_status = 500
-
-
-def recommend(store: Store, body: RecommendIn) -> dict[str, list[Doc]]:
-    """Active vendors of each category whose location contains `location` and whose price
-    range is at most `budget`, best rating first, three per category."""
-    wanted = [c.strip().lower() for c in body.categories_needed if c.strip()] or list(CATEGORIES)
-    out: dict[str, list[Doc]] = {}
-    for cat in dict.fromkeys(wanted):
-        q = VendorQuery(category=cat, location=body.location or None, max_price_range=body.budget)
-        out[cat] = store.vendors.search(q, limit=3)
-    return out
 
 
 @api.get("/categories", tags=["vendors"])
@@ -336,6 +337,9 @@ FEATURES = [
     "booking-lifecycle",
     "bookings-filter",
     "reviews",
+    "ai-chat-stream",
+    "ai-recommendations",
+    "vendor-images",
 ]
 
 

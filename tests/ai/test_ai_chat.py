@@ -101,15 +101,20 @@ def test_chat_keeps_history_and_survives_ctrl_c(cli, llm, term_env):
             ("user", "And then?"),
         ]
         t.expect(r"you> ")
+        # Wait for each prompt before typing: typed-ahead input is echoed out of order and
+        # would let a later `you> ` match an earlier prompt.
         t.send("/new\n")
         t.expect(r"new conversation")
+        t.expect(r"you> ")
         t.send("/event nope\n")
         t.expect(r"error: not logged in")
+        t.expect(r"you> ")
         llm.script = stream("Fresh start.")
         t.send("Another topic\n")
         t.expect(r"Fresh start\.")
         assert len(llm.requests[-1]["body"]["messages"]) == 2  # system + the new question
         t.expect(r"you> ")
+        time.sleep(0.3)  # let readline take the terminal before the interrupt
         t.send("\x03")  # Ctrl-C at the prompt does not leave
         t.expect(r"/exit or Ctrl-D leaves the chat")
         t.send("/exit\n")

@@ -523,7 +523,10 @@ def test_ai_chat_is_honest_and_recommendations_filter(http):
             },
         },
     )
-    assert detail(r, 503) == "AI assistant is not configured on this server"
+    # no provider on this server: the offline planner answers, and says so (not an apology)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["source"] == "offline" and "no AI provider is configured" in answer["response"]
     assert http.post("/api/ai/chat", json={}).status_code == 422
 
     town = f"Town{uniq()}"

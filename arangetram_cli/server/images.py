@@ -1,0 +1,156 @@
+"""Portfolio images through `arangetram serve` (additive, /api/v1): a client without S3
+credentials asks the server to presign an upload, sends the bytes straight to the store, then
+links the URL. The server uses ITS ARANGETRAM_S3_* settings and boto3's credential chain.
+
+- POST /api/v1/vendors/{ref}/images/presign {sha256, size, content_type, ext} (owner only):
+  a presigned PUT for `{prefix}{vendor_id}/{sha256}.{ext}` (signed with the Content-Type and
+  Cache-Control the client must send), the object's final public URL, and `exists` when an
+  object of that size is already there. 503 when the server has no bucket configured.
+- POST /api/v1/vendors/{ref}/images {urls} (owner only): link URLs (the portfolio's rules).
+- DELETE /api/v1/vendors/{ref}/images?url=... (owner only): unlink, and delete the object
+  when the URL is this vendor's own key in the server's bucket (`deleted_object`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from arangetram_cli.core.errors import ArangetramError, Invalid, Unavailable
+from arangetram_cli.planner.local import LocalPlanner
+from arangetram_cli.store.base import Doc
+
+log = logging.getLogger("arangetram.server")
+PRESIGN_SECONDS = 900
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class PresignIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    sha256: str = Field(min_length=64, max_length=64)
+    size: int = Field(gt=0)
+    content_type: str = Field(max_length=100)
+    ext: str = Field(max_length=10)
+
+
+class UrlsIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    urls: list[str] = Field(max_length=100)
+
+
+def _planner(request: Request) -> LocalPlanner:
+    from arangetram_cli.server.routes import planner
+
+    return planner(request)
+
+
+P = Annotated[LocalPlanner, Depends(_planner)]
+router = APIRouter(prefix="/api/v1", tags=["v1 (additive)"])
+
+
+def s3_config() -> Any:
+    from arangetram_cli.media.s3 import S3Config
+
+    try:
+        return S3Config.load()
+    except Invalid as e:
+        raise Unavailable(f"image uploads are misconfigured on this server: {e.message}") from None
+
+
+def _uploader(cfg: Any) -> Any:
+    from arangetram_cli.media.s3 import BotoUploader
+
+    return BotoUploader(cfg)
+
+
+@router.post("/vendors/{ref}/images/presign", summary="Presign an upload of one image")
+def presign(ref: str, body: PresignIn, p: P) -> Doc:
+    from arangetram_cli.media.images import ALLOWED, human_size
+    from arangetram_cli.media.s3 import _MISSING, _PRESENT, CACHE_CONTROL
+
+    vendor = p.add_vendor_images(ref, [])  # the owner only (and the vendor must exist)
+    kind = next((k for k in ALLOWED if k.content_type == body.content_type), None)
+    if kind is None:
+        allowed = ", ".join(k.content_type for k in ALLOWED)
+        raise Invalid(f"content_type must be one of {allowed}, not '{body.content_type[:40]}'")
+    if body.ext.lower().lstrip(".") != kind.ext:
+        raise Invalid(f"ext must be '{kind.ext}' for {kind.content_type}")
+    sha = body.sha256.lower()
+    if not _SHA256.match(sha):
+        raise Invalid("sha256 must be 64 hexadecimal digits")
+    cfg = s3_config()
+    if not cfg.bucket:
+        raise Unavailable(
+            "image uploads are not configured on this server (no ARANGETRAM_S3_BUCKET)",
+            hint="the server's administrator must set ARANGETRAM_S3_BUCKET",
+        )
+    if body.size > cfg.max_bytes:
+        raise Invalid(
+            f"the image is {human_size(body.size)}, over this server's "
+            f"{human_size(cfg.max_bytes)} limit"
+        )
+    up = _uploader(cfg)
+    key = f"{cfg.prefix}{vendor['id']}/{sha}.{kind.ext}"
+    public = cfg.url_for(key, up.region)
+    state = up._state(key, body.size)
+    if state == _PRESENT:
+        return {"method": "PUT", "url": "", "key": key, "public_url": public, "exists": True}
+    headers = {"Content-Type": kind.content_type, "Cache-Control": CACHE_CONTROL}
+    try:
+        url = up._client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": cfg.bucket,
+                "Key": key,
+                "ContentType": kind.content_type,
+                "CacheControl": CACHE_CONTROL,
+            },
+            ExpiresIn=PRESIGN_SECONDS,
+        )
+    except Exception as e:
+        raise up._fail(e, "presign an upload") from None
+    return {
+        "method": "PUT",
+        "url": url,
+        "key": key,
+        "public_url": public,
+        "headers": headers,
+        "exists": False,
+        "expires_in": PRESIGN_SECONDS,
+        "created": state == _MISSING,
+    }
+
+
+@router.post("/vendors/{ref}/images", summary="Add image URLs to a portfolio")
+def add_images(ref: str, body: UrlsIn, p: P) -> Doc:
+    return p.add_vendor_images(ref, body.urls)
+
+
+@router.delete("/vendors/{ref}/images", summary="Remove an image URL from a portfolio")
+def remove_image(
+    ref: str,
+    p: P,
+    url: Annotated[str, Query(min_length=1, max_length=2000)],
+    keep_object: bool = False,
+) -> Doc:
+    updated = p.remove_vendor_image(ref, url)
+    out: Doc = {**updated, "deleted_object": None}
+    if keep_object:
+        return out
+    cfg = s3_config()
+    if not cfg.bucket:
+        return out
+    try:
+        up = _uploader(cfg)
+        key = up.delete_url(url, vendor_id=updated["id"])
+    except ArangetramError as e:
+        log.warning("could not delete the object behind %s: %s", url, e.message)
+        out["delete_error"] = e.message
+        return out
+    if key is not None:
+        out["deleted_object"] = f"s3://{cfg.bucket}/{key}"
+    return out
