@@ -187,6 +187,13 @@ def _form(fields: dict[str, Any], missing: list[tuple[str, str, Any]]) -> dict[s
     return fields
 
 
+def _questionary() -> Any:
+    # Imported only when a form is shown: it costs ~0.5 s of start-up.
+    import questionary
+
+    return questionary
+
+
 @app.command()
 def create(
     ctx: typer.Context,
@@ -202,8 +209,6 @@ def create(
     image: Images = None,
 ) -> None:
     """Create your vendor profile (vendor accounts; one profile per account)."""
-    import questionary
-
     from arangetram_cli.core.models import CATEGORIES, PRICE_RANGES
 
     st = state(ctx)
@@ -223,22 +228,22 @@ def create(
     fields = _form(
         fields,
         [
-            ("business_name", "--name", lambda: questionary.text("Business name:").ask()),
+            ("business_name", "--name", lambda: _questionary().text("Business name:").ask()),
             (
                 "category",
                 "--category",
-                lambda: questionary.select("Category:", choices=list(CATEGORIES)).ask(),
+                lambda: _questionary().select("Category:", choices=list(CATEGORIES)).ask(),
             ),
-            ("location", "--location", lambda: questionary.text("Location (city, CA):").ask()),
+            ("location", "--location", lambda: _questionary().text("Location (city, CA):").ask()),
             (
                 "price_range",
                 "--price-range",
-                lambda: questionary.select("Price range:", choices=list(PRICE_RANGES)).ask(),
+                lambda: _questionary().select("Price range:", choices=list(PRICE_RANGES)).ask(),
             ),
         ],
     )
     if interactive() and description is None:
-        fields["description"] = questionary.text("Description:").ask() or ""
+        fields["description"] = _questionary().text("Description:").ask() or ""
     vendor = planner.create_vendor({k: v for k, v in fields.items() if v is not None})
     st.out.success(f"Created vendor profile {vendor['business_name']} ({vendor['id']})")
     st.out.item(vendor, DETAIL_FIELDS, title=vendor["business_name"])

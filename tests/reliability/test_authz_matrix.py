@@ -18,6 +18,8 @@ How it works
   (sqlite3's `PRAGMA data_version`; row counts for the report), the owner's private ids and
   email appear in no output of someone who may not see them, no bcrypt hash is ever
   printed, and the CLI never prints a token (``auth token`` aside) nor a traceback.
+* After every case the world's documents keep their owners (event, vendor profile), the
+  booking its parties and the vendor its rating: the ``steal.*`` rows send those fields.
 * On failure the test prints every surprise as one line: action, actor, mode, expected, got,
   and the error line or HTTP detail.
 
@@ -94,6 +96,11 @@ bookings.list.vendor 4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401
 seed                 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
 seed.v1              -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200
 seed.file            0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
+steal.event          -/200 -/403 -/403 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
+steal.vendor         -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
+steal.booking        -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
+register.as-guest    -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422
+register.as-admin    -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422
 """
 # fmt: on
 
@@ -232,6 +239,8 @@ def build_world(store: Any, secret: str) -> World:
     }
     ids = {
         "owner_id": owner["user"]["id"],
+        "vendor_id": vendor["user"]["id"],
+        "other_id": other["user"]["id"],
         "owner_email": owner["user"]["email"],
         "event": event["id"],
         "v1": v1["id"],
@@ -434,6 +443,59 @@ ACTIONS = [
     ),
     Action("seed.v1", http=lambda w: ("POST", "/api/v1/seed", {})),
     Action("seed.file", cli=_vendor_file),
+    # Escalation through fields the API must ignore: ownership, ratings, booking parties.
+    Action(
+        "steal.event",
+        http=lambda w: (
+            "PUT",
+            f"/api/events/{w.ids['event']}",
+            {"user_id": w.ids["other_id"], "id": w.ids["v2"], "event_name": "Mine now"},
+        ),
+    ),
+    Action(
+        "steal.vendor",
+        http=lambda w: (
+            "PUT",
+            f"/api/vendors/{w.ids['v1']}",
+            {
+                "user_id": w.ids["other_id"],
+                "id": w.ids["v2"],
+                "rating": 5.0,
+                "review_count": 999,
+                "category": "catering",
+                "business_name": "Still mine",
+            },
+        ),
+    ),
+    Action(
+        "steal.booking",
+        http=lambda w: (
+            "PUT",
+            f"/api/bookings/{w.ids['booking']}",
+            {
+                "status": "accepted",
+                "user_id": w.ids["other_id"],
+                "vendor_id": w.ids["v2"],
+                "event_id": w.ids["v2"],
+            },
+        ),
+    ),
+    Action(
+        "register.as-guest",
+        http=lambda w: (
+            "POST",
+            "/api/auth/register",
+            {"email": _new_email(w), "name": "G", "password": PASSWORD, "user_type": "guest"},
+        ),
+    ),
+    Action(
+        "register.as-admin",
+        http=lambda w: (
+            "POST",
+            "/api/auth/register",
+            {"email": _new_email(w), "name": "A", "password": PASSWORD, "user_type": "admin"},
+        ),
+    ),
 ]
 
 EXPECTED = parse_matrix(MATRIX)
@@ -542,6 +604,24 @@ def run_http(client: httpx.Client, w: World, action: Action, token: str | None) 
     return Outcome(r.status_code, r.text, str(detail))
 
 
+def ownership(store: Any, w: World) -> list[str]:
+    """Whatever anybody sent, the world's documents keep their owners, parties and figures."""
+    event = store.events.get(w.ids["event"]) or {}
+    vendor = store.vendors.get(w.ids["v1"]) or {}
+    booking = store.bookings.get(w.ids["booking"]) or {}
+    wrong = []
+    if event.get("user_id") != w.ids["owner_id"]:
+        wrong.append("the event changed owner")
+    if vendor.get("user_id") != w.ids["vendor_id"] or vendor.get("category") != "venue":
+        wrong.append("the vendor profile changed owner or category")
+    if vendor.get("rating") != 0.0 or vendor.get("review_count") != 0:
+        wrong.append("the vendor's rating changed")
+    parties = (booking.get("user_id"), booking.get("vendor_id"), booking.get("event_id"))
+    if parties != (w.ids["owner_id"], w.ids["v1"], w.ids["event"]):
+        wrong.append("the booking changed parties")
+    return wrong
+
+
 def is_refusal(mode: str, code: int) -> bool:
     return code != 0 if mode != "http" else code >= 400
 
@@ -621,6 +701,7 @@ def test_authorization(mode: str, action_name: str, request, env, tmp_path: Path
                     problems.append("the CLI printed a token")
                 if "Traceback" in got.text:
                     problems.append("traceback")
+            problems += ownership(store, w)
             if problems:
                 surprises.append(
                     f"  {action_name:<22} {actor:<9} {mode:<7} {'; '.join(problems)}"

@@ -44,7 +44,7 @@ from pathlib import Path
 from arangetram_cli.cli.app import main
 import arangetram_cli.cli.auth, arangetram_cli.cli.events, arangetram_cli.cli.vendors
 import arangetram_cli.cli.bookings, arangetram_cli.planner.local, arangetram_cli.store.sqlite
-import arangetram_cli.core.models, arangetram_cli.core.security, bcrypt, jwt
+import arangetram_cli.core.models, arangetram_cli.core.security, bcrypt, jwt, questionary
 
 sync, name, rounds = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
 real_stdin, codes = sys.stdin, []
@@ -165,15 +165,16 @@ def count(db: Path, sql: str, *args: Any) -> int:
 
 # ---- SQLite: real CLI processes on one database file -------------------------------------
 @pytest.fixture
-def cli_env(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path, Any]]:
+def cli_env(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[dict[str, str], Path, Any]]:
+    """The workers' environment (isolated, like this process's: `env`), the database, and
+    the store this process prepares the race in."""
     from arangetram_cli.store.sqlite import SqliteStore
 
     db = tmp_path / "race.db"
-    env = isolated_env(tmp_path)
-    env.update(JWT_SECRET=SECRET, ARANGETRAM_DB=str(db))
+    workers = {**isolated_env(tmp_path), "JWT_SECRET": SECRET, "ARANGETRAM_DB": str(db)}
     store = SqliteStore(db)
     try:
-        yield env, db, store
+        yield workers, db, store
     finally:
         store.close()
 
@@ -288,7 +289,7 @@ def race(n_threads: int, rounds: int, request: Any) -> list[list[Any]]:
 
 
 @pytest.fixture
-def server_store(served: Served) -> Iterator[Any]:  # noqa: F811
+def server_store(served: Served, env: dict[str, str]) -> Iterator[Any]:  # noqa: F811
     store = served.store()
     try:
         yield store

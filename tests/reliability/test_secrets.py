@@ -92,87 +92,31 @@ def journey(run: Transcript, *, local: bool) -> None:
     that handle passwords (wrong, too short, too long)."""
     tag = uuid.uuid4().hex[:8]
     fam, ven = f"fam-{tag}@example.com", f"ven-{tag}@example.com"
-    pw = PASSWORD + "\n"
+
+    def register(profile: str, email: str, password: str, *flags: str, want: int = 0) -> None:
+        args = ["-p", profile, "auth", "register", *flags, "--email", email, "--name", "N"]
+        run(*args, "--password-stdin", stdin=password + "\n", want=want)
+
+    def login(password: str, want: int = 0) -> None:
+        args = ["-p", "fam", "auth", "login", "--email", fam, "--password-stdin"]
+        run(*args, stdin=password + "\n", want=want)
+
     run("seed")
-    run(
-        "-p",
-        "fam",
-        "auth",
-        "register",
-        "--email",
-        fam,
-        "--name",
-        "Fam",
-        "--password-stdin",
-        stdin=pw,
-    )
-    run("-p", "fam", "auth", "login", "--email", fam, "--password-stdin", stdin=pw)
-    run(
-        "-p", "fam", "auth", "login", "--email", fam, "--password-stdin", stdin=WRONG + "\n", want=3
-    )
-    run(
-        "-p",
-        "x",
-        "auth",
-        "register",
-        "--email",
-        f"s-{fam}",
-        "--name",
-        "S",
-        "--password-stdin",
-        stdin=SHORT + "\n",
-        want=2,
-    )
-    run(
-        "-p",
-        "x",
-        "auth",
-        "register",
-        "--email",
-        f"l-{fam}",
-        "--name",
-        "L",
-        "--password-stdin",
-        stdin=LONG + "\n",
-        want=2,
-    )
+    register("fam", fam, PASSWORD)
+    login(PASSWORD)
+    login(WRONG, want=3)
+    register("x", f"s-{fam}", SHORT, want=2)
+    register("x", f"l-{fam}", LONG, want=2)
     run("-p", "fam", "auth", "whoami")
-    run(
-        "-p",
-        "ven",
-        "auth",
-        "register",
-        "--vendor",
-        "--email",
-        ven,
-        "--name",
-        "Ven",
-        "--password-stdin",
-        stdin=pw,
-    )
-    vendor = json.loads(
-        run(
-            "-p",
-            "ven",
-            "vendors",
-            "create",
-            "--name",
-            f"Hall {tag}",
-            "--category",
-            "venue",
-            "--location",
-            "Fremont, CA",
-            "--price-range",
-            "$$",
-        )
-    )
-    event = run(
-        "-p", "fam", "-q", "events", "create", "--name", "Debut", "--date", "2027-06-12"
-    ).strip()
-    run("-p", "fam", "events", "add-vendor", event, vendor["id"])
-    booking = run(
-        "-p", "fam", "-q", "bookings", "create", "--event", event, "--vendor", vendor["id"]
-    ).strip()
+    register("ven", ven, PASSWORD, "--vendor")
+    hall = ["--name", f"Hall {tag}", "--category", "venue", "--price-range", "$$"]
+    hall += ["--location", "Fremont, CA"]
+    vendor = json.loads(run("-p", "ven", "vendors", "create", *hall))["id"]
+    new_event = ["events", "create", "--name", "Debut", "--date", "2027-06-12"]
+    event = run("-p", "fam", "-q", *new_event).strip()
+    run("-p", "fam", "events", "add-vendor", event, vendor)
+    request = ["bookings", "create", "--event", event, "--vendor", vendor]
+    booking = run("-p", "fam", "-q", *request).strip()
     run("-p", "ven", "bookings", "list", "--as-vendor")
     run("-p", "ven", "bookings", "respond", booking, "accept", "-m", "See you there")
     run("-p", "fam", "events", "show", event)
