@@ -7,8 +7,6 @@ import pytest
 from arangetram_cli.core.errors import AuthRequired, Forbidden, Invalid, NotFound
 from arangetram_cli.planner.local import MAX_PORTFOLIO_IMAGES, LocalPlanner
 from arangetram_cli.store.sqlite import SqliteStore
-from tests.conftest import one_error_line
-from tests.media.conftest import jpeg_bytes
 
 SECRET = "s" * 48
 
@@ -87,17 +85,3 @@ def test_portfolio_cap(store):
     with pytest.raises(Invalid, match=f"at most {MAX_PORTFOLIO_IMAGES}"):
         p.add_vendor_images(None, ["https://cdn.example/one-more.jpg"])
     assert len(store.vendors.get(v["id"])["portfolio_images"]) == MAX_PORTFOLIO_IMAGES
-
-
-def _remote_has_images() -> bool:
-    from arangetram_cli.planner.remote import RemotePlanner
-
-    return hasattr(RemotePlanner, "add_vendor_images")
-
-
-@pytest.mark.skipif(_remote_has_images(), reason="RemotePlanner supports images now")
-def test_images_add_in_remote_mode_says_so(cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("ARANGETRAM_S3_BUCKET", "pics")
-    (tmp_path / "a.jpg").write_bytes(jpeg_bytes())
-    r = cli("--api-url", "http://127.0.0.1:9", "vendors", "images", "add", str(tmp_path / "a.jpg"))
-    one_error_line(r, 1, "not available against a remote server")
