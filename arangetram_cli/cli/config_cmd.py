@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.llm_config import delete_key, llm, set_key
 
 app = typer.Typer(help="Show settings and manage profiles.", no_args_is_help=True)
 
@@ -170,8 +171,7 @@ def path(ctx: typer.Context) -> None:
     )
 
 
-from arangetram_cli.cli.llm_config import delete_key, llm, set_key  # noqa: E402 - registered last
-
+# AI provider keys (their own module), registered last.
 app.command("set-key")(set_key)
 app.command("delete-key")(delete_key)
 app.command("llm")(llm)

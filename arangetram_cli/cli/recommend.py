@@ -1,6 +1,6 @@
 """`arangetram vendors recommend`: the best vendors per category for an event or criteria.
 
-Registered on the vendors group at the end of cli/vendors.py.
+Registered on the vendors group in cli/vendors.py.
 """
 
 from __future__ import annotations

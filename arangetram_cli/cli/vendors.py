@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from arangetram_cli.cli import images, reviews
 from arangetram_cli.cli.context import need, state
 from arangetram_cli.cli.output import interactive
+from arangetram_cli.cli.recommend import recommend
 
 app = typer.Typer(help="Search vendors and manage your vendor profile.", no_args_is_help=True)
 
@@ -294,17 +296,9 @@ def update(
     st.out.item(vendor, DETAIL_FIELDS, title=vendor["business_name"])
 
 
-from arangetram_cli.cli import images  # noqa: E402  (typer only at import time)
-
+# Sub-commands that live in their own modules (registered last, so `vendors --help` lists the
+# core commands first).
 app.add_typer(images.app, name="images")
-
-
-from arangetram_cli.cli.recommend import recommend  # noqa: E402 - registered last
-
 app.command("recommend")(recommend)
-
-
-from arangetram_cli.cli import reviews  # noqa: E402  (reviews and ratings)
-
 app.command("review")(reviews.review)
 app.add_typer(reviews.app, name="reviews")
