@@ -113,6 +113,33 @@ LAZY = {
 }
 
 
+def _word_after(args: tuple[str, ...], name: str) -> str | None:
+    """The first word after `name` on the command line: the subcommand it will run."""
+    if name not in args:
+        return None
+    return next((a for a in args[args.index(name) + 1 :] if not a.startswith("-")), None)
+
+
+def _only(typer_app: Any, wanted: str | None) -> Any:
+    """`typer_app` with just the subcommand `wanted`, when it has one of that name.
+
+    Typer converts every command of a group into a click command up front (~2.5 ms each);
+    a run needs one. Anything else (group help, a typo, completion) gets the whole group."""
+    import copy
+
+    def name(info: Any) -> str:
+        return info.name or info.callback.__name__.lower().replace("_", "-")
+
+    commands = [c for c in typer_app.registered_commands if name(c) == wanted]
+    groups = [g for g in typer_app.registered_groups if g.name == wanted]
+    whole = len(typer_app.registered_commands) + len(typer_app.registered_groups)
+    if whole < 2 or not (commands or groups):  # a one-command app is a command, not a group
+        return typer_app
+    slim = copy.copy(typer_app)
+    slim.registered_commands, slim.registered_groups = commands, groups
+    return slim
+
+
 class RootGroup(TyperGroup):
     """Loads command groups lazily, and turns every failure into one line on stderr and a
     documented exit code."""
@@ -129,6 +156,8 @@ class RootGroup(TyperGroup):
         finally:
             self._listing = False
 
+    _argv: tuple[str, ...] = ()  # the command line, to build only the subcommand it runs
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = self.commands.get(cmd_name)
         if cmd is None and cmd_name in LAZY and self._listing:
@@ -136,17 +165,20 @@ class RootGroup(TyperGroup):
         if cmd is None and cmd_name in LAZY:
             import importlib
 
-            from typer.main import get_command
+            from typer.main import get_command, get_group
 
-            module = importlib.import_module(LAZY[cmd_name][0])
-            cmd = get_command(module.app)
+            full = importlib.import_module(LAZY[cmd_name][0]).app
+            slim = _only(full, _word_after(self._argv, cmd_name))
+            cmd = get_command(full) if slim is full else get_group(slim)
             cmd.name = cmd_name
             self.commands[cmd_name] = cmd
         return cmd
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra.pop("standalone_mode", None)
-        args = hoist_globals(self, list(sys.argv[1:] if args is None else args))
+        args = list(sys.argv[1:] if args is None else args)
+        self._argv = tuple(args)
+        args = hoist_globals(self, args)
         debug = "--debug" in args
         code = 0
         try:
@@ -185,9 +217,12 @@ class RootGroup(TyperGroup):
         sys.exit(code)
 
 
+# Plain help, as in gh, git and kubectl: Rich-formatted help costs ~120 ms of imports on
+# every --help, and every sub-app sets the same (each builds its own click group).
 app = typer.Typer(
     name="arangetram",
     cls=RootGroup,
+    rich_markup_mode=None,
     help="Plan an Arangetram from the terminal: vendors, events, bookings and an AI planner.",
     epilog=EXIT_CODES,
     no_args_is_help=True,

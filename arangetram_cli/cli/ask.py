@@ -24,7 +24,7 @@ import typer
 from arangetram_cli.cli.context import State, state
 from arangetram_cli.cli.output import interactive
 
-app = typer.Typer(add_completion=False)
+app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
 ASK_EPILOG = """Providers: GEMINI_API_KEY, OPENAI_API_KEY, EMERGENT_LLM_KEY, OLLAMA_HOST, or
 ARANGETRAM_LLM_BASE_URL/_API_KEY/_MODEL; keys stored with `arangetram config set-key`.

@@ -12,7 +12,11 @@ from arangetram_cli.cli.context import State, need, state
 from arangetram_cli.cli.output import interactive
 from arangetram_cli.core.errors import AuthRequired, Invalid
 
-app = typer.Typer(help="Log in, register and manage the stored token.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Log in, register and manage the stored token.",
+    no_args_is_help=True,
+)
 
 USER_FIELDS = [("id", "Id"), ("name", "Name"), ("email", "Email"), ("user_type", "Type")]
 

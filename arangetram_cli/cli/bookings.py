@@ -10,7 +10,9 @@ import typer
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.vendors import short
 
-app = typer.Typer(help="Send booking requests and answer them.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Send booking requests and answer them.", no_args_is_help=True
+)
 
 
 def _sub(key: str, field: str) -> Any:

@@ -9,7 +9,9 @@ import typer
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.llm_config import delete_key, llm, set_key
 
-app = typer.Typer(help="Show settings and manage profiles.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Show settings and manage profiles.", no_args_is_help=True
+)
 
 
 @app.command()

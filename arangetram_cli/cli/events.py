@@ -10,7 +10,9 @@ from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import interactive
 from arangetram_cli.cli.vendors import LIST_COLUMNS, _price, short
 
-app = typer.Typer(help="Plan events and choose their vendors.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Plan events and choose their vendors.", no_args_is_help=True
+)
 
 EVENT_COLUMNS = [
     ("id", "Id", short),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from arangetram_cli.media.s3 import Upload
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Upload, list and remove portfolio images (S3 or any S3-compatible store).",
     no_args_is_help=True,
 )

@@ -59,6 +59,7 @@ class _ListByDefault(TyperGroup):
 
 
 app = typer.Typer(
+    rich_markup_mode=None,
     cls=_ListByDefault,
     help="Read a vendor's reviews (vendors reviews VENDOR), or reply to one as the vendor.",
     no_args_is_help=True,

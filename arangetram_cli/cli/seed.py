@@ -10,7 +10,7 @@ import typer
 
 from arangetram_cli.cli.context import state
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
 @app.command("seed")

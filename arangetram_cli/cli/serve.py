@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from arangetram_cli.config import Settings
 
 
-app = typer.Typer(add_completion=False)
+app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
 
 def is_loopback(host: str) -> bool:

@@ -11,7 +11,11 @@ from arangetram_cli.cli.context import need, state
 from arangetram_cli.cli.output import interactive
 from arangetram_cli.cli.recommend import recommend
 
-app = typer.Typer(help="Search vendors and manage your vendor profile.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Search vendors and manage your vendor profile.",
+    no_args_is_help=True,
+)
 
 
 def short(doc: dict[str, Any]) -> str:

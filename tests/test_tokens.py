@@ -1,0 +1,154 @@
+"""Our HS256 JWT reader and writer against PyJWT, the library the web back end uses.
+
+Tokens must work both ways (the web app reads ours, we read its), and our reader must refuse
+every token PyJWT refuses; it may refuse more (it is stricter about base64), never less.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arangetram_cli.core.errors import AuthRequired
+from arangetram_cli.core.security import create_token, decode_token, peek_token
+
+SECRET = "token-test-secret-" + "s" * 48  # 64+ bytes: PyJWT warns below that for HS512
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def pyjwt_accepts(token: str, secret: str = SECRET) -> bool:
+    try:
+        jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "user_id"]})
+    except jwt.InvalidTokenError:
+        return False
+    return True
+
+
+def we_accept(token: str, secret: str = SECRET) -> bool:
+    try:
+        decode_token(token, secret)
+    except AuthRequired:
+        return False
+    return True
+
+
+def test_pyjwt_reads_our_tokens_and_we_read_its() -> None:
+    ours = create_token("u1", "vendor", SECRET)
+    claims = jwt.decode(ours, SECRET, algorithms=["HS256"])
+    assert claims["user_id"] == "u1" and claims["user_type"] == "vendor"
+    assert claims["exp"] > time.time() + 6 * 24 * 3600  # the contract's 7 days
+    theirs = jwt.encode(
+        {"user_id": "u2", "user_type": "user", "exp": int(time.time()) + 60}, SECRET, "HS256"
+    )
+    assert decode_token(theirs, SECRET)["user_id"] == "u2"
+    assert peek_token(ours)["user_id"] == "u1"
+
+
+def test_guest_tokens_last_a_day() -> None:
+    exp = decode_token(create_token("g", "guest", SECRET), SECRET)["exp"]
+    assert time.time() + 23 * 3600 < exp <= time.time() + 24 * 3600 + 1
+
+
+later = int(time.time()) + 3600
+BAD = {
+    "other secret": jwt.encode({"user_id": "u", "exp": later}, "another-" + SECRET, "HS256"),
+    "expired": jwt.encode({"user_id": "u", "exp": int(time.time()) - 1}, SECRET, "HS256"),
+    "no exp": jwt.encode({"user_id": "u"}, SECRET, "HS256"),
+    "no user_id": jwt.encode({"exp": later}, SECRET, "HS256"),
+    "user_id not text": jwt.encode({"user_id": 7, "exp": later}, SECRET, "HS256"),
+    "exp not a number": jwt.encode({"user_id": "u", "exp": "soon"}, SECRET, "HS256"),
+    "exp a bool": jwt.encode({"user_id": "u", "exp": True}, SECRET, "HS256"),
+    "not yet valid": jwt.encode({"user_id": "u", "exp": later, "nbf": later - 10}, SECRET, "HS256"),
+    "issued in the future": jwt.encode(
+        {"user_id": "u", "exp": later, "iat": later - 10}, SECRET, "HS256"
+    ),
+    "HS512": jwt.encode({"user_id": "u", "exp": later}, SECRET, "HS512"),
+    "alg none": jwt.encode({"user_id": "u", "exp": later}, None, "none"),
+    "lower-case alg": ".".join(
+        [b64(b'{"alg":"hs256"}'), b64(json.dumps({"user_id": "u", "exp": later}).encode()), "x"]
+    ),
+    "two parts": "a.b",
+    "four parts": "a.b.c.d",
+    "empty": "",
+    "payload is a list": "",  # filled below: validly signed, but not an object
+    "crit header": "",  # filled below
+    "infinite exp": "",  # filled below
+}
+
+
+def _signed(header: bytes, payload: bytes) -> str:
+    import hashlib
+    import hmac
+
+    h, p = b64(header), b64(payload)
+    return f"{h}.{p}.{b64(hmac.new(SECRET.encode(), f'{h}.{p}'.encode(), hashlib.sha256).digest())}"
+
+
+BAD["payload is a list"] = _signed(b'{"alg":"HS256"}', b'["u"]')
+BAD["crit header"] = _signed(
+    b'{"alg":"HS256","crit":["exp"]}', json.dumps({"user_id": "u", "exp": later}).encode()
+)
+BAD["infinite exp"] = _signed(b'{"alg":"HS256"}', b'{"user_id":"u","exp":Infinity}')
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_refuses(name: str) -> None:
+    with pytest.raises(AuthRequired) as e:
+        decode_token(BAD[name], SECRET)
+    assert e.value.exit_code == 3
+    expected = "Token expired" if name == "expired" else "Invalid token"
+    assert e.value.message == expected
+
+
+def test_a_good_signature_is_accepted_and_any_flipped_character_is_not() -> None:
+    good = create_token("u", "user", SECRET)
+    assert we_accept(good)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for i, ch in enumerate(good):
+        if ch == ".":
+            continue
+        other = alphabet[(alphabet.index(ch) + 1) % len(alphabet)]
+        mutated = good[:i] + other + good[i + 1 :]
+        if pyjwt_accepts(mutated):  # a flip in the unused low bits of the last character
+            continue
+        assert not we_accept(mutated), (i, mutated)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    claims=st.dictionaries(
+        st.sampled_from(["user_id", "user_type", "exp", "nbf", "iat", "x"]),
+        st.one_of(
+            st.text(max_size=8),
+            st.integers(min_value=-(2**40), max_value=2**40),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.booleans(),
+            st.none(),
+            st.just(int(time.time()) + 600),
+            st.just(int(time.time()) - 600),
+        ),
+    ),
+    alg=st.sampled_from(["HS256", "HS256", "HS384", "none"]),
+    secret=st.sampled_from([SECRET, "wrong-" + SECRET]),
+)
+def test_never_accepts_what_pyjwt_refuses(claims: dict, alg: str, secret: str) -> None:
+    token = jwt.encode(claims, None if alg == "none" else secret, alg)
+    if we_accept(token):
+        assert pyjwt_accepts(token), (claims, alg, secret)
+        assert decode_token(token, SECRET) == jwt.decode(token, SECRET, algorithms=["HS256"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(junk=st.text(max_size=80))
+def test_junk_is_refused_cleanly(junk: str) -> None:
+    assert not we_accept(junk)
+    assert isinstance(peek_token(junk), dict)
