@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from arangetram_cli import __version__
 from arangetram_cli.cli.context import State
-from arangetram_cli.cli.output import FORMATS, Output
+from arangetram_cli.cli.output import FORMATS, Output, one_line
 from arangetram_cli.core.errors import ArangetramError
 
 EXIT_CODES = """Exit codes: 0 ok, 1 failure, 2 usage or bad input, 3 not logged in or not
@@ -31,7 +31,7 @@ def _report(message: str, hint: str | None = None) -> None:
     line = f"error: {message}"
     if hint:
         line += f" ({hint})"
-    print(_URL_PASSWORD.sub(r"\1***@", line), file=sys.stderr)
+    print(_URL_PASSWORD.sub(r"\1***@", one_line(line)), file=sys.stderr)
 
 
 GLOBAL_FLAGS = {"--json", "-q", "--quiet", "--debug", "--no-color"}
@@ -160,18 +160,26 @@ class RootGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = self.commands.get(cmd_name)
-        if cmd is None and cmd_name in LAZY and self._listing:
+        if cmd is not None or cmd_name not in LAZY:
+            return cmd
+        if self._listing:
             return TyperGroup(name=cmd_name, help=LAZY[cmd_name][1])
-        if cmd is None and cmd_name in LAZY:
-            import importlib
+        import importlib
 
-            from typer.main import get_command, get_group
+        from typer.main import get_command, get_group
 
-            full = importlib.import_module(LAZY[cmd_name][0]).app
-            slim = _only(full, _word_after(self._argv, cmd_name))
-            cmd = get_command(full) if slim is full else get_group(slim)
-            cmd.name = cmd_name
+        wanted = _word_after(self._argv, cmd_name)
+        slims = self.__dict__.setdefault("_slims", {})  # (group, subcommand) -> a slim group
+        if (cmd_name, wanted) in slims:
+            return slims[cmd_name, wanted]
+        full = importlib.import_module(LAZY[cmd_name][0]).app
+        slim = _only(full, wanted)
+        cmd = get_command(full) if slim is full else get_group(slim)
+        cmd.name = cmd_name
+        if slim is full:
             self.commands[cmd_name] = cmd
+        else:  # good for this command line only: a root run again may invoke another one
+            slims[cmd_name, wanted] = cmd
         return cmd
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.output import one_line
 
 if TYPE_CHECKING:
     from arangetram_cli.media.images import LocalImage
@@ -37,7 +38,7 @@ RESULT_COLUMNS = [("file", "File"), ("status", "Status"), ("url", "URL")]
 
 def _say_bad(path: Any, reason: object) -> None:
     """A file that will not go: one `error:` line each (the others still go)."""
-    print(f"error: {path}: {reason}", file=sys.stderr)
+    print(f"error: {one_line(path)}: {one_line(reason)}", file=sys.stderr)
 
 
 def show_progress(quiet: bool) -> bool:

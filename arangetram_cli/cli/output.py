@@ -18,6 +18,12 @@ FORMATS = ("table", "json", "jsonl", "csv")
 Column = tuple[str, str] | tuple[str, str, Callable[[dict[str, Any]], str]]
 
 
+def one_line(text: object) -> str:
+    """`text` with its control characters escaped: a message quoting a file name or a value
+    may hold a newline or a carriage return, and an error must stay one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def _stream_is_tty(stream: Any) -> bool:
     try:
         return stream.isatty()

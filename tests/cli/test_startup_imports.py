@@ -95,3 +95,17 @@ def test_a_run_builds_only_its_subcommand(env: dict[str, str]) -> None:
     assert len(vendors.app.registered_commands) > 1  # the module's app is left whole
     images = _only(vendors.app, "images")
     assert [g.name for g in images.registered_groups] == ["images"]
+
+
+def test_a_root_run_again_can_invoke_any_subcommand(env: dict[str, str]) -> None:
+    """A group slimmed for one command line must not stick to the root: the next run on the
+    same root (a long-lived process, a test runner) may name another subcommand."""
+    from typer.main import get_command
+
+    from arangetram_cli.cli.app import app
+
+    root = get_command(app)
+    for args in (["vendors", "list", "-n", "1"], ["vendors", "categories"], ["vendors", "list"]):
+        with pytest.raises(SystemExit) as e:
+            root.main(args=args, prog_name="arangetram")
+        assert e.value.code == 0, args
