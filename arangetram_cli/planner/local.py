@@ -174,11 +174,7 @@ class LocalPlanner:
 
     def list_vendors(self, q: VendorQuery, *, offset: int = 0, limit: int = 50) -> Page:
         check_page(offset, limit)
-        items = self.store.vendors.search(q, offset=offset, limit=limit)
-        if offset == 0 and len(items) < limit:
-            total = len(items)
-        else:
-            total = self.store.vendors.count(q)
+        items, total = self.store.vendors.search_page(q, offset=offset, limit=limit)
         return Page(items, total, offset, limit)
 
     def iter_vendors(self, q: VendorQuery) -> Iterator[Doc]:

@@ -69,6 +69,11 @@ class VendorsRepo(Protocol):
     def iter_search(self, q: VendorQuery, *, batch: int = 1000) -> Iterator[Doc]:
         """Every match in search order, fetched in batches (constant memory)."""
 
+    def search_page(
+        self, q: VendorQuery, *, offset: int = 0, limit: int = 100
+    ) -> tuple[list[Doc], int]:
+        """search() and the number of all matches, sharing the work where the store can."""
+
     def count(self, q: VendorQuery) -> int: ...
     def count_all(self) -> int: ...
     def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
@@ -229,6 +234,16 @@ REVIEW_FIELDS: dict[str, str] = {
 
 
 PRICE_ORDER = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
+
+
+def search_then_count(
+    repo: VendorsRepo, q: VendorQuery, offset: int, limit: int
+) -> tuple[list[Doc], int]:
+    """A page and the total, counting only when the page does not tell it."""
+    items = repo.search(q, offset=offset, limit=limit)
+    if len(items) < limit and (items or offset == 0):
+        return items, offset + len(items)  # the last page
+    return items, repo.count(q)
 
 
 def prices_up_to(max_price: str) -> list[str]:

@@ -52,6 +52,7 @@ from arangetram_cli.store.base import (
     Doc,
     VendorQuery,
     prices_up_to,
+    search_then_count,
 )
 
 log = logging.getLogger(__name__)
@@ -502,6 +503,11 @@ class _Vendors(_Repo):
             if _is_unavailable(e):
                 raise self._s._unavailable(e) from None
             raise
+
+    def search_page(
+        self, q: VendorQuery, *, offset: int = 0, limit: int = 100
+    ) -> tuple[list[Doc], int]:
+        return search_then_count(self, q, offset, limit)
 
     @_guarded
     def count(self, q: VendorQuery) -> int:

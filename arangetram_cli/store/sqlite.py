@@ -27,6 +27,7 @@ from arangetram_cli.store.base import (
     Doc,
     VendorQuery,
     prices_up_to,
+    search_then_count,
 )
 
 SCHEMA_VERSION = 3  # PRAGMA user_version; _MIGRATIONS brings older files up to it
@@ -585,27 +586,56 @@ class _Vendors(_Repo):
     def count(self, q: VendorQuery) -> int:
         clauses, args, match = self._filters(q)
         conn = self._s.conn
+        if match is not None:
+            sql, args = self._count_matches(clauses, args)
+            return conn.execute(
+                f"WITH m(r) AS ({self._FTS_ROWIDS}) {sql}", [match, *args]
+            ).fetchone()[0]
         if clauses in ([], ["is_active = 1"]):
-            # Only the active flag (or nothing) besides an optional text match: count every
-            # row (or every match) and take away the inactive few, instead of visiting each
-            # active entry of an index. The FTS index holds exactly one entry per vendor
-            # row (external content kept in step by the triggers), so its match count is
-            # the number of matching vendors.
-            if match is None:
-                sql, args = "SELECT count(*) FROM vendors", []
-                if clauses:
-                    sql = f"SELECT ({sql}) - (SELECT count(*) FROM vendors WHERE {self._INACTIVE})"
-            else:
-                sql, args = "SELECT count(*) FROM m", [match]
-                if clauses:  # +rid: walk the inactive rows and probe the matches
-                    sql = (
-                        f"SELECT ({sql}) - (SELECT count(*) FROM vendors "
-                        f"WHERE {self._INACTIVE} AND +rid IN m)"
-                    )
-                sql = f"WITH m(r) AS ({self._FTS_ROWIDS}) {sql}"
+            # Count every row and take away the inactive few, instead of visiting each active
+            # entry of an index.
+            sql, args = "SELECT count(*) FROM vendors", []
+            if clauses:
+                sql = f"SELECT ({sql}) - (SELECT count(*) FROM vendors WHERE {self._INACTIVE})"
             return conn.execute(sql, args).fetchone()[0]
         where, args = self._where(q)
         return conn.execute(f"SELECT count(*) FROM vendors {where}", args).fetchone()[0]
+
+    def _count_matches(self, clauses: list[str], args: list[Any]) -> tuple[str, list[Any]]:
+        """SQL counting the vendors that pass `clauses` among the text matches `m(r)`."""
+        if clauses in ([], ["is_active = 1"]):
+            # The FTS index holds exactly one entry per vendor row (external content kept in
+            # step by the triggers), so the match count is the number of matching vendors;
+            # take away the inactive ones (+rid: walk those few rows, probe the matches).
+            sql = "SELECT count(*) FROM m"
+            if clauses:
+                sql = (
+                    f"SELECT ({sql}) - (SELECT count(*) FROM vendors "
+                    f"WHERE {self._INACTIVE} AND +rid IN m)"
+                )
+            return sql, []
+        return f"SELECT count(*) FROM vendors WHERE {' AND '.join(clauses)} AND rid IN m", args
+
+    def search_page(
+        self, q: VendorQuery, *, offset: int = 0, limit: int = 100
+    ) -> tuple[list[Doc], int]:
+        clauses, args, match = self._filters(q)
+        if match is None or limit <= 0:
+            return search_then_count(self, q, offset, limit)
+        # One statement: finding the text matches is most of the work of both the page and
+        # the count, so the matches are found once (m) and serve both.
+        count_sql, count_args = self._count_matches(clauses, args)
+        where = " AND ".join([*clauses, "rid IN m"])
+        cols = ", ".join(self.cols)
+        sql = (
+            f"WITH m(r) AS MATERIALIZED ({self._FTS_ROWIDS}) "
+            f"SELECT {cols}, extra, ({count_sql}) FROM vendors WHERE {where} "
+            f"{self._ORDER} LIMIT ? OFFSET ?"
+        )
+        rows = self._s.conn.execute(sql, [match, *count_args, *args, limit, offset]).fetchall()
+        if not rows:
+            return [], (self.count(q) if offset else 0)
+        return [self._decode(r[:-1]) for r in rows], rows[0][-1]
 
     def count_all(self) -> int:
         return self._s.conn.execute("SELECT count(*) FROM vendors").fetchone()[0]

@@ -593,6 +593,32 @@ def test_search_filters(catalog, q):
     assert catalog.vendors.count(q) == len(oracle(q))
 
 
+@pytest.mark.parametrize(
+    "q",
+    [
+        VendorQuery(),
+        VendorQuery(active_only=False),
+        VendorQuery(search="a"),
+        VendorQuery(search="a", active_only=False),
+        VendorQuery(location="fremont"),
+        VendorQuery(search="mridangam", location="fremont", category="musicians"),
+        VendorQuery(search="a", location="ca", max_price_range="$$"),
+        VendorQuery(search="zzzz"),
+        VendorQuery(search="fr"),  # too short for the index
+    ],
+    ids=repr,
+)
+def test_search_page_is_the_page_and_the_total(catalog, q):
+    want = oracle(q)
+    for offset in (0, 1, 2, 3, len(want) - 1, len(want), len(want) + 5):
+        for limit in (1, 2, 3, 100):
+            if offset < 0:
+                continue
+            items, total = catalog.vendors.search_page(q, offset=offset, limit=limit)
+            assert ids(items) == want[offset : offset + limit], (offset, limit)
+            assert total == len(want), (offset, limit)
+
+
 def test_search_filter_spot_checks(catalog):
     s = catalog.vendors.search
     assert ids(s(VendorQuery(location="fremont"))) == ["v04", "v01", "v07"]
