@@ -9,17 +9,23 @@ How it works
   ``REMOTE_CLI`` lists the few places where the CLI in remote mode (``--api-url``) answers
   differently from local mode.
 * Every case runs in a fresh *world* (an owner with an event, a vendor with a profile on that
-  event and a pending booking, a second user, a second vendor, a vendor without a profile, a
-  guest and a deleted account), built straight in the store, so cases never affect each other.
+  event and a pending booking, a past event of the owner's with an accepted booking of that
+  vendor and the owner's review of it, an image in that vendor's portfolio, a conversation of
+  the owner's with the assistant, a second user, a second vendor, a vendor without a profile,
+  a guest and a deleted account), built straight in the store, so cases never affect each
+  other. Image rows run against a real S3-compatible endpoint (moto's server): the local CLI
+  uploads with test-only credentials, the remote CLI through the server's presigned URLs.
 * Three modes: ``local`` (the CLI in-process over a SQLite file, ``ARANGETRAM_TOKEN`` set per
   actor), ``remote`` (the same CLI with ``--api-url`` to a real ``arangetram serve``) and
   ``http`` (plain HTTP requests to that server).
 * Besides the code, every case checks: a refused action commits nothing to the database
-  (sqlite3's `PRAGMA data_version`; row counts for the report), the owner's private ids and
+  (sqlite3's `PRAGMA data_version`; row counts for the report) and, for image rows, leaves
+  the bucket's objects as they were; the owner's private ids and
   email appear in no output of someone who may not see them, no bcrypt hash is ever
   printed, and the CLI never prints a token (``auth token`` aside) nor a traceback.
 * After every case the world's documents keep their owners (event, vendor profile), the
-  booking its parties and the vendor its rating: the ``steal.*`` rows send those fields.
+  booking its parties and the vendor the rating of its reviews: the ``steal.*`` rows send
+  those fields.
 * On failure the test prints every surprise as one line: action, actor, mode, expected, got,
   and the error line or HTTP detail.
 
@@ -44,16 +50,27 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import jwt
 import pytest
 
-from tests.server.support import SECRET, Served, served  # noqa: F401  (session fixture)
+from tests.media.conftest import (  # noqa: F401  (moto_endpoint: a session fixture)
+    AWS_SCRUB,
+    jpeg_bytes,
+    moto_endpoint,
+    s3_client,
+    test_aws_env,
+)
+from tests.server.support import SECRET, Served, serve_env, start_serve
 
 pytestmark = pytest.mark.reliability
 
 PASSWORD = "correct horse battery"
+PAST_DATE = "2025-03-08"  # the date of the world's events that have happened
+LATER = "2027-07-01"  # the other family's event
+QUESTION = "Which halls in Fremont seat 300?"
 OTHER_SECRET = "not-the-server-secret-" + "z" * 40
 
 ACTORS = (  # column names of MATRIX (five letters at most, to keep the table narrow)
@@ -101,6 +118,29 @@ steal.vendor         -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401
 steal.booking        -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
 register.as-guest    -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422
 register.as-admin    -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422
+auth.logout          0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
+config.set           0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
+bookings.decline     3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.show        0/200 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.inbox       4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.list.v1     -/200 -/200 -/200 -/200 -/200 -/200 -/401 -/401 -/401 -/401 -/401 -/401
+bookings.cancel      0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.complete    0/200 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.guest-done  3/403 3/403 0/200 3/403 3/403 0/200 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.too-early   3/403 5/409 5/409 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+vendors.review       0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+vendors.review.unbkd 3/403 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+steal.review         -/200 -/403 -/403 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
+reviews.reply        3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+images.add           3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+images.add.own       4/-   4/-   0/-   0/-   4/-   4/-   3/-   3/-   3/-   3/-   3/-   3/-
+images.presign       -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
+images.remove        3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+recommend.event      0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+recommend.public     0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
+ask.event            0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+ask                  0/200 0/200 0/200 0/200 0/200 0/200 0/200 3/200 3/200 3/200 3/200 3/200
+ask.show             0/-   4/-   4/-   4/-   4/-   4/-   4/-   3/-   3/-   3/-   3/-   3/-
 """
 # fmt: on
 
@@ -108,6 +148,9 @@ register.as-admin    -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422
 # every actor (or a dict actor -> code).
 REMOTE_CLI: dict[str, int | dict[str, int]] = {
     "seed.file": 2,  # the REST API has no import endpoint: a usage error, for everybody
+    # `ask` keeps conversations in the local store, also in remote mode: the one the world
+    # made on the server is nobody's here
+    "ask.show": {"owner": 4},
 }
 
 # Ids (by world key) that only some actors may ever see in an output.
@@ -115,6 +158,7 @@ PRIVATE = {
     "event": {"owner", "vndr"},  # the vendor sees the event embedded in its requests
     "booking": {"owner", "vndr"},
     "owner_email": {"owner", "vndr"},
+    "conv": {"owner"},  # an `ask` conversation is its owner's alone
 }
 BCRYPT = re.compile(r"\$2[aby]\$\d\d\$")
 JWT_LIKE = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
@@ -168,6 +212,35 @@ def _tampered(token: str, claims: dict[str, Any]) -> str:
     return f"{head}.{_b64(claims)}.{sig}"
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """The S3-compatible bucket (moto's server) behind portfolio images, in every mode."""
+
+    endpoint: str
+    name: str
+    client: Any
+
+    def put(self, vendor_id: str, tag: str) -> str:
+        """An object as `vendors images add` would have stored it; its portfolio URL."""
+        import hashlib
+
+        data = jpeg_bytes(1024, seed=int(tag, 16))
+        key = f"{vendor_id}/{hashlib.sha256(data).hexdigest()}.jpg"
+        self.client.put_object(Bucket=self.name, Key=key, Body=data, ContentType="image/jpeg")
+        return f"{self.endpoint}/{self.name}/{key}"
+
+    def keys(self, w: World) -> list[str]:
+        """The objects of the world's two vendor profiles."""
+        out = []
+        for vid in (w.ids["v1"], w.ids["v2"]):
+            listed = self.client.list_objects_v2(Bucket=self.name, Prefix=f"{vid}/")
+            out += [o["Key"] for o in listed.get("Contents", [])]
+        return sorted(out)
+
+    def settings(self) -> dict[str, str]:
+        return {"ARANGETRAM_S3_BUCKET": self.name, "ARANGETRAM_S3_ENDPOINT_URL": self.endpoint}
+
+
 @functools.cache
 def _password_hash() -> str:
     from arangetram_cli.core.security import hash_password
@@ -175,7 +248,7 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def build_world(store: Any, secret: str) -> World:
+def build_world(store: Any, secret: str, s3: Bucket | None = None) -> World:
     """Everything the matrix needs, straight in the store (fast, and no CLI involved)."""
     from arangetram_cli.core.models import new_id, now_iso
     from arangetram_cli.core.security import create_token
@@ -219,6 +292,43 @@ def build_world(store: Any, secret: str) -> World:
     event = mine.create_event({"event_name": f"Debut {tag}", "event_date": "2027-06-12"})
     mine.add_event_vendor(event["id"], v1["id"])
     booking = mine.create_booking(event["id"], v1["id"], "Is 12 June free?")
+    # An event that has happened, with an accepted booking of v1 (it may be completed, and
+    # it lets the owner review v1), the owner's review of v1, and a conversation about it.
+    # Written straight to the store: the planner refuses to plan events in the past.
+    past = {
+        **event,
+        "id": new_id(),
+        "event_name": f"Rehearsal {tag}",
+        "event_date": PAST_DATE,
+        "selected_vendors": [v1["id"]],
+        "status": "confirmed",
+    }
+    store.events.insert(past)
+    done = {
+        **{k: v for k, v in booking.items() if k != "history"},
+        "id": new_id(),
+        "event_id": past["id"],
+        "event_date": PAST_DATE,
+        "status": "accepted",
+    }
+    store.bookings.insert(done)
+    review = mine.review_vendor(v1["id"], 4, "Lovely hall")
+    # The guest had v1 too, at an event that has happened (but guests may not review); the
+    # other family has v1 for an event still to come (it may not complete it, nor review).
+    gone = {**past, "id": new_id(), "user_id": guest["user"]["id"]}
+    store.events.insert(gone)
+    gdone = {**done, "id": new_id(), "event_id": gone["id"], "user_id": guest["user"]["id"]}
+    store.bookings.insert(gdone)
+    theirs = planner(other["token"])
+    later_event = theirs.create_event({"event_name": f"Their debut {tag}", "event_date": LATER})
+    early = theirs.create_booking(later_event["id"], v1["id"], "Is it free?")
+    planner(vendor["token"]).respond_booking(early["id"], "accepted", "Yes")
+    image = s3.put(v1["id"], tag) if s3 is not None else f"https://img.example/{tag}.jpg"
+    assert store.vendors.add_images(v1["id"], [image])
+    from arangetram_cli.ai.history import Conversations
+    from arangetram_cli.store.conversations import conversations
+
+    conv = Conversations(conversations(store), owner["user"]["id"]).start(f"Halls {tag}")
     assert store.users.delete(deleted["user"]["id"])
 
     claims = {"user_id": owner["user"]["id"], "user_type": "user"}
@@ -246,6 +356,12 @@ def build_world(store: Any, secret: str) -> World:
         "v1": v1["id"],
         "v2": v2["id"],
         "booking": booking["id"],
+        "done": done["id"],
+        "early": early["id"],
+        "gdone": gdone["id"],
+        "review": review["id"],
+        "image": image,
+        "conv": conv["id"],
     }
     private = {k: ids[k] for k in PRIVATE}
     return World(ids, tokens, tag, private)
@@ -263,6 +379,7 @@ class Action:
     cli: Cli | None = None  # (args, stdin) for the CLI
     http: Http | None = None  # (method, path, json body or NO_BODY)
     shows: frozenset[str] = frozenset()  # PRIVATE keys this action may show anybody
+    s3: bool = False  # touches the bucket: its objects are checked too
 
 
 def _vendor_file(w: World, tmp: Path) -> tuple[list[str], str | None]:
@@ -280,6 +397,21 @@ def _vendor_file(w: World, tmp: Path) -> tuple[list[str], str | None]:
 
 def _new_email(w: World) -> str:
     return f"new-{w.tag}-{uuid.uuid4().hex[:6]}@example.com"
+
+
+def _image_file(w: World, tmp: Path) -> Path:
+    path = tmp / f"stage-{uuid.uuid4().hex[:8]}.jpg"
+    path.write_bytes(jpeg_bytes(2048, seed=int(w.tag, 16) + 1))
+    return path
+
+
+def _chat(event: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "messages": [{"role": "user", "content": QUESTION}],
+        "offline": True,
+        "stream": False,
+    }
+    return {**body, "event_id": event} if event else body
 
 
 NEW_EVENT = {"event_name": "Another debut", "event_date": "2027-09-01"}
@@ -496,6 +628,163 @@ ACTIONS = [
             {"email": _new_email(w), "name": "A", "password": PASSWORD, "user_type": "admin"},
         ),
     ),
+    # Local state only: a login is neither needed nor checked.
+    Action("auth.logout", cli=lambda w, t: (["auth", "logout"], None)),
+    Action("config.set", cli=lambda w, t: (["config", "set", "db_name", "matrix"], None)),
+    # The booking lifecycle (docs/lifecycle.md): `booking` is pending, `done` is accepted
+    # and its event has happened.
+    Action(
+        "bookings.decline",
+        cli=lambda w, t: (["bookings", "respond", w.ids["booking"], "decline", "-m", "No"], None),
+        http=lambda w: (
+            "PUT",
+            f"/api/bookings/{w.ids['booking']}",
+            {"status": "declined", "response_message": "No"},
+        ),
+    ),
+    Action(
+        "bookings.show",
+        cli=lambda w, t: (["bookings", "show", w.ids["booking"]], None),
+        http=lambda w: ("GET", f"/api/v1/bookings/{w.ids['booking']}", NO_BODY),
+    ),
+    Action(
+        "bookings.inbox",
+        cli=lambda w, t: (["bookings", "inbox"], None),
+        http=lambda w: ("GET", "/api/v1/bookings?as_vendor=true", NO_BODY),
+    ),
+    Action("bookings.list.v1", http=lambda w: ("GET", "/api/v1/bookings", NO_BODY)),
+    Action(
+        "bookings.cancel",
+        cli=lambda w, t: (["bookings", "cancel", w.ids["booking"], "-r", "Plans changed"], None),
+        http=lambda w: (
+            "POST",
+            f"/api/v1/bookings/{w.ids['booking']}/cancel",
+            {"reason": "Plans changed"},
+        ),
+    ),
+    Action(
+        "bookings.complete",
+        cli=lambda w, t: (["bookings", "complete", w.ids["done"], "-m", "Thank you"], None),
+        http=lambda w: (
+            "POST",
+            f"/api/v1/bookings/{w.ids['done']}/complete",
+            {"message": "Thank you"},
+        ),
+    ),
+    # Reviews: only a family whose accepted booking's event has passed; replies by the
+    # reviewed vendor only.
+    Action(
+        "vendors.review",
+        cli=lambda w, t: (["vendors", "review", w.ids["v1"], "-r", "5", "-t", "Superb"], None),
+        http=lambda w: (
+            "PUT",
+            f"/api/v1/vendors/{w.ids['v1']}/review",
+            {"rating": 5, "text": "Superb"},
+        ),
+    ),
+    Action(
+        "vendors.review.unbkd",  # a vendor nobody booked
+        cli=lambda w, t: (["vendors", "review", w.ids["v2"], "-r", "1", "-t", "Awful"], None),
+        http=lambda w: (
+            "PUT",
+            f"/api/v1/vendors/{w.ids['v2']}/review",
+            {"rating": 1, "text": "Awful"},
+        ),
+    ),
+    Action(
+        "bookings.guest-done",  # guests are ordinary accounts in the lifecycle
+        cli=lambda w, t: (["bookings", "complete", w.ids["gdone"]], None),
+        http=lambda w: ("POST", f"/api/v1/bookings/{w.ids['gdone']}/complete", {}),
+    ),
+    Action(
+        "bookings.too-early",  # accepted, but its event is still to come
+        cli=lambda w, t: (["bookings", "complete", w.ids["early"]], None),
+        http=lambda w: ("POST", f"/api/v1/bookings/{w.ids['early']}/complete", NO_BODY),
+    ),
+    Action(
+        "steal.review",  # a review keeps its author, its vendor and the vendor's reply
+        http=lambda w: (
+            "PUT",
+            f"/api/v1/vendors/{w.ids['v1']}/review",
+            {
+                "rating": 3,
+                "text": "Changed my mind",
+                "id": w.ids["booking"],
+                "user_id": w.ids["other_id"],
+                "vendor_id": w.ids["v2"],
+                "user_name": "Somebody else",
+                "reply": {"text": "Forged reply", "at": "2025-01-01T00:00:00+00:00"},
+            },
+        ),
+    ),
+    Action(
+        "reviews.reply",
+        cli=lambda w, t: (["vendors", "reviews", "reply", w.ids["review"], "-t", "Thanks"], None),
+        http=lambda w: ("POST", f"/api/v1/reviews/{w.ids['review']}/reply", {"text": "Thanks"}),
+    ),
+    # Portfolio images (docs/images.md): the profile's owner only, through a real bucket.
+    Action(
+        "images.add",
+        cli=lambda w, t: (
+            ["vendors", "images", "add", "--vendor", w.ids["v1"], str(_image_file(w, t))],
+            None,
+        ),
+        http=lambda w: (
+            "POST",
+            f"/api/v1/vendors/{w.ids['v1']}/images",
+            {"urls": [f"https://img.example/{w.tag}/new.jpg"]},
+        ),
+        s3=True,
+    ),
+    Action(
+        "images.add.own",  # no --vendor: the caller's own profile
+        cli=lambda w, t: (["vendors", "images", "add", str(_image_file(w, t))], None),
+        s3=True,
+    ),
+    Action(
+        "images.presign",
+        http=lambda w: (
+            "POST",
+            f"/api/v1/vendors/{w.ids['v1']}/images/presign",
+            {"sha256": "ab" * 32, "size": 2048, "content_type": "image/jpeg", "ext": "jpg"},
+        ),
+        s3=True,
+    ),
+    Action(
+        "images.remove",
+        cli=lambda w, t: (
+            ["vendors", "images", "remove", "--vendor", w.ids["v1"], w.ids["image"]],
+            None,
+        ),
+        http=lambda w: (
+            "DELETE",
+            f"/api/v1/vendors/{w.ids['v1']}/images?url={quote(w.ids['image'], safe='')}",
+            NO_BODY,
+        ),
+        s3=True,
+    ),
+    # The planning assistant: an event is its owner's to plan around; without one, anybody.
+    Action(
+        "recommend.event",
+        cli=lambda w, t: (["vendors", "recommend", "--event", w.ids["event"]], None),
+        http=lambda w: ("POST", "/api/v1/ai/recommendations", {"event_id": w.ids["event"]}),
+    ),
+    Action(
+        "recommend.public",
+        cli=lambda w, t: (["vendors", "recommend", "--location", "Fremont"], None),
+        http=lambda w: ("POST", "/api/ai/recommendations", {"location": "Fremont"}),
+    ),
+    Action(
+        "ask.event",
+        cli=lambda w, t: (["ask", "--offline", "--event", w.ids["event"], QUESTION], None),
+        http=lambda w: ("POST", "/api/v1/ai/chat/completions", _chat(w.ids["event"])),
+    ),
+    Action(
+        "ask",
+        cli=lambda w, t: (["ask", "--offline", QUESTION], None),
+        http=lambda w: ("POST", "/api/ai/chat", {"message": QUESTION}),
+    ),
+    Action("ask.show", cli=lambda w, t: (["ask", "--show", w.ids["conv"]], None)),
 ]
 
 EXPECTED = parse_matrix(MATRIX)
@@ -614,8 +903,17 @@ def ownership(store: Any, w: World) -> list[str]:
         wrong.append("the event changed owner")
     if vendor.get("user_id") != w.ids["vendor_id"] or vendor.get("category") != "venue":
         wrong.append("the vendor profile changed owner or category")
-    if vendor.get("rating") != 0.0 or vendor.get("review_count") != 0:
-        wrong.append("the vendor's rating changed")
+    # v1's figures are its reviews' (the world's one review, maybe rewritten by its author)
+    reviews = store.reviews.list_by_vendor(w.ids["v1"], limit=100)
+    authors = {r.get("user_id") for r in reviews}
+    figures = (round(sum(r["rating"] for r in reviews) / len(reviews), 2), len(reviews))
+    if authors != {w.ids["owner_id"]} or (vendor.get("rating"), vendor.get("review_count")) != (
+        figures
+    ):
+        wrong.append("the vendor's rating or reviews changed")
+    review = store.reviews.get(w.ids["review"]) or {}
+    if review.get("user_name") != "Owner" or "Forged" in str(review.get("reply")):
+        wrong.append("the review's author name or reply was forged")
     parties = (booking.get("user_id"), booking.get("vendor_id"), booking.get("event_id"))
     if parties != (w.ids["owner_id"], w.ids["v1"], w.ids["event"]):
         wrong.append("the booking changed parties")
@@ -627,7 +925,26 @@ def is_refusal(mode: str, code: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def remote_store(served: Served) -> Iterator[Any]:  # noqa: F811
+def bucket(moto_endpoint: str) -> Bucket:  # noqa: F811
+    client = s3_client(moto_endpoint)
+    name = f"matrix-{uuid.uuid4().hex[:16]}"
+    client.create_bucket(Bucket=name)
+    return Bucket(moto_endpoint, name, client)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, bucket: Bucket) -> Iterator[Served]:
+    """`arangetram serve` with its own bucket settings and test-only AWS credentials."""
+    tmp = tmp_path_factory.mktemp("matrix-serve")
+    s = start_serve(tmp, env=serve_env(tmp, **bucket.settings(), **test_aws_env(tmp)))
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def remote_store(served: Served) -> Iterator[Any]:
     store = served.store()
     try:
         yield store
@@ -640,12 +957,17 @@ def test_authorization(mode: str, action_name: str, request, env, tmp_path: Path
     from typer.testing import CliRunner  # noqa: F401  (imported early: fail fast if missing)
 
     action = BY_NAME[action_name]
+    s3: Bucket | None = request.getfixturevalue("bucket") if action.s3 else None
+    nothing_local: dict[str, str | None] = {k: None for k in AWS_SCRUB}
+    nothing_local.update(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None)
     if mode == "local":
         from arangetram_cli.store.sqlite import SqliteStore
 
         db = tmp_path / "matrix.db"
         store = SqliteStore(db)
-        extra = {"ARANGETRAM_DB": str(db), "JWT_SECRET": SECRET}
+        extra = {"ARANGETRAM_DB": str(db), "JWT_SECRET": SECRET, **nothing_local}
+        if s3 is not None:  # the CLI uploads itself, with test-only credentials
+            extra.update(s3.settings(), **test_aws_env(tmp_path))
         client = None
     else:
         srv: Served = request.getfixturevalue("served")
@@ -655,7 +977,12 @@ def test_authorization(mode: str, action_name: str, request, env, tmp_path: Path
         # an empty CA directory makes each remote CLI run cheap (only loopback http here).
         certs = tmp_path / "no-certs"
         certs.mkdir()
-        extra = {"JWT_SECRET": SECRET, "SSL_CERT_DIR": str(certs), "SSL_CERT_FILE": None}
+        extra = {
+            "JWT_SECRET": SECRET,
+            "SSL_CERT_DIR": str(certs),
+            "SSL_CERT_FILE": None,
+            **nothing_local,  # the server presigns: no bucket, no credentials here
+        }
         # verify=False: only loopback http here, and no CA bundle to load per client
         client = (
             httpx.Client(base_url=srv.url, timeout=30, verify=False) if mode == "http" else None
@@ -668,10 +995,11 @@ def test_authorization(mode: str, action_name: str, request, env, tmp_path: Path
             want = expected(action_name, actor, mode)
             if want is None:
                 continue
-            w = build_world(store, SECRET)
+            w = build_world(store, SECRET, s3)
             if watch is None:
                 watch = Watch(db)
             before = watch.mark()
+            objects = s3.keys(w) if s3 is not None else []
             token = w.tokens[actor]
             if mode == "http":
                 assert client is not None
@@ -689,6 +1017,8 @@ def test_authorization(mode: str, action_name: str, request, env, tmp_path: Path
                 changed = watch.changes(before)
                 if changed:
                     problems.append(f"refused but the store changed ({changed})")
+                if s3 is not None and s3.keys(w) != objects:
+                    problems.append("refused but the bucket changed")
             for key, viewers in PRIVATE.items():
                 if actor in viewers or key in action.shows:
                     continue

@@ -40,6 +40,14 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SCRUB, isolated_env
+from tests.media.conftest import (  # noqa: F401  (moto_endpoint: a session fixture)
+    AWS_SCRUB,
+    jpeg_bytes,
+    moto_endpoint,
+    png_bytes,
+    s3_client,
+    test_aws_env,
+)
 
 pytestmark = [
     pytest.mark.reliability,
@@ -70,7 +78,8 @@ CASES = {
     "command_lines": 700,
     "flag_values": 500,
     "seed_files": 300,
-    "http_bodies": 700,
+    "http_bodies": 500,
+    "http_fields": 300,
 }
 assert sum(CASES.values()) >= 2000
 
@@ -122,12 +131,52 @@ class World:
     ids: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str | None] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # files for `vendors images add`
 
 
-def build_template(db: Path) -> World:
+@dataclass(frozen=True)
+class Bucket:
+    """The S3-compatible bucket (moto's server) that portfolio uploads go to."""
+
+    endpoint: str
+    name: str
+    client: Any
+
+    def put(self, vendor_id: str) -> str:
+        import hashlib
+
+        data = jpeg_bytes(1024, seed=99)
+        key = f"{vendor_id}/{hashlib.sha256(data).hexdigest()}.jpg"
+        self.client.put_object(Bucket=self.name, Key=key, Body=data, ContentType="image/jpeg")
+        return f"{self.endpoint}/{self.name}/{key}"
+
+
+PAST_DATE = "2025-03-08"
+
+
+def sample_files(tmp: Path) -> list[str]:
+    """A JPEG, a PNG, a text file named .jpg, an empty file, a folder, a missing file."""
+    base = tmp / "files"
+    base.mkdir(exist_ok=True)
+    (base / "stage.jpg").write_bytes(jpeg_bytes(3000, seed=5))
+    (base / "hall.png").write_bytes(png_bytes(2500, seed=6))
+    (base / "notes.jpg").write_text("not a picture")
+    (base / "empty.webp").write_bytes(b"")
+    return [str(base / n) for n in ("stage.jpg", "hall.png", "notes.jpg", "empty.webp")] + [
+        str(base),
+        str(base / "missing.jpg"),
+    ]
+
+
+def build_template(db: Path, bucket: Bucket) -> World:
     """The demo catalog plus a family with an event and a pending booking, a vendor with a
-    profile on it, a second vendor and a vendor account without a profile."""
+    profile on it (with an image in its portfolio), a second vendor and a vendor account
+    without a profile; a past event of the family's with an accepted booking of that vendor,
+    the family's review of it, and the family's conversation with the assistant."""
+    from arangetram_cli.ai.history import Conversations
+    from arangetram_cli.core.models import new_id
     from arangetram_cli.planner.local import LocalPlanner
+    from arangetram_cli.store.conversations import conversations
     from arangetram_cli.store.sqlite import SqliteStore
 
     store = SqliteStore(db)
@@ -151,6 +200,14 @@ def build_template(db: Path) -> World:
         event = mine.create_event({"event_name": "Debut", "event_date": "2027-06-12"})
         mine.add_event_vendor(event["id"], v1["id"])
         booking = mine.create_booking(event["id"], v1["id"], "Free?")
+        past = {**event, "id": new_id(), "event_name": "Rehearsal", "event_date": PAST_DATE}
+        store.events.insert(past)
+        done = {**booking, "id": new_id(), "event_id": past["id"], "event_date": PAST_DATE}
+        store.bookings.insert({**done, "status": "accepted"})
+        review = mine.review_vendor(v1["id"], 4, "Lovely hall")
+        image = bucket.put(v1["id"])
+        store.vendors.add_images(v1["id"], [image])
+        conv = Conversations(conversations(store), owner["user"]["id"]).start("Halls")
         names = [v["business_name"] for v in store.vendors.search(_all(), limit=5)]
     finally:
         store.close()
@@ -158,7 +215,8 @@ def build_template(db: Path) -> World:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     ids = {"event": event["id"], "v1": v1["id"], "v2": v2["id"], "booking": booking["id"]}
-    ids["owner"] = owner["user"]["id"]
+    ids.update(owner=owner["user"]["id"], done=done["id"], review=review["id"], conv=conv["id"])
+    ids["image"] = image
     tokens = {
         "owner": owner["token"],
         "vendor": vendor["token"],
@@ -166,7 +224,7 @@ def build_template(db: Path) -> World:
         "anon": None,
         "junk": "not.a.token",
     }
-    return World(ids, tokens, [*names, "Natya Hall", "Kala Studio"])
+    return World(ids, tokens, [*names, "Natya Hall", "Kala Studio"], sample_files(db.parent))
 
 
 def _all() -> Any:
@@ -194,12 +252,13 @@ class Lab:
     (seen through `PRAGMA data_version` on a connection of our own), so the many refused
     examples cost no copy and no full snapshot."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, bucket: Bucket) -> None:
         self.tmp = tmp
         self.template = tmp / "template.db"
         self.db = tmp / "work.db"
         self.config = tmp / "config"
-        self.world = build_template(self.template)
+        self.bucket = bucket
+        self.world = build_template(self.template, bucket)
         self.pristine = snapshot(self.template)
         self.watch: sqlite3.Connection | None = None
         self.version = -1
@@ -242,13 +301,27 @@ class Lab:
         asked_help = any(a in ("-h", "--help", "--version") for a in args)
         if "--debug" not in args:
             assert "Traceback" not in r.err + r.out, f"{shown}: traceback\n{r.err[-2000:]}"
+        # `vendors images add` reports each bad file on its own `error:` line, sends the good
+        # ones and links them, then exits 2 (docs/images.md)
+        per_file = "images" in args and "add" in args
         if r.code != 0:
             errors = [ln for ln in r.err.splitlines() if ln.startswith("error:")]
-            assert len(errors) == 1, f"{shown}: {len(errors)} error lines\n{r.err[-2000:]}"
-            what = errors[0].removeprefix("error:").strip()
-            assert what and not what.startswith("("), f"{shown}: says nothing: {errors[0]!r}"
+            if per_file:
+                assert errors, f"{shown}: no error line\n{r.err[-2000:]}"
+            else:
+                assert len(errors) == 1, f"{shown}: {len(errors)} error lines\n{r.err[-2000:]}"
+            for line in errors:
+                what = line.removeprefix("error:").strip()
+                if per_file and ": " in what:  # error: PATH: reason
+                    what = what.rsplit(": ", 1)[1].strip()
+                assert what and not what.startswith("("), f"{shown}: says nothing: {line!r}"
             after = snapshot(self.db) if self.dirty else self.pristine
-            if after != self.pristine:
+            if per_file and r.code == 2 and after != self.pristine:
+                changed = describe_change(self.pristine, after)
+                assert changed.startswith("vendors:") and ";" not in changed, (
+                    f"{shown}: partial upload changed more than the portfolio: {changed}"
+                )
+            elif after != self.pristine:
                 pytest.fail(
                     f"{shown}: refused (exit {r.code}) but the store changed: "
                     f"{describe_change(self.pristine, after)}\n{r.err[-500:]}"
@@ -261,31 +334,54 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def bucket(moto_endpoint: str) -> Bucket:  # noqa: F811
+    client = s3_client(moto_endpoint)
+    name = f"fuzz-{uuid.uuid4().hex[:16]}"
+    client.create_bucket(Bucket=name)
+    return Bucket(moto_endpoint, name, client)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory, bucket: Bucket) -> Iterator[Lab]:
     tmp = tmp_path_factory.mktemp("fuzz")
     with pytest.MonkeyPatch.context() as mp:
-        for k in SCRUB:
+        for k in (*SCRUB, *AWS_SCRUB):
             mp.delenv(k, raising=False)
         for k, v in isolated_env(tmp).items():
             mp.setenv(k, v)
+        # uploads (the CLI's, and the server's presigned ones) go to moto's server, with
+        # test-only credentials
+        for k, v in test_aws_env(tmp).items():
+            mp.setenv(k, v)
+        mp.setenv("ARANGETRAM_S3_BUCKET", bucket.name)
+        mp.setenv("ARANGETRAM_S3_ENDPOINT_URL", bucket.endpoint)
         mp.setenv("JWT_SECRET", SECRET)
         mp.setenv("ARANGETRAM_DB", str(tmp / "work.db"))
         mp.setenv("ARANGETRAM_CONFIG_DIR", str(tmp / "config"))
         for k in LLM_VARS:  # never reach a real AI provider from a fuzz test
             mp.delenv(k, raising=False)
         mp.chdir(tmp)  # no stray .env
-        # Build the command tree once: Typer's runner rebuilds it for every call, which is
-        # most of an in-process run's cost. The tree holds no per-run state (the root only
-        # caches the lazily built groups), so reusing it changes nothing but the speed.
+        # Build the root once: Typer's runner rebuilds it for every call. The root caches
+        # the lazily built command groups (whole, or slimmed to the one subcommand a command
+        # line names); the whole ones are dropped before every run, so each run builds its
+        # group exactly as a fresh process would.
         import typer.testing
         from typer.main import get_command
 
-        from arangetram_cli.cli.app import app
+        from arangetram_cli.cli.app import LAZY, app
 
         root, build = get_command(app), getattr(typer.testing, "_get_command", None)
+
+        def fresh(a: Any) -> Any:
+            if a is not app:
+                return build(a)
+            for name in LAZY:
+                root.commands.pop(name, None)  # type: ignore[attr-defined]
+            return root
+
         if build is not None:  # a private helper: without it, runs are only slower
-            mp.setattr(typer.testing, "_get_command", lambda a: root if a is app else build(a))
-        yield Lab(tmp)
+            mp.setattr(typer.testing, "_get_command", fresh)
+        yield Lab(tmp, bucket)
 
 
 # ---- value strategies --------------------------------------------------------------------
@@ -358,6 +454,7 @@ WEIRD = [
 def values(world: World) -> st.SearchStrategy[str]:
     ids = list(world.ids.values())
     refs = ids + [i[:4] for i in ids] + [i[:8].upper() for i in ids] + world.names
+    refs += world.paths
     return st.one_of(
         st.text(max_size=20),
         st.text(alphabet=string.printable, max_size=12),
@@ -371,8 +468,10 @@ def values(world: World) -> st.SearchStrategy[str]:
 
 
 # ---- 1. command lines --------------------------------------------------------------------
-# Real subcommands (serve, ask, config set/use and media uploads stay out: they start
-# servers, call AI providers or S3, or rewrite the configuration for the next examples).
+# Real subcommands. `serve` stays out (it starts a server), and so does `config set-key` (a
+# stored key would make `ask` call a real provider). `ask` runs with no provider configured
+# (the offline planner answers, or a named provider fails at once), uploads go to moto's
+# server, and the config directory is removed after every run (`config set/unset/use`).
 COMMANDS = [
     ("auth", "register"),
     ("auth", "login"),
@@ -395,7 +494,22 @@ COMMANDS = [
     ("bookings", "create"),
     ("bookings", "list"),
     ("bookings", "respond"),
+    ("bookings", "inbox"),
+    ("bookings", "show"),
+    ("bookings", "cancel"),
+    ("bookings", "complete"),
+    ("vendors", "recommend"),
+    ("vendors", "review"),
+    ("vendors", "reviews", "list"),
+    ("vendors", "reviews", "reply"),
+    ("vendors", "images", "add"),
+    ("vendors", "images", "list"),
+    ("vendors", "images", "remove"),
+    ("ask",),
     ("seed",),
+    ("config", "set"),
+    ("config", "unset"),
+    ("config", "use"),
     ("config", "show"),
     ("config", "path"),
     ("config", "profiles"),
@@ -403,6 +517,8 @@ COMMANDS = [
     ("vendors",),
     ("events",),
     ("bookings",),
+    ("vendors", "reviews"),
+    ("vendors", "images"),
     ("nosuch",),
 ]
 GLOBAL_PIECES = [
@@ -498,7 +614,10 @@ def command_line(draw: Any, specs: dict, world: World) -> tuple[list[str], str |
 
 def test_command_lines(lab: Lab) -> None:
     specs = command_specs()
-    assert sum(s.leaf for s in specs.values()) == 25, "a command in COMMANDS is gone?"
+    assert sum(s.leaf for s in specs.values()) == 40, "a command in COMMANDS is gone?"
+    for path, spec in specs.items():  # each one runs (not 'No such command' for all)
+        r = lab.run([*path, "--help"], None, "anon")
+        assert r.code == (0 if spec.leaf or path != ("nosuch",) else 2), (path, r.err)
 
     @fuzz("command_lines")
     @given(case=command_line(specs, lab.world))
@@ -513,6 +632,7 @@ def test_command_lines(lab: Lab) -> None:
 def base_lines(w: World) -> list[tuple[str, list[str], str | None]]:
     """Valid command lines (actor, args, stdin): one value at a time gets replaced."""
     e, v1, v2, b = w.ids["event"], w.ids["v1"], w.ids["v2"], w.ids["booking"]
+    done, jpg = w.ids["done"], w.paths[0]
     pw = PASSWORD + "\n"
     return [
         (
@@ -652,10 +772,47 @@ def base_lines(w: World) -> list[tuple[str, list[str], str | None]]:
         ("owner", ["bookings", "create", "--event", e, "--vendor", v2, "-m", "Is it free?"], None),
         ("vendor", ["bookings", "respond", b, "accept", "-m", "Yes"], None),
         ("vendor", ["bookings", "respond", b, "decline"], None),
+        ("vendor", ["bookings", "inbox", "--pending", "-o", "json"], None),
+        ("owner", ["bookings", "list", "--status", "pending", "--event", e, "--upcoming"], None),
+        ("owner", ["bookings", "show", b], None),
+        ("owner", ["bookings", "cancel", b, "-r", "Plans changed"], None),
+        ("vendor", ["bookings", "complete", done, "-m", "Thank you"], None),
+        ("owner", ["vendors", "review", v1, "-r", "5", "-t", "Superb"], None),
+        ("anon", ["vendors", "reviews", "list", v1, "-n", "5", "--offset", "0"], None),
+        ("vendor", ["vendors", "reviews", "reply", w.ids["review"], "-t", "Thank you"], None),
+        ("vendor", ["vendors", "images", "add", "--vendor", v1, "--max-size", "1MiB", jpg], None),
+        ("vendor", ["vendors", "images", "list", "--vendor", v1], None),
+        ("vendor", ["vendors", "images", "remove", "--vendor", v1, w.ids["image"]], None),
+        (
+            "owner",
+            [
+                "vendors",
+                "recommend",
+                "--event",
+                e,
+                "--date",
+                "2027-06-12",
+                "--guests",
+                "300",
+                "--budget",
+                "$$",
+                "-l",
+                "Fremont",
+                "-c",
+                "venue",
+                "-n",
+                "3",
+            ],
+            None,
+        ),
+        ("owner", ["ask", "--offline", "--event", e, "Which halls seat 300?"], None),
+        ("owner", ["ask", "--show", w.ids["conv"]], None),
+        ("anon", ["ask", "--offline", "--history", "-n", "5"], None),
+        ("anon", ["config", "set", "db_name", "fuzz"], None),
     ]
 
 
-NUMERIC_FLAGS = {"--guests", "--limit", "-n", "--offset"}
+NUMERIC_FLAGS = {"--guests", "--limit", "-n", "--offset", "--rating", "-r"}
 
 
 def test_flag_values(lab: Lab) -> None:
@@ -668,7 +825,8 @@ def test_flag_values(lab: Lab) -> None:
     @given(data=st.data())
     def check(data: Any) -> None:
         actor, args, stdin = data.draw(st.sampled_from(bases), label="base")
-        slots = [i for i, a in enumerate(args) if i >= 2 and not a.startswith("-")]
+        first = 3 if args[1] in ("images", "reviews") else 1 if args[0] == "ask" else 2
+        slots = [i for i, a in enumerate(args) if i >= first and not a.startswith("-")]
         args = list(args)
         for i in data.draw(st.sets(st.sampled_from(slots), min_size=1, max_size=2)):
             if args[i - 1] in NUMERIC_FLAGS and data.draw(st.booleans()):
@@ -677,7 +835,8 @@ def test_flag_values(lab: Lab) -> None:
                 args[i] = data.draw(values(lab.world), label=f"value {i}")
         if stdin is not None and data.draw(st.booleans()):
             stdin = data.draw(st.text(max_size=100), label="stdin")
-        lab.check(args, lab.run(args, stdin, actor), json_out=True)
+        # `ask` answers in plain text when piped (docs: Markdown on a terminal only)
+        lab.check(args, lab.run(args, stdin, actor), json_out=args[0] != "ask")
 
     check()
 
@@ -898,19 +1057,29 @@ class Api:
     watch: Watch
 
 
-@pytest.fixture(scope="module")
-def api(lab: Lab) -> Iterator[Api]:
+def serve_copy(lab: Lab, name: str) -> Iterator[Api]:
+    """The app over its own copy of the template (its bucket: the lab's, on moto)."""
     from fastapi.testclient import TestClient
 
     from arangetram_cli.server.app import create_app
     from arangetram_cli.store.sqlite import SqliteStore
 
-    db = lab.tmp / "api.db"
+    db = lab.tmp / f"{name}.db"
     shutil.copyfile(lab.template, db)
     app = create_app(lambda: SqliteStore(db), SECRET, auth_rate=None)
     with TestClient(app, raise_server_exceptions=True) as client:
         client.get("/api/health")  # open the store before the first watched request
         yield Api(client, db, endpoints(app), Watch(db))
+
+
+@pytest.fixture(scope="module")
+def api(lab: Lab) -> Iterator[Api]:
+    yield from serve_copy(lab, "api")
+
+
+@pytest.fixture(scope="module")
+def api_fields(lab: Lab) -> Iterator[Api]:
+    yield from serve_copy(lab, "api-fields")
 
 
 AUTH_HEADERS = [None, "Bearer not.a.token", "Basic Zm9vOmJhcg==", "Bearer ", "Bearer a.b.c"]
@@ -953,38 +1122,160 @@ def http_request(draw: Any, api: Api, world: World) -> tuple[str, str, dict, dic
     return ep.method, path, params, headers, body
 
 
+def check_answer(api: Api, req: tuple[str, str, dict, dict, Any]) -> Any:
+    """Send one request; the server's invariants. Returns the response."""
+    method, path, params, headers, (kind, body) = req
+    kwargs: dict[str, Any] = {"params": params, "headers": dict(headers)}
+    if kind == "json":
+        kwargs["content"] = json.dumps(body).encode()
+        kwargs["headers"]["Content-Type"] = "application/json"
+    elif kind == "raw":
+        kwargs["content"] = body
+        kwargs["headers"]["Content-Type"] = "application/json"
+    before = api.watch.version()
+    started = time.monotonic()
+    r = api.client.request(method, path, **kwargs)
+    shown = f"{method} {path} params={params!r} body={body!r}"[:800]
+    assert time.monotonic() - started < 10, f"{shown}: took {time.monotonic() - started:.1f} s"
+    assert r.status_code != 500, f"{shown}: 500 {r.text[:500]}"
+    if r.status_code >= 500:
+        assert r.status_code == 503 and path.startswith("/api/ai/"), (
+            f"{shown}: {r.status_code} {r.text[:300]}"
+        )
+    if r.status_code >= 400:
+        try:
+            detail = r.json()["detail"]
+        except (ValueError, KeyError, TypeError):
+            pytest.fail(f"{shown}: {r.status_code} without a JSON detail: {r.text[:300]}")
+        assert detail, f"{shown}: empty detail"
+        assert api.watch.version() == before, f"{shown}: refused ({r.status_code}) but committed"
+    return r
+
+
 def test_http_bodies(lab: Lab, api: Api) -> None:
     assert len(api.endpoints) >= 25, "the OpenAPI schema lost endpoints?"
 
     @fuzz("http_bodies")
     @given(req=http_request(api, lab.world))
     def check(req: tuple[str, str, dict, dict, Any]) -> None:
-        method, path, params, headers, (kind, body) = req
-        kwargs: dict[str, Any] = {"params": params, "headers": dict(headers)}
-        if kind == "json":
-            kwargs["content"] = json.dumps(body).encode()
-            kwargs["headers"]["Content-Type"] = "application/json"
-        elif kind == "raw":
-            kwargs["content"] = body
-            kwargs["headers"]["Content-Type"] = "application/json"
-        before = api.watch.version()
-        started = time.monotonic()
-        r = api.client.request(method, path, **kwargs)
-        shown = f"{method} {path} params={params!r} body={body!r}"[:800]
-        assert time.monotonic() - started < 10, f"{shown}: took {time.monotonic() - started:.1f} s"
-        assert r.status_code != 500, f"{shown}: 500 {r.text[:500]}"
-        if r.status_code >= 500:
-            assert r.status_code == 503 and path.startswith("/api/ai/"), (
-                f"{shown}: {r.status_code} {r.text[:300]}"
+        check_answer(api, req)
+
+    check()
+
+
+# ---- 5. HTTP fields: valid requests to the newer endpoints, one or two parts changed ----
+def base_requests(w: World) -> list[tuple[str, str, str, dict[str, Any], Any]]:
+    """(actor, method, path, query, JSON body or None): each succeeds on the template, in
+    this order (the lifecycle moves on: accept, then cancel; complete, then review)."""
+    v1, b, done, review = w.ids["v1"], w.ids["booking"], w.ids["done"], w.ids["review"]
+    sha = "ab" * 32
+    chat = [{"role": "user", "content": "Which halls seat 300?"}]
+    return [
+        ("owner", "GET", f"/api/v1/bookings/{b}", {}, None),
+        ("vendor", "GET", "/api/v1/bookings", {"as_vendor": "true", "status": "pending"}, None),
+        ("owner", "GET", "/api/v1/bookings", {"event": w.ids["event"], "upcoming": "true"}, None),
+        (
+            "vendor",
+            "PUT",
+            f"/api/bookings/{b}",
+            {},
+            {"status": "accepted", "response_message": "Yes", "confirm_double_booking": True},
+        ),
+        ("owner", "POST", f"/api/v1/bookings/{b}/cancel", {}, {"reason": "Plans changed"}),
+        ("vendor", "POST", f"/api/v1/bookings/{done}/complete", {}, {"message": "Thanks"}),
+        ("owner", "PUT", f"/api/v1/vendors/{v1}/review", {}, {"rating": 5, "text": "Superb"}),
+        ("anon", "GET", f"/api/v1/vendors/{v1}/reviews", {"offset": "0", "limit": "5"}, None),
+        ("vendor", "POST", f"/api/v1/reviews/{review}/reply", {}, {"text": "Thank you"}),
+        (
+            "vendor",
+            "POST",
+            f"/api/v1/vendors/{v1}/images/presign",
+            {},
+            {"sha256": sha, "size": 2048, "content_type": "image/jpeg", "ext": "jpg"},
+        ),
+        (
+            "vendor",
+            "POST",
+            f"/api/v1/vendors/{v1}/images",
+            {},
+            {"urls": ["https://img.example/stage.jpg"]},
+        ),
+        ("vendor", "DELETE", f"/api/v1/vendors/{v1}/images", {"url": w.ids["image"]}, None),
+        (
+            "owner",
+            "POST",
+            "/api/v1/ai/chat/completions",
+            {},
+            {"messages": chat, "event_id": w.ids["event"], "offline": True, "stream": False},
+        ),
+        (
+            "owner",
+            "POST",
+            "/api/v1/ai/recommendations",
+            {},
+            {"event_id": w.ids["event"], "budget": "$$", "categories": ["venue"], "limit": 2},
+        ),
+        (
+            "anon",
+            "POST",
+            "/api/ai/chat",
+            {},
+            {"message": "Which halls?", "event_context": {"guest_count": 300, "budget": "$$"}},
+        ),
+        (
+            "anon",
+            "POST",
+            "/api/ai/recommendations",
+            {},
+            {"event_date": "2027-06-12", "location": "Fremont", "categories_needed": ["venue"]},
+        ),
+    ]
+
+
+@st.composite
+def changed_request(draw: Any, bases: list, world: World) -> tuple[str, str, dict, dict, Any]:
+    actor, method, path, query, body = draw(st.sampled_from(bases), label="base")
+    params, doc = dict(query), (dict(body) if isinstance(body, dict) else body)
+    value = st.one_of(JSON, values(world), st.sampled_from(list(world.ids.values())))
+    for _ in range(draw(st.integers(1, 2))):
+        part = draw(st.sampled_from(["id", "field", "field", "drop", "extra", "query", "actor"]))
+        if part == "id":
+            ids = [seg for seg in path.split("/") if seg in world.ids.values()]
+            if ids:
+                old = draw(st.sampled_from(ids))
+                new = quote(draw(values(world), label="id"), safe="")
+                path = path.replace(old, new, 1)
+        elif part in ("field", "drop") and isinstance(doc, dict) and doc:
+            key = draw(st.sampled_from(sorted(doc)))
+            if part == "drop":
+                doc.pop(key)
+            else:
+                doc[key] = draw(value, label=key)
+        elif part == "extra" and isinstance(doc, dict):
+            doc[draw(st.sampled_from(["id", "user_id", "vendor_id", "status", "reply", "x"]))] = (
+                draw(value, label="extra")
             )
-        if r.status_code >= 400:
-            try:
-                detail = r.json()["detail"]
-            except (ValueError, KeyError, TypeError):
-                pytest.fail(f"{shown}: {r.status_code} without a JSON detail: {r.text[:300]}")
-            assert detail, f"{shown}: empty detail"
-            assert api.watch.version() == before, (
-                f"{shown}: refused ({r.status_code}) but committed"
-            )
+        elif part == "query":
+            key = draw(st.sampled_from([*params, "url", "as_vendor", "limit"]))
+            params[key] = draw(st.one_of(values(world), NUMBER), label=key)
+        else:
+            actor = draw(st.sampled_from(sorted(world.tokens)), label="actor")
+    token = world.tokens.get(actor)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return method, path, params, headers, ("json", doc) if doc is not None else ("none", None)
+
+
+def test_http_fields(lab: Lab, api_fields: Api) -> None:
+    bases = base_requests(lab.world)
+    for actor, method, path, query, body in bases:  # each base request works as it is
+        token = lab.world.tokens.get(actor)
+        req = (method, path, query, {"Authorization": f"Bearer {token}"} if token else {})
+        r = check_answer(api_fields, (*req, ("json", body) if body is not None else ("none", None)))
+        assert r.status_code < 400, (method, path, r.status_code, r.text[:300])
+
+    @fuzz("http_fields")
+    @given(req=changed_request(bases, lab.world))
+    def check(req: tuple[str, str, dict, dict, Any]) -> None:
+        check_answer(api_fields, req)
 
     check()
