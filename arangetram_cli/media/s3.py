@@ -379,6 +379,54 @@ class BotoUploader:
             raise self._fail(e, "delete the object") from None
         return key
 
+    def verify(self, key: str) -> None:
+        """Check an object a client sent through a presigned PUT before it is linked.
+
+        A presigned URL fixes the key and the Content-Type, not the bytes; the key names its
+        content (`.../{sha256}.{ext}`), so the object must hash to it, start as an image of
+        that type and stay within the size limit. One that does not is deleted."""
+        import hashlib
+
+        from arangetram_cli.media.images import SNIFF_BYTES, human_size, sniff
+
+        name = key.rsplit("/", 1)[-1]
+        want_sha, _, ext = name.partition(".")
+        try:
+            obj = self._client.get_object(Bucket=self.cfg.bucket, Key=key)
+        except Exception as e:
+            from botocore.exceptions import ClientError
+
+            code = e.response.get("Error", {}).get("Code") if isinstance(e, ClientError) else ""
+            if code in ("NoSuchKey", "404", "NotFound"):
+                raise Invalid(
+                    f"{name} was not uploaded: presign, PUT the bytes, then link"
+                ) from None
+            raise self._fail(e, "read the uploaded image") from None
+        problem = None
+        if obj.get("ContentLength", 0) > self.cfg.max_bytes:
+            problem = f"it is over the {human_size(self.cfg.max_bytes)} limit"
+        else:
+            digest, head, seen = hashlib.sha256(), b"", 0
+            try:
+                for chunk in obj["Body"].iter_chunks(1 << 20):
+                    if len(head) < SNIFF_BYTES:
+                        head += chunk[: SNIFF_BYTES - len(head)]
+                    digest.update(chunk)
+                    seen += len(chunk)
+                    if seen > self.cfg.max_bytes:
+                        problem = f"it is over the {human_size(self.cfg.max_bytes)} limit"
+                        break
+            except Exception as e:
+                raise self._fail(e, "read the uploaded image") from None
+            kind = sniff(head)
+            if problem is None and (kind is None or kind.ext != ext):
+                problem = f"its bytes are not a {ext.upper()} image"
+            elif problem is None and digest.hexdigest() != want_sha:
+                problem = "its bytes do not match the SHA-256 its name was presigned for"
+        if problem is not None:
+            self.discard(Upload(key, "", created=True, sent=True))
+            raise Invalid(f"the uploaded object {name} was refused and deleted: {problem}")
+
 
 # ---- presigned (remote mode) ------------------------------------------------------------------
 @dataclass(frozen=True)

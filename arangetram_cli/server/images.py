@@ -7,6 +7,9 @@ links the URL. The server uses ITS ARANGETRAM_S3_* settings and boto3's credenti
   Cache-Control the client must send), the object's final public URL, and `exists` when an
   object of that size is already there. 503 when the server has no bucket configured.
 - POST /api/v1/vendors/{ref}/images {urls} (owner only): link URLs (the portfolio's rules).
+  A URL of this vendor's own key in the server's bucket is linked only when the object's
+  bytes hash to the key's SHA-256, sniff as the key's image type and fit the size limit;
+  otherwise the object is deleted and the request refused (400).
 - DELETE /api/v1/vendors/{ref}/images?url=... (owner only): unlink, and delete the object
   when the URL is this vendor's own key in the server's bucket (`deleted_object`).
 """
@@ -127,6 +130,14 @@ def presign(ref: str, body: PresignIn, p: P) -> Doc:
 
 @router.post("/vendors/{ref}/images", summary="Add image URLs to a portfolio")
 def add_images(ref: str, body: UrlsIn, p: P) -> Doc:
+    vendor = p.add_vendor_images(ref, [])  # the owner only, before any object is read
+    cfg = s3_config()
+    if cfg.bucket:
+        up = _uploader(cfg)
+        for url in body.urls:  # our own keys came through a presigned PUT: check the bytes
+            key = cfg.key_of(url, vendor["id"], up.region)
+            if key is not None:
+                up.verify(key)
     return p.add_vendor_images(ref, body.urls)
 
 

@@ -168,3 +168,39 @@ def test_presign_rules_over_http(images_server, moto_endpoint, bucket):
         assert gone["portfolio_images"] == []
         assert gone["deleted_object"] == f"s3://{bucket}/{t['key']}"
         assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+
+
+def test_link_checks_the_bytes_a_presigned_put_sent(images_server, moto_endpoint, bucket):
+    """A presigned URL fixes the key and the Content-Type, not the bytes: the server checks the
+    object before linking it, and deletes one that is not what its key says."""
+    s3 = s3_client(moto_endpoint)
+    data, other = jpeg_bytes(1500, seed=21), jpeg_bytes(1500, seed=22)
+    sha = hashlib.sha256(data).hexdigest()
+    body = {"sha256": sha, "size": len(data), "content_type": "image/jpeg", "ext": "jpg"}
+    with httpx.Client(base_url=images_server.url, timeout=10) as http:
+        owner, vid = _vendor(http, "owner")
+        images = f"/api/v1/vendors/{vid}/images"
+        t = http.post(f"/api/v1/vendors/{vid}/images/presign", json=body, headers=owner).json()
+
+        def link() -> httpx.Response:
+            return http.post(images, json={"urls": [t["public_url"]]}, headers=owner)
+
+        missing = link()  # presigned, never uploaded
+        assert missing.status_code == 400 and "was not uploaded" in missing.json()["detail"]
+
+        for wrong, why in (
+            (b"<html><script>alert(1)</script></html>", "not a JPG image"),
+            (other, "do not match the SHA-256"),
+        ):
+            put = httpx.put(t["url"], content=wrong, headers=t["headers"], timeout=10)
+            assert put.status_code == 200  # the store took it...
+            refused = link()  # ...the server does not
+            assert refused.status_code == 400, refused.text
+            assert why in refused.json()["detail"] and "deleted" in refused.json()["detail"]
+            assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+            assert http.get(f"/api/vendors/{vid}").json()["portfolio_images"] == []
+
+        assert httpx.put(t["url"], content=data, headers=t["headers"], timeout=10).is_success
+        ok = link()
+        assert ok.status_code == 200 and ok.json()["portfolio_images"] == [t["public_url"]]
+        assert s3.get_object(Bucket=bucket, Key=t["key"])["Body"].read() == data
