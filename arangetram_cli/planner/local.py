@@ -3,6 +3,7 @@ in local mode and `arangetram serve` enforce exactly the same rules."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
@@ -745,22 +746,27 @@ class LocalPlanner:
             return self.store.vendors.insert_many(docs, upsert=upsert)
         # A vendor reviewed here keeps its seeded figures (the file's rating and count may
         # well be an export that already includes those reviews): its rating and count are
-        # recomputed from them and its reviews after the import replaced them.
-        docs = list(docs)
-        have = self.store.vendors.get_many(d["id"] for d in docs)
-        kept = {i: v for i, v in have.items() if "seed_review_count" in v}
-        if kept:
-            docs = [
-                {
-                    **d,
-                    "seed_rating": kept[d["id"]].get("seed_rating", 0.0),
-                    "seed_review_count": kept[d["id"]]["seed_review_count"],
-                }
-                if d["id"] in kept
-                else d
-                for d in docs
-            ]
-        counts = self.store.vendors.insert_many(docs, upsert=upsert)
+        # recomputed from them and its reviews after the import replaced them. The rows are
+        # looked up a batch at a time as the import reads them, so memory stays flat.
+        kept: set[str] = set()
+
+        def keeping_seed_figures(docs: Iterable[Doc]) -> Iterator[Doc]:
+            rows = iter(docs)
+            while batch := list(itertools.islice(rows, 1000)):
+                have = self.store.vendors.get_many(d["id"] for d in batch)
+                for d in batch:
+                    old = have.get(d["id"])
+                    if old is None or "seed_review_count" not in old:
+                        yield d
+                        continue
+                    kept.add(d["id"])
+                    yield {
+                        **d,
+                        "seed_rating": old.get("seed_rating", 0.0),
+                        "seed_review_count": old["seed_review_count"],
+                    }
+
+        counts = self.store.vendors.insert_many(keeping_seed_figures(docs), upsert=upsert)
         for vendor_id in self.store.reviews.vendors_with_reviews(kept):
             self.store.reviews.recompute(vendor_id)
         return counts

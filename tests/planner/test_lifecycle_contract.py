@@ -414,6 +414,42 @@ def test_ratings_combine_with_seeded_figures(backend):
     assert (shown["seed_rating"], shown["seed_review_count"]) == (4.8, 10)
 
 
+def test_an_upsert_import_keeps_a_reviewed_vendors_figures(backend):
+    """Re-importing a catalog (--upsert) replaces a vendor's row, but not what its reviews
+    built: the seeded figures stay, and rating and count are recomputed from them and the
+    reviews. The file is read in batches; the reviewed vendor sits past the first one."""
+    from arangetram_cli.core.importer import validate_rows
+
+    cast = make_cast(backend)
+    vid = cast.profile["id"]
+    backend.store.vendors.update(vid, {"rating": 4.8, "review_count": 10})
+    cast.booking("accepted")
+    cast["family"].review_vendor(vid, 1)
+    raw = [
+        {"business_name": f"Import {n}", "category": "catering", "location": "Fremont, CA",
+         "price_range": "$$", "rating": 4.0, "review_count": 3}
+        for n in range(1500)
+    ]  # fmt: skip
+    raw.insert(1200, {**raw[0], "id": vid, "business_name": "Renamed", "category": "photographer",
+                      "rating": 4.9, "review_count": 30})  # fmt: skip
+    docs = list(validate_rows(enumerate(raw, 1)))
+    for d in docs:
+        if d["id"] == vid:
+            d["user_id"] = cast.profile["user_id"]
+    admin = backend.new()
+    if backend.kind == "remote":  # an import needs the database itself
+        with pytest.raises(Invalid, match="no import endpoint"):
+            admin.import_vendors(docs, upsert=True)
+        return
+    assert admin.import_vendors(docs, upsert=True) == (1500, 1)
+    shown = backend.new().get_vendor(vid)
+    assert shown["business_name"] == "Renamed"
+    assert (shown["seed_rating"], shown["seed_review_count"]) == (4.8, 10)
+    assert (shown["rating"], shown["review_count"]) == (4.45, 11)
+    other = backend.new().get_vendor(docs[0]["id"])
+    assert (other["rating"], other["review_count"]) == (4.0, 3)
+
+
 def test_replies_and_listing(backend):
     cast = make_cast(backend)
     vid = cast.profile["id"]
