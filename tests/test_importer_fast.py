@@ -21,24 +21,15 @@ from pydantic import ValidationError
 
 from arangetram_cli.core import importer
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.importer import fast_vendor_fields, load_vendor_file, validate_rows
+from arangetram_cli.core.importer import (
+    SEED_FIELDS,
+    fast_vendor_fields,
+    load_vendor_file,
+    validate_rows,
+)
 from arangetram_cli.core.models import CATEGORIES, PRICE_RANGES, VendorSeedIn
 
-FIELDS = (
-    "business_name",
-    "category",
-    "description",
-    "location",
-    "price_range",
-    "price_estimate",
-    "services",
-    "portfolio_images",
-    "contact_phone",
-    "contact_email",
-    "rating",
-    "review_count",
-    "is_active",
-)
+FIELDS = SEED_FIELDS  # the fields the fast path must get exactly right
 ID = "0bc32f9f-f01d-46c7-93e0-68448eb34892"
 
 # ---------------------------------------------------------------- generated values
@@ -203,22 +194,7 @@ def model_fields(raw: dict) -> tuple | None:
         m = VendorSeedIn.model_validate(raw)
     except ValidationError:
         return None
-    return (
-        m.id,
-        m.business_name,
-        m.category,
-        m.description,
-        m.location,
-        m.price_range,
-        m.price_estimate,
-        m.services,
-        m.portfolio_images,
-        m.contact_phone,
-        m.contact_email,
-        m.rating,
-        m.review_count,
-        m.is_active,
-    )
+    return (m.id, *[getattr(m, f) for f in SEED_FIELDS])
 
 
 def typed(value: Any) -> Any:

@@ -87,6 +87,25 @@ def read_vendor_file(path: str | Path, fmt: str | None = None) -> Iterator[tuple
     return _read_json(path)
 
 
+# What a vendor document takes from a validated seed row, in the order of the tuples that
+# `fast_vendor_fields` returns after the id.
+SEED_FIELDS = (
+    "business_name",
+    "category",
+    "description",
+    "location",
+    "price_range",
+    "price_estimate",
+    "services",
+    "portfolio_images",
+    "contact_phone",
+    "contact_email",
+    "rating",
+    "review_count",
+    "is_active",
+)
+
+
 def validate_rows(
     rows: Iterable[tuple[int, dict]],
     *,
@@ -128,22 +147,7 @@ def validate_rows(
                 raise Invalid(f"{where} {n}: {first_error(exc)}") from None
             if vid is None:
                 vid = m.id
-            got = (
-                vid,
-                m.business_name,
-                m.category,
-                m.description,
-                m.location,
-                m.price_range,
-                m.price_estimate,
-                m.services,
-                m.portfolio_images,
-                m.contact_phone,
-                m.contact_email,
-                m.rating,
-                m.review_count,
-                m.is_active,
-            )
+            got = (vid, *[getattr(m, f) for f in SEED_FIELDS])
         if vid is None:
             vid = new_id()
         else:
@@ -156,19 +160,7 @@ def validate_rows(
         yield {
             "id": vid,
             "user_id": "system",
-            "business_name": got[1],
-            "category": got[2],
-            "description": got[3],
-            "location": got[4],
-            "price_range": got[5],
-            "price_estimate": got[6],
-            "services": got[7],
-            "portfolio_images": got[8],
-            "contact_phone": got[9],
-            "contact_email": got[10],
-            "rating": got[11],
-            "review_count": got[12],
-            "is_active": got[13],
+            **dict(zip(SEED_FIELDS, got[1:], strict=True)),
             "created_at": stamp(),
         }
 
