@@ -94,6 +94,19 @@ def _signed(header: bytes, payload: bytes) -> str:
 
 
 BAD["payload is a list"] = _signed(b'{"alg":"HS256"}', b'["u"]')
+GOOD = json.dumps({"user_id": "u", "exp": later}).encode()
+BAD["nested deep (a RecursionError in json)"] = f"{b64(b'[' * 3000 + b']' * 3000)}.e30.AAAA"
+BAD["too long"] = _signed(
+    b'{"alg":"HS256"}', json.dumps({"user_id": "u" * 9000, "exp": later}).encode()
+)
+BAD["kid not text"] = _signed(b'{"alg":"HS256","kid":5}', GOOD)
+BAD["unencoded payload (b64 false)"] = _signed(b'{"alg":"HS256","b64":false}', GOOD)
+BAD["an audience"] = jwt.encode({"user_id": "u", "exp": later, "aud": "other"}, SECRET, "HS256")
+BAD["sub not text"] = jwt.encode({"user_id": "u", "exp": later, "sub": 5}, SECRET, "HS256")
+BAD["jti not text"] = jwt.encode({"user_id": "u", "exp": later, "jti": [1]}, SECRET, "HS256")
+BAD["fractional exp just past"] = _signed(
+    b'{"alg":"HS256"}', json.dumps({"user_id": "u", "exp": int(time.time()) + 0.9}).encode()
+)
 BAD["crit header"] = _signed(
     b'{"alg":"HS256","crit":["exp"]}', json.dumps({"user_id": "u", "exp": later}).encode()
 )
@@ -105,8 +118,8 @@ def test_refuses(name: str) -> None:
     with pytest.raises(AuthRequired) as e:
         decode_token(BAD[name], SECRET)
     assert e.value.exit_code == 3
-    expected = "Token expired" if name == "expired" else "Invalid token"
-    assert e.value.message == expected
+    expired = {"expired", "fractional exp just past"}
+    assert e.value.message == ("Token expired" if name in expired else "Invalid token")
 
 
 def test_a_good_signature_is_accepted_and_any_flipped_character_is_not() -> None:
@@ -126,7 +139,7 @@ def test_a_good_signature_is_accepted_and_any_flipped_character_is_not() -> None
 @settings(max_examples=300, deadline=None)
 @given(
     claims=st.dictionaries(
-        st.sampled_from(["user_id", "user_type", "exp", "nbf", "iat", "x"]),
+        st.sampled_from(["user_id", "user_type", "exp", "nbf", "iat", "aud", "sub", "jti", "x"]),
         st.one_of(
             st.text(max_size=8),
             st.integers(min_value=-(2**40), max_value=2**40),
@@ -145,6 +158,25 @@ def test_never_accepts_what_pyjwt_refuses(claims: dict, alg: str, secret: str) -
     if we_accept(token):
         assert pyjwt_accepts(token), (claims, alg, secret)
         assert decode_token(token, SECRET) == jwt.decode(token, SECRET, algorithms=["HS256"])
+
+
+def test_a_huge_exp_is_a_far_future_not_a_crash() -> None:
+    token = _signed(b'{"alg":"HS256"}', b'{"user_id":"u","exp":1' + b"0" * 400 + b"}")
+    assert decode_token(token, SECRET)["user_id"] == "u"
+    assert pyjwt_accepts(token)
+
+
+def test_the_server_answers_a_hostile_header_with_401(tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from arangetram_cli.server.app import create_app
+    from arangetram_cli.store.sqlite import SqliteStore
+
+    app = create_app(lambda: SqliteStore(tmp_path / "app.db"), SECRET)
+    client = TestClient(app, raise_server_exceptions=False)
+    bad = BAD["nested deep (a RecursionError in json)"]
+    r = client.get("/api/auth/me", headers={"Authorization": f"Bearer {bad}"})
+    assert r.status_code == 401
 
 
 @settings(max_examples=300, deadline=None)

@@ -93,9 +93,12 @@ def _sign(signing_input: str, secret: str) -> bytes:
 
 
 def _number(value: Any) -> bool:
+    """A JSON number claim: an int, or a finite float (never a bool)."""
     import math
 
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def create_token(user_id: str, user_type: str, secret: str, *, lifetime: int | None = None) -> str:
@@ -109,45 +112,55 @@ def create_token(user_id: str, user_type: str, secret: str, *, lifetime: int | N
     return f"{header}.{body}.{_b64encode(_sign(f'{header}.{body}', secret))}"
 
 
+MAX_TOKEN = 8192  # ours are ~200 characters; nothing longer is worth parsing
+
+
 def decode_token(token: str, secret: str) -> dict[str, Any]:
-    """Verify signature and expiry; only HS256 is accepted (never `alg: none`)."""
+    """Verify signature and expiry; only HS256 is accepted (never `alg: none`).
+
+    Refuses every token PyJWT (as the web back end calls it) refuses: time claims compare as
+    integers, a non-empty `aud` is refused when no audience is expected, `sub` and `jti` must
+    be strings, and so must a header `kid`."""
     import hmac
 
     invalid = AuthRequired("Invalid token", hint="log in again: arangetram auth login")
-    parts = token.split(".") if isinstance(token, str) else []
+    parts = token.split(".") if isinstance(token, str) and len(token) <= MAX_TOKEN else []
     if len(parts) != 3:
         raise invalid
     try:
         header = _json_object(parts[0])
-        if header.get("alg") != "HS256" or "crit" in header:
+        if header.get("alg") != "HS256" or "crit" in header or header.get("b64", True) is not True:
+            raise invalid
+        if "kid" in header and not isinstance(header["kid"], str):
             raise invalid
         given = _b64decode(parts[2])
         if not hmac.compare_digest(given, _sign(f"{parts[0]}.{parts[1]}", secret)):
             raise invalid
         payload = _json_object(parts[1])
-    except (ValueError, UnicodeError):  # bad base64 or JSON (JSONDecodeError is a ValueError)
+    except (ValueError, UnicodeError, RecursionError):  # bad base64 or JSON, or nested deep
         raise invalid from None
+    claims = {k: payload[k] for k in ("exp", "nbf", "iat") if k in payload}
+    if "exp" not in claims or not all(_number(v) for v in claims.values()):
+        raise invalid
     now = time.time()
-    exp, nbf, iat = payload.get("exp"), payload.get("nbf"), payload.get("iat")
-    if not _number(exp) or ("nbf" in payload and not _number(nbf)):
-        raise invalid
-    if "iat" in payload and not _number(iat):
-        raise invalid
+    exp, nbf, iat = (int(claims[k]) if k in claims else None for k in ("exp", "nbf", "iat"))
     if exp <= now:
         raise AuthRequired("Token expired", hint="log in again: arangetram auth login")
     if (nbf is not None and nbf > now) or (iat is not None and iat > now):
         raise invalid  # not valid yet (as PyJWT: no leeway)
-    if not isinstance(payload.get("user_id"), str):
+    if payload.get("aud") or not isinstance(payload.get("user_id"), str):
+        raise invalid
+    if any(k in payload and not isinstance(payload[k], str) for k in ("sub", "jti")):
         raise invalid
     return payload
 
 
 def peek_token(token: str) -> dict[str, Any]:
     """The payload without verifying it: for showing expiry of a token held by a client."""
-    parts = token.split(".") if isinstance(token, str) else []
+    parts = token.split(".") if isinstance(token, str) and len(token) <= MAX_TOKEN else []
     try:
         return _json_object(parts[1]) if len(parts) == 3 else {}
-    except (ValueError, UnicodeError):
+    except (ValueError, UnicodeError, RecursionError):
         return {}
 
 
