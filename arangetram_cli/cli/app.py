@@ -114,10 +114,20 @@ LAZY = {
 
 
 def _word_after(args: tuple[str, ...], name: str) -> str | None:
-    """The first word after `name` on the command line: the subcommand it will run."""
+    """The subcommand a command line runs in group `name`: the first word after it that is
+    not an option or a global option's value (`auth -p guest whoami` runs whoami). None when
+    help comes first (`vendors --help list` shows the whole group)."""
     if name not in args:
         return None
-    return next((a for a in args[args.index(name) + 1 :] if not a.startswith("-")), None)
+    rest = iter(args[args.index(name) + 1 :])
+    for word in rest:
+        if word in ("-h", "--help"):
+            return None
+        if word in GLOBAL_VALUED:
+            next(rest, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def _only(typer_app: Any, wanted: str | None) -> Any:

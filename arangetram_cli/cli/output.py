@@ -19,9 +19,14 @@ Column = tuple[str, str] | tuple[str, str, Callable[[dict[str, Any]], str]]
 
 
 def one_line(text: object) -> str:
-    """`text` with its control characters escaped: a message quoting a file name or a value
-    may hold a newline or a carriage return, and an error must stay one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    """`text` with its control characters and line breaks escaped: a message quoting a file
+    name or a value may hold a newline or a carriage return, and an error must stay one line.
+    Other characters stay as they are (the joiners of Indic scripts, a no-break space)."""
+    import unicodedata
+
+    return "".join(
+        repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in str(text)
+    )
 
 
 def _stream_is_tty(stream: Any) -> bool:

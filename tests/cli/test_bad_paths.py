@@ -333,3 +333,13 @@ def test_required_keyring_without_backend(cli, monkeypatch):
         "auth", "register", "--email", "k@example.com", "--name", "K", "--password-stdin", input=PW
     )
     one_error_line(r, 6, "keyring")
+
+
+def test_an_error_stays_one_line_and_keeps_indic_text(capsys) -> None:
+    from arangetram_cli.cli.app import _report
+
+    _report("no file 'a\nb\r.jpg' for \u0936\u094d\u200d\u0930\u0940 Studio", "try\u2028again")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith("\n")
+    assert "a\\nb\\r.jpg" in err and "try\\u2028again" in err
+    assert "\u0936\u094d\u200d\u0930\u0940" in err  # a zero-width joiner is text, not control

@@ -88,6 +88,10 @@ def test_a_run_builds_only_its_subcommand(env: dict[str, str]) -> None:
     args = ("--json", "vendors", "-n", "5", "list")
     assert _word_after(args, "vendors") == "5"  # an option's value: not a command
     assert _only(vendors.app, "5") is vendors.app
+    # a global option's value is skipped, whatever it is called; help wants the whole group
+    assert _word_after(("auth", "-p", "guest", "whoami"), "auth") == "whoami"
+    assert _word_after(("vendors", "--api-url", "list", "show", "x"), "vendors") == "show"
+    assert _word_after(("vendors", "--help", "list"), "vendors") is None
     assert _only(vendors.app, None) is vendors.app
     slim = _only(vendors.app, "list")
     assert [c.name for c in slim.registered_commands] == ["list"]
@@ -109,3 +113,12 @@ def test_a_root_run_again_can_invoke_any_subcommand(env: dict[str, str]) -> None
         with pytest.raises(SystemExit) as e:
             root.main(args=args, prog_name="arangetram")
         assert e.value.code == 0, args
+
+
+def test_a_profile_named_like_a_command_does_not_pick_the_command(cli) -> None:
+    r = cli("auth", "-p", "guest", "whoami")  # the profile "guest", the command whoami
+    assert r.code == 3 and "not logged in (profile guest)" in r.err
+    r = cli("vendors", "-p", "show", "list", "-n", "1")
+    assert r.code == 0 and len(r.json()) == 0  # an empty store: the listing ran
+    r = cli("vendors", "--help", "list")
+    assert r.code == 0 and "categories" in r.out and "images" in r.out
