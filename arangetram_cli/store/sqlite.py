@@ -217,6 +217,16 @@ class _BulkVendorWrite:
         self._trigger = row[0] if row and self._max_rid < 1 << 62 else None
         if self._trigger:
             conn.execute(f"DROP TRIGGER {_FTS_INSERT_TRIGGER}")
+        self.indexed = self._max_rid  # rows up to this rowid are in the FTS index
+
+    def index_new_rows(self) -> None:
+        """Index the rows written so far. Needed before one of them is updated (an id twice
+        in one upsert import): the update trigger takes the row's old entry out of the FTS
+        index, and that entry must be there."""
+        if self._trigger:
+            top = self._conn.execute("SELECT coalesce(max(rid), 0) FROM vendors").fetchone()[0]
+            self._conn.execute(f"{_FTS_BULK_INSERT} AND rid <= ?", (self.indexed, top))
+            self.indexed = top
 
     def progress(self, rows: int) -> None:
         """`rows` written so far: past the threshold, maybe drop the listing indexes."""
@@ -255,7 +265,7 @@ class _BulkVendorWrite:
                 changed = True
             except sqlite3.Error:
                 changed = False  # an FTS5 without the setting: its default budget
-            conn.execute(_FTS_BULK_INSERT, (self._max_rid,))
+            conn.execute(_FTS_BULK_INSERT, (self.indexed,))
             if changed:
                 self._set_fts_config("hashsize", before or _FTS5_DEFAULT_HASHSIZE)
             conn.execute(self._trigger)
@@ -289,6 +299,11 @@ def _decoder(cols: dict[str, str]):
         return doc
 
     return decode
+
+
+# The CTE hint arrived in SQLite 3.35 (trigram FTS needs 3.34); without it SQLite still
+# materializes a CTE that is used more than once.
+_MATERIALIZED = "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
 
 
 def _prefix_bounds(prefix: str) -> tuple[str, str]:
@@ -446,9 +461,13 @@ class _Vendors(_Repo):
                     existing = 0
                     if upsert:
                         marks = ", ".join("?" * len(ids))
-                        existing = conn.execute(
-                            f"SELECT count(*) FROM vendors WHERE id IN ({marks})", ids
-                        ).fetchone()[0]
+                        existing, newest = conn.execute(
+                            f"SELECT count(*), coalesce(max(rid), 0) FROM vendors "
+                            f"WHERE id IN ({marks})",
+                            ids,
+                        ).fetchone()
+                        if bulk is not None and newest > bulk.indexed:
+                            bulk.index_new_rows()  # this import wrote one of these ids
                     try:
                         conn.execute(full if len(ids) == size else statement(len(ids)), batch)
                     except sqlite3.IntegrityError as e:
@@ -461,8 +480,14 @@ class _Vendors(_Repo):
                     inserted += len(ids) - existing
                     batch.clear()
                     ids.clear()
+                    in_batch.clear()
 
+                in_batch: set[str] = set()  # upsert: an id twice in one statement goes next
                 for d in docs:
+                    if upsert:
+                        if d["id"] in in_batch:
+                            flush()
+                        in_batch.add(d["id"])
                     batch += encode(d)
                     ids.append(d["id"])
                     if len(ids) >= size:
@@ -628,7 +653,7 @@ class _Vendors(_Repo):
         where = " AND ".join([*clauses, "rid IN m"])
         cols = ", ".join(self.cols)
         sql = (
-            f"WITH m(r) AS MATERIALIZED ({self._FTS_ROWIDS}) "
+            f"WITH m(r) AS {_MATERIALIZED}({self._FTS_ROWIDS}) "
             f"SELECT {cols}, extra, ({count_sql}) FROM vendors WHERE {where} "
             f"{self._ORDER} LIMIT ? OFFSET ?"
         )

@@ -795,6 +795,23 @@ def test_insert_many_upsert(store):
     assert_clean(store.vendors.search(VendorQuery(), limit=100))
 
 
+@pytest.mark.parametrize("between", [0, 1, 600], ids=lambda n: f"{n} rows between")
+def test_insert_many_upsert_with_an_id_twice_keeps_the_last(store, between):
+    """The same id twice in one upsert (the CLI's importer refuses that, the store does not):
+    the last one wins, and the search index follows it, in one batch or across batches."""
+    first = vendor_doc(id="twice", business_name="Alpha Decorators")
+    others = [vendor_doc(business_name=f"Other {n}") for n in range(between)]
+    last = {**first, "business_name": "Bravo Decorators"}
+    docs = copy.deepcopy([first, *others, last])
+    assert store.vendors.insert_many(docs, upsert=True) == (1 + between, 1)
+    assert store.vendors.get("twice")["business_name"] == "Bravo Decorators"
+    assert ids(store.vendors.search(VendorQuery(search="bravo"))) == ["twice"]
+    assert store.vendors.search(VendorQuery(search="alpha")) == []
+    store.vendors.update("twice", {"business_name": "Charlie Decorators"})
+    assert ids(store.vendors.search(VendorQuery(search="charlie"))) == ["twice"]
+    assert store.vendors.count(VendorQuery(search="decorators")) == 1
+
+
 def test_insert_many_upsert_keeps_owner_rule(store):
     mine = vendor_doc(user_id="owner-1", business_name="Mine")
     store.vendors.insert(mine)
