@@ -29,6 +29,7 @@ decides the key and the final URL, and removes objects itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -151,8 +152,10 @@ class S3Config:
         return f"https://{bucket}.{host}/{qkey}"
 
     def key_of(self, url: str, vendor_id: str, region: str | None = None) -> str | None:
-        """The object key behind url when it is one of ours for this vendor (a content key
-        under the vendor's folder in the configured bucket), else None."""
+        """The object key behind url when url is exactly the canonical URL (`url_for`) of one
+        of this vendor's content keys in the configured bucket, else None. Any other spelling
+        of the same object (a query, a fragment, another scheme or host case, an AWS regional
+        or path-style host) is not recognised here: `points_into` says such a URL is ours."""
         if not self.bucket:
             return None
         base = self.url_for("", region)
@@ -160,7 +163,81 @@ class S3Config:
             return None
         key = unquote(url[len(base) :])
         shape = rf"{re.escape(self.prefix)}{re.escape(vendor_id)}/[0-9a-f]{{64}}\.(jpg|png|webp)"
-        return key if re.fullmatch(shape, key) else None
+        if not re.fullmatch(shape, key) or self.url_for(key, region) != url:
+            return None
+        return key
+
+    def canonical_hint(self, vendor_id: str, region: str | None = None) -> str:
+        """The shape of this vendor's canonical URLs, for messages."""
+        return self.url_for(f"{self.prefix}{vendor_id}/", region) + "<sha256>.<jpg|png|webp>"
+
+    def points_into(self, url: str, region: str | None = None) -> bool:
+        """Whether url addresses the configured bucket or the public/endpoint base, however
+        it is spelled: the scheme and any query, fragment, user info or default port are
+        ignored, the host is compared case-insensitively and the path after decoding and
+        resolving dot segments. On *.amazonaws.com (AWS, or an AWS endpoint) any
+        `{bucket}.` host and any `/{bucket}/` path on an `s3...` host count too. A URL for
+        which this is true may only be linked in its canonical form (`key_of`)."""
+        if not self.bucket:
+            return False
+        target = _loc(url)
+        if target is None:
+            return True  # unparseable but aimed at... something: refuse rather than guess
+        host, port, path = target
+        bases = [self.public_url, self.endpoint_url, self.url_for("", region)]
+        for base in bases:
+            loc = _loc(base) if base else None
+            if loc is None:
+                continue
+            bhost, bport, bpath = loc
+            bpath = bpath.rstrip("/")
+            if (host, port) == (bhost, bport) and (path == bpath or path.startswith(bpath + "/")):
+                return True
+        endpoint = _loc(self.endpoint_url) if self.endpoint_url else None
+        on_aws = endpoint is None or endpoint[0].endswith(".amazonaws.com")
+        if on_aws and host.endswith(".amazonaws.com"):
+            bucket = self.bucket.lower()
+            if host.startswith(bucket + "."):
+                return True
+            first = host.split(".", 1)[0]
+            path_style = first == "s3" or first.startswith("s3-")
+            lpath = path.lower()
+            if path_style and (lpath == f"/{bucket}" or lpath.startswith(f"/{bucket}/")):
+                return True
+        return False
+
+
+def _loc(url: str) -> tuple[str, int | None, str] | None:
+    """(host lower-cased, port or None for a default one, decoded and normalised path) of an
+    absolute URL, whatever its scheme; None when it cannot be read."""
+    import posixpath
+    from urllib.parse import urlsplit
+
+    text = url.strip().replace("\\", "/")  # browsers read a backslash as a slash
+    if "://" not in text:
+        return None
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").rstrip(".").lower()
+        port = parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    if port in (80, 443):
+        port = None
+    path = unquote(parts.path or "/")
+    path = posixpath.normpath(path) if path else "/"
+    if path.startswith("//"):  # normpath keeps a leading double slash
+        path = "/" + path.lstrip("/")
+    return host, port, path
+
+
+def checksum_sha256(sha256_hex: str) -> str:
+    """S3's ChecksumSHA256 form of a hex digest: base64 of the 32 raw bytes."""
+    import base64
+
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")
 
 
 def _size(text: str | None, name: str, default: int) -> int:
@@ -276,6 +353,10 @@ class BotoUploader:
             "connect_timeout": 10,
             "read_timeout": 60,
             "user_agent_extra": "arangetram-cli",
+            # SigV4 everywhere, presigned URLs included: botocore would otherwise presign
+            # with SigV2 in us-east-1, which signs neither Content-Length nor the body's
+            # checksum (a presigned PUT must pin both; see server/images.py).
+            "signature_version": "s3v4",
         }
         if not (os.environ.get("AWS_MAX_ATTEMPTS") or os.environ.get("AWS_RETRY_MODE")):
             # boto3's own variables win when set; else a few quick retries, not legacy's 5
@@ -379,15 +460,38 @@ class BotoUploader:
             raise self._fail(e, "delete the object") from None
         return key
 
-    def verify(self, key: str) -> None:
-        """Check an object a client sent through a presigned PUT before it is linked.
-
-        A presigned URL fixes the key and the Content-Type, not the bytes; the key names its
-        content (`.../{sha256}.{ext}`), so the object must hash to it, start as an image of
-        that type and stay within the size limit. One that does not is deleted."""
+    def _check_body(self, body: Any, want_sha: str, ext: str) -> str | None:
         import hashlib
 
         from arangetram_cli.media.images import SNIFF_BYTES, human_size, sniff
+
+        digest, head, seen = hashlib.sha256(), b"", 0
+        try:
+            for chunk in body.iter_chunks(1 << 20):
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
+                digest.update(chunk)
+                seen += len(chunk)
+                if seen > self.cfg.max_bytes:
+                    return f"it is over the {human_size(self.cfg.max_bytes)} limit"
+        except Exception as e:
+            raise self._fail(e, "read the uploaded image") from None
+        kind = sniff(head)
+        if kind is None or kind.ext != ext:
+            return f"its bytes are not a {ext.upper()} image"
+        if digest.hexdigest() != want_sha:
+            return "its bytes do not match the SHA-256 its name was presigned for"
+        return None
+
+    def verify(self, key: str) -> None:
+        """Check an object a client sent through a presigned PUT before it is linked.
+
+        The key names its content (`.../{sha256}.{ext}`), so the object must hash to it,
+        start as an image of that type and stay within the size limit; one that does not is
+        deleted. The presigned PUT signs the SHA-256 checksum and the length, so AWS S3
+        refuses other bytes itself; this check also covers stores that do not verify
+        checksums or signatures, and objects written by other means."""
+        from arangetram_cli.media.images import human_size
 
         name = key.rsplit("/", 1)[-1]
         want_sha, _, ext = name.partition(".")
@@ -402,27 +506,11 @@ class BotoUploader:
                     f"{name} was not uploaded: presign, PUT the bytes, then link"
                 ) from None
             raise self._fail(e, "read the uploaded image") from None
-        problem = None
-        if obj.get("ContentLength", 0) > self.cfg.max_bytes:
-            problem = f"it is over the {human_size(self.cfg.max_bytes)} limit"
-        else:
-            digest, head, seen = hashlib.sha256(), b"", 0
-            try:
-                for chunk in obj["Body"].iter_chunks(1 << 20):
-                    if len(head) < SNIFF_BYTES:
-                        head += chunk[: SNIFF_BYTES - len(head)]
-                    digest.update(chunk)
-                    seen += len(chunk)
-                    if seen > self.cfg.max_bytes:
-                        problem = f"it is over the {human_size(self.cfg.max_bytes)} limit"
-                        break
-            except Exception as e:
-                raise self._fail(e, "read the uploaded image") from None
-            kind = sniff(head)
-            if problem is None and (kind is None or kind.ext != ext):
-                problem = f"its bytes are not a {ext.upper()} image"
-            elif problem is None and digest.hexdigest() != want_sha:
-                problem = "its bytes do not match the SHA-256 its name was presigned for"
+        with contextlib.closing(obj["Body"]):  # back to the pool (or dropped) on every path
+            if obj.get("ContentLength", 0) > self.cfg.max_bytes:
+                problem = f"it is over the {human_size(self.cfg.max_bytes)} limit"
+            else:
+                problem = self._check_body(obj["Body"], want_sha, ext)
         if problem is not None:
             self.discard(Upload(key, "", created=True, sent=True))
             raise Invalid(f"the uploaded object {name} was refused and deleted: {problem}")
@@ -488,11 +576,14 @@ class PresignedUploader:
         try:
             with httpx.Client(timeout=self._timeout, transport=self._transport) as http:
                 if t.method.upper() == "PUT":
-                    headers = {
-                        "Content-Type": image.content_type,
-                        "Content-Length": str(image.size),
-                        **(t.headers or {}),
-                    }
+                    # every header the server signed (Content-Type, Cache-Control, the
+                    # x-amz-checksum-sha256 of the bytes...) must be sent as given; the
+                    # length is signed too, so the body is sent with an exact Content-Length
+                    headers = httpx.Headers(
+                        {"Content-Type": image.content_type, "Content-Length": str(image.size)}
+                    )
+                    for name, value in (t.headers or {}).items():
+                        headers[name] = str(value)  # case-insensitive: replaces, not adds
                     r = http.put(t.url, content=body(), headers=headers)
                 else:  # the form is built in memory: presigned POST is for small files
                     data = image.path.read_bytes()

@@ -3,13 +3,19 @@ credentials asks the server to presign an upload, sends the bytes straight to th
 links the URL. The server uses ITS ARANGETRAM_S3_* settings and boto3's credential chain.
 
 - POST /api/v1/vendors/{ref}/images/presign {sha256, size, content_type, ext} (owner only):
-  a presigned PUT for `{prefix}{vendor_id}/{sha256}.{ext}` (signed with the Content-Type and
-  Cache-Control the client must send), the object's final public URL, and `exists` when an
-  object of that size is already there. 503 when the server has no bucket configured.
+  a SigV4 presigned PUT for `{prefix}{vendor_id}/{sha256}.{ext}`, valid PRESIGN_SECONDS,
+  signed with the Content-Type, Cache-Control, Content-Length (`size`) and
+  x-amz-checksum-sha256 the client must send (`headers`; the length comes with the body),
+  the object's final public URL, and `exists` when an object of that size is already there.
+  503 when the server has no bucket configured.
 - POST /api/v1/vendors/{ref}/images {urls} (owner only): link URLs (the portfolio's rules).
-  A URL of this vendor's own key in the server's bucket is linked only when the object's
-  bytes hash to the key's SHA-256, sniff as the key's image type and fit the size limit;
-  otherwise the object is deleted and the request refused (400).
+  A URL that points into the server's bucket or its public/endpoint base (in any spelling:
+  query, fragment, scheme, host case, AWS regional or path-style hosts) must be exactly the
+  canonical URL of one of this vendor's keys, or the request is refused (400). Such a URL is
+  linked only when the object's bytes hash to the key's SHA-256, sniff as the key's image
+  type and fit the size limit; otherwise the object is deleted and the request refused
+  (400). URLs already in the portfolio are left alone (a re-link changes nothing); URLs on
+  other hosts are linked as they are.
 - DELETE /api/v1/vendors/{ref}/images?url=... (owner only): unlink, and delete the object
   when the URL is this vendor's own key in the server's bucket (`deleted_object`).
 """
@@ -28,7 +34,7 @@ from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.store.base import Doc
 
 log = logging.getLogger("arangetram.server")
-PRESIGN_SECONDS = 900
+PRESIGN_SECONDS = 300  # a presigned PUT can only ever write the signed bytes, but briefly
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -73,7 +79,7 @@ def _uploader(cfg: Any) -> Any:
 @router.post("/vendors/{ref}/images/presign", summary="Presign an upload of one image")
 def presign(ref: str, body: PresignIn, p: P) -> Doc:
     from arangetram_cli.media.images import ALLOWED, human_size
-    from arangetram_cli.media.s3 import _MISSING, _PRESENT, CACHE_CONTROL
+    from arangetram_cli.media.s3 import _MISSING, _PRESENT, CACHE_CONTROL, checksum_sha256
 
     vendor = p.add_vendor_images(ref, [])  # the owner only (and the vendor must exist)
     kind = next((k for k in ALLOWED if k.content_type == body.content_type), None)
@@ -102,7 +108,15 @@ def presign(ref: str, body: PresignIn, p: P) -> Doc:
     state = up._state(key, body.size)
     if state == _PRESENT:
         return {"method": "PUT", "url": "", "key": key, "public_url": public, "exists": True}
-    headers = {"Content-Type": kind.content_type, "Cache-Control": CACHE_CONTROL}
+    checksum = checksum_sha256(sha)
+    # Signed (SigV4 X-Amz-SignedHeaders): content-type, cache-control, content-length and
+    # x-amz-checksum-sha256. S3 refuses a body of another length or digest, so the URL can
+    # only ever write these exact bytes, even when replayed after the link.
+    headers = {
+        "Content-Type": kind.content_type,
+        "Cache-Control": CACHE_CONTROL,
+        "x-amz-checksum-sha256": checksum,
+    }
     try:
         url = up._client.generate_presigned_url(
             "put_object",
@@ -111,6 +125,8 @@ def presign(ref: str, body: PresignIn, p: P) -> Doc:
                 "Key": key,
                 "ContentType": kind.content_type,
                 "CacheControl": CACHE_CONTROL,
+                "ChecksumSHA256": checksum,
+                "ContentLength": body.size,
             },
             ExpiresIn=PRESIGN_SECONDS,
         )
@@ -121,7 +137,7 @@ def presign(ref: str, body: PresignIn, p: P) -> Doc:
         "url": url,
         "key": key,
         "public_url": public,
-        "headers": headers,
+        "headers": headers,  # send all of them, and exactly `size` bytes
         "exists": False,
         "expires_in": PRESIGN_SECONDS,
         "created": state == _MISSING,
@@ -131,14 +147,33 @@ def presign(ref: str, body: PresignIn, p: P) -> Doc:
 @router.post("/vendors/{ref}/images", summary="Add image URLs to a portfolio")
 def add_images(ref: str, body: UrlsIn, p: P) -> Doc:
     vendor = p.add_vendor_images(ref, [])  # the owner only, before any object is read
+    urls = list(dict.fromkeys(body.urls))  # each object is read once, however often it is sent
     cfg = s3_config()
     if cfg.bucket:
+        linked = set(vendor.get("portfolio_images") or [])
+        fresh = [u for u in urls if u not in linked]
         up = _uploader(cfg)
-        for url in body.urls:  # our own keys came through a presigned PUT: check the bytes
-            key = cfg.key_of(url, vendor["id"], up.region)
+        keys = [_own_key(cfg, up.region, u, vendor["id"]) for u in fresh]  # refuse, then read
+        for key in keys:  # our own keys came through a presigned PUT: check the bytes
             if key is not None:
                 up.verify(key)
-    return p.add_vendor_images(ref, body.urls)
+    return p.add_vendor_images(ref, urls)
+
+
+def _own_key(cfg: Any, region: str | None, url: str, vendor_id: str) -> str | None:
+    """The key to verify before linking url: None for a URL elsewhere (linked as today); a
+    URL that points into this server's bucket or public/endpoint base in any spelling but
+    the canonical one of this vendor's own keys is refused, so nothing reaches a portfolio
+    without its bytes being checked."""
+    key = cfg.key_of(url, vendor_id, region)
+    if key is not None or not cfg.points_into(url, region):
+        return key
+    raise Invalid(
+        f"{url[:200]} points into this server's image store but is not the exact URL of one "
+        f"of this vendor's uploads; link the public_url that presign returned, of the form "
+        f"{cfg.canonical_hint(vendor_id, region)} (no query, fragment or other spelling)",
+        hint="upload with: arangetram vendors images add FILE",
+    )
 
 
 @router.delete("/vendors/{ref}/images", summary="Remove an image URL from a portfolio")

@@ -4,10 +4,12 @@ the moto server, links the URLs and deletes its own objects."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -192,6 +194,8 @@ def test_link_checks_the_bytes_a_presigned_put_sent(images_server, moto_endpoint
             (b"<html><script>alert(1)</script></html>", "not a JPG image"),
             (other, "do not match the SHA-256"),
         ):
+            # AWS S3 refuses these bodies (the URL signs their checksum and length); moto
+            # checks neither signatures nor checksums, like a lax S3-compatible store
             put = httpx.put(t["url"], content=wrong, headers=t["headers"], timeout=10)
             assert put.status_code == 200  # the store took it...
             refused = link()  # ...the server does not
@@ -203,4 +207,250 @@ def test_link_checks_the_bytes_a_presigned_put_sent(images_server, moto_endpoint
         assert httpx.put(t["url"], content=data, headers=t["headers"], timeout=10).is_success
         ok = link()
         assert ok.status_code == 200 and ok.json()["portfolio_images"] == [t["public_url"]]
+        assert s3.get_object(Bucket=bucket, Key=t["key"])["Body"].read() == data
+
+
+# ---- the holes a review found ---------------------------------------------------------------
+@pytest.fixture
+def serve_with(tmp_path: Path) -> Iterator[Callable[..., Served]]:
+    """serve_with(**env) -> a fresh `arangetram serve` with these S3 settings (and test AWS
+    credentials); serve_with(served, **env) restarts one on the same database."""
+    started: list[Served] = []
+
+    def start(previous: Served | None = None, **settings: str) -> Served:
+        if previous is not None:
+            previous.stop()
+            tmp = Path(previous.env["ARANGETRAM_DATA_DIR"]).parent
+            env = {**previous.env, **settings}
+        else:
+            tmp = tmp_path / f"serve{len(started)}"
+            tmp.mkdir()
+            env = serve_env(tmp, **test_aws_env(tmp), **settings)
+        served = start_serve(tmp, env=env)
+        started.append(served)
+        return served
+
+    try:
+        yield start
+    finally:
+        for served in started:
+            served.stop()
+
+
+def _presign(http: httpx.Client, h: dict[str, str], vid: str, data: bytes) -> dict:
+    body = {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "content_type": "image/jpeg",
+        "ext": "jpg",
+    }
+    r = http.post(f"/api/v1/vendors/{vid}/images/presign", json=body, headers=h)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _put(t: dict, data: bytes, **headers: str) -> httpx.Response:
+    return httpx.put(t["url"], content=data, headers={**t["headers"], **headers}, timeout=10)
+
+
+def test_other_spellings_of_the_servers_objects_are_refused(images_server, moto_endpoint, bucket):
+    """Only the canonical URL of the vendor's own key is verified; any other spelling of an
+    address in the server's store (query, fragment, scheme, path tricks, another bucket on
+    the endpoint, another vendor's key) is refused before anything is read or linked."""
+    s3 = s3_client(moto_endpoint)
+    junk = jpeg_bytes(1500, seed=31)
+    with httpx.Client(base_url=images_server.url, timeout=10) as http:
+        owner, vid = _vendor(http, "owner")
+        _, other_vid = _vendor(http, "other")
+        t = _presign(http, owner, vid, jpeg_bytes(1500, seed=30))
+        assert _put(t, junk).status_code == 200  # moto takes bytes that do not match the key
+        url = t["public_url"]
+        assert url == f"{moto_endpoint}/{bucket}/{t['key']}"
+        rest = url.split("://", 1)[1]
+        sha = t["key"].rsplit("/", 1)[-1]
+        images = f"/api/v1/vendors/{vid}/images"
+        for spelling in (
+            url + "?v=1",
+            url + "#x",
+            url + "?",
+            "https://" + rest,
+            url.replace(f"/{bucket}/", f"/{bucket}/./"),
+            url.replace(f"/{bucket}/", f"//{bucket}/"),
+            url.replace(f"/{bucket}/", f"/%{ord(bucket[0]):02X}{bucket[1:]}/"),
+            url.replace(f"/{bucket}/", f"/x/../{bucket}/"),
+            url.replace(sha, sha.upper()),
+            f"{moto_endpoint}/another-bucket/{sha}",
+            f"{moto_endpoint}/{bucket}/{other_vid}/{sha}",  # another vendor's canonical URL
+        ):
+            r = http.post(images, json={"urls": [spelling]}, headers=owner)
+            assert r.status_code == 400, (spelling, r.text)
+            detail = r.json()["detail"]
+            assert "presign returned" in detail, detail
+            assert f"{moto_endpoint}/{bucket}/{vid}/<sha256>.<jpg|png|webp>" in detail
+        assert http.get(f"/api/vendors/{vid}").json()["portfolio_images"] == []
+        assert s3.get_object(Bucket=bucket, Key=t["key"])["Body"].read() == junk  # unread
+
+        # a refused spelling in a batch refuses the whole batch, before any object is read
+        both = http.post(images, json={"urls": [url, url + "?v=2"]}, headers=owner)
+        assert both.status_code == 400 and "presign returned" in both.json()["detail"]
+        assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 1
+
+        # the canonical spelling is verified: the junk is deleted and not linked
+        refused = http.post(images, json={"urls": [url]}, headers=owner)
+        assert refused.status_code == 400 and "do not match" in refused.json()["detail"]
+        assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+
+        # URLs on other hosts are linked as they are, query and all
+        elsewhere = ["https://images.example.org/a.jpg?v=1#x", "http://127.0.0.2/a.jpg"]
+        ok = http.post(images, json={"urls": elsewhere}, headers=owner)
+        assert ok.status_code == 200 and ok.json()["portfolio_images"] == elsewhere
+
+
+def test_aws_spellings_of_the_bucket_are_refused(serve_with, moto_endpoint, bucket):
+    """No ARANGETRAM_S3_ENDPOINT_URL: canonical URLs are AWS virtual-hosted ones (boto3 is
+    pointed at moto through AWS_ENDPOINT_URL_S3). Regional, path-style, accelerate, other
+    scheme and upper-case spellings of the same object are refused; the canonical one links."""
+    served = serve_with(ARANGETRAM_S3_BUCKET=bucket, AWS_ENDPOINT_URL_S3=moto_endpoint)
+    data = jpeg_bytes(2000, seed=41)
+    with httpx.Client(base_url=served.url, timeout=10) as http:
+        owner, vid = _vendor(http, "owner")
+        t = _presign(http, owner, vid, data)
+        key = t["key"]
+        assert t["public_url"] == f"https://{bucket}.s3.amazonaws.com/{key}"
+        assert _put(t, jpeg_bytes(2000, seed=42)).status_code == 200  # junk (moto takes it)
+        images = f"/api/v1/vendors/{vid}/images"
+        for spelling in (
+            f"https://{bucket.upper()}.S3.AMAZONAWS.COM/{key}",
+            f"http://{bucket}.s3.amazonaws.com/{key}",
+            f"https://{bucket}.s3.amazonaws.com/{key}?versionId=1",
+            f"https://{bucket}.s3.amazonaws.com./{key}",
+            f"https://{bucket}.s3.us-east-1.amazonaws.com/{key}",
+            f"https://{bucket}.s3-external-1.amazonaws.com/{key}",
+            f"https://{bucket}.s3-accelerate.amazonaws.com/{key}",
+            f"https://{bucket}.s3.dualstack.us-east-1.amazonaws.com/{key}",
+            f"https://s3.amazonaws.com/{bucket}/{key}",
+            f"https://s3.eu-west-1.amazonaws.com/{bucket}/{key}",
+            f"https://s3-eu-west-1.amazonaws.com/{bucket.upper()}/{key}",
+        ):
+            r = http.post(images, json={"urls": [spelling]}, headers=owner)
+            assert r.status_code == 400, (spelling, r.text)
+            assert t["public_url"].rsplit("/", 1)[0] in r.json()["detail"]
+        assert http.get(f"/api/vendors/{vid}").json()["portfolio_images"] == []
+
+        assert _put(t, data).status_code == 200
+        ok = http.post(images, json={"urls": [t["public_url"]]}, headers=owner)
+        assert ok.status_code == 200 and ok.json()["portfolio_images"] == [t["public_url"]]
+        # another bucket on AWS is someone else's hosting: linked as it is
+        other = f"https://other-{bucket}.s3.amazonaws.com/{key}"
+        assert http.post(images, json={"urls": [other]}, headers=owner).status_code == 200
+
+
+def test_public_url_spellings(serve_with, moto_endpoint, bucket):
+    served = serve_with(
+        ARANGETRAM_S3_BUCKET=bucket,
+        ARANGETRAM_S3_ENDPOINT_URL=moto_endpoint,
+        ARANGETRAM_S3_PUBLIC_URL="https://Media.Example.com/cdn",
+    )
+    data = jpeg_bytes(1800, seed=51)
+    with httpx.Client(base_url=served.url, timeout=10) as http:
+        owner, vid = _vendor(http, "owner")
+        t = _presign(http, owner, vid, data)
+        url = t["public_url"]
+        assert url == f"https://Media.Example.com/cdn/{t['key']}"
+        assert _put(t, data).status_code == 200
+        images = f"/api/v1/vendors/{vid}/images"
+        for spelling in (
+            url.replace("Media.Example.com", "media.example.com"),
+            url.replace("https://", "http://"),
+            url.replace("/cdn/", "/cdn/./"),
+            url + "#top",
+            url.replace("Media.Example.com", "Media.Example.com:443"),
+            f"{moto_endpoint}/{bucket}/{t['key']}",  # the endpoint's own spelling
+        ):
+            r = http.post(images, json={"urls": [spelling]}, headers=owner)
+            assert r.status_code == 400, (spelling, r.text)
+        elsewhere = "https://media.example.com/cdn2/x.jpg"  # outside the public base
+        ok = http.post(images, json={"urls": [url, elsewhere]}, headers=owner)
+        assert ok.status_code == 200 and ok.json()["portfolio_images"] == [url, elsewhere]
+
+
+def test_presigned_put_signs_the_checksum_and_length(images_server, moto_endpoint, bucket):
+    """The presigned PUT is SigV4 with content-length and x-amz-checksum-sha256 among its
+    signed headers (so AWS S3 refuses any other body, also when the URL is replayed after
+    the link), it lives 5 minutes, and the CLI's PresignedUploader sends every header.
+    moto verifies neither signatures nor checksums: that S3 refuses is not provable here."""
+    from arangetram_cli.media.images import check_image
+    from arangetram_cli.media.s3 import PresignedTarget, PresignedUploader
+
+    s3 = s3_client(moto_endpoint)
+    data = jpeg_bytes(3000, seed=61)
+    checksum = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    with httpx.Client(base_url=images_server.url, timeout=10) as http:
+        owner, vid = _vendor(http, "owner")
+        t = _presign(http, owner, vid, data)
+    assert t["expires_in"] == 300
+    assert t["headers"]["x-amz-checksum-sha256"] == checksum
+    q = parse_qs(urlsplit(t["url"]).query)
+    assert q["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"] and q["X-Amz-Expires"] == ["300"]
+    signed = set(q["X-Amz-SignedHeaders"][0].split(";"))
+    assert {"content-length", "x-amz-checksum-sha256", "content-type", "cache-control"} <= signed
+    assert {h.lower() for h in t["headers"]} | {"content-length", "host"} == signed
+
+    sent: list[httpx.Request] = []
+
+    class Recording(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(request)
+            return super().handle_request(request)
+
+    target = PresignedTarget(
+        method=t["method"], url=t["url"], key=t["key"], public_url=t["public_url"],
+        headers=t["headers"],
+    )  # fmt: skip
+    path = Path(images_server.env["ARANGETRAM_DATA_DIR"]).parent / "up.jpg"
+    path.write_bytes(data)
+    up = PresignedUploader(lambda image, v: target, transport=Recording())
+    done = up.upload(check_image(path), vendor_id=vid)
+    assert done.sent and done.key == t["key"]
+    (req,) = sent
+    assert req.headers["x-amz-checksum-sha256"] == checksum
+    assert req.headers["content-length"] == str(len(data))
+    assert req.headers["content-type"] == "image/jpeg"
+    assert req.headers["cache-control"] == t["headers"]["Cache-Control"]
+    assert len(req.headers.get_list("content-length")) == 1
+    assert "transfer-encoding" not in req.headers
+    assert s3.get_object(Bucket=bucket, Key=t["key"])["Body"].read() == data
+
+
+def test_link_reads_each_new_object_once(serve_with, faulty_proxy, bucket):
+    """The same URL sent 100 times is read once; a URL already linked is not read (nor
+    deleted) again, even after the size limit was lowered below it."""
+    gets: list[str] = []
+
+    def count(method: str, path: str) -> bool:
+        if method == "GET" and path.endswith(".jpg"):
+            gets.append(path)
+        return False  # forward everything
+
+    proxy = faulty_proxy(count)
+    served = serve_with(ARANGETRAM_S3_BUCKET=bucket, ARANGETRAM_S3_ENDPOINT_URL=proxy.url)
+    data = jpeg_bytes(200 * 1024, seed=71)
+    s3 = s3_client(proxy.url)
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        owner, vid = _vendor(http, "owner")
+        t = _presign(http, owner, vid, data)
+        assert _put(t, data).status_code == 200
+        images = f"/api/v1/vendors/{vid}/images"
+        r = http.post(images, json={"urls": [t["public_url"]] * 100}, headers=owner)
+        assert r.status_code == 200 and r.json()["portfolio_images"] == [t["public_url"]]
+        assert len(gets) == 1, gets
+        again = http.post(images, json={"urls": [t["public_url"]] * 3}, headers=owner)
+        assert again.status_code == 200 and len(gets) == 1
+
+    served = serve_with(served, ARANGETRAM_S3_MAX_BYTES="100KiB")
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        relink = http.post(images, json={"urls": [t["public_url"]]}, headers=owner)
+        assert relink.status_code == 200, relink.text
+        assert relink.json()["portfolio_images"] == [t["public_url"]]
+        assert len(gets) == 1
         assert s3.get_object(Bucket=bucket, Key=t["key"])["Body"].read() == data
