@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from arangetram_cli.core.importer import SEED_FIELDS
+
 Doc = dict[str, Any]
 
 CATEGORIES = ("venue", "catering", "photographer", "videographer", "decorations", "musicians")
@@ -460,22 +462,7 @@ def make_people(
 # ------------------------------------------------------------------------------- files
 
 # Columns of a vendor CSV, as core/importer.py reads them (services/images `|`-separated).
-CSV_FIELDS = (
-    "id",
-    "business_name",
-    "category",
-    "description",
-    "location",
-    "price_range",
-    "price_estimate",
-    "services",
-    "portfolio_images",
-    "contact_phone",
-    "contact_email",
-    "rating",
-    "review_count",
-    "is_active",
-)
+CSV_FIELDS = ("id", *SEED_FIELDS)
 
 
 def _csv_row(v: Doc) -> list[Any]:

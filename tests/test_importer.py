@@ -12,6 +12,7 @@ import pytest
 
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.importer import (
+    SEED_FIELDS,
     load_vendor_file,
     read_vendor_file,
     validate_rows,
@@ -22,24 +23,7 @@ CATALOG = Path(__file__).resolve().parents[1] / "arangetram_cli" / "core" / "dem
 ID1 = "0bc32f9f-f01d-46c7-93e0-68448eb34892"
 ID2 = "5f0e8c1a-2b7d-4e3f-9a61-0c4d2e8b7a15"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
-DOC_KEYS = [
-    "id",
-    "user_id",
-    "business_name",
-    "category",
-    "description",
-    "location",
-    "price_range",
-    "price_estimate",
-    "services",
-    "portfolio_images",
-    "contact_phone",
-    "contact_email",
-    "rating",
-    "review_count",
-    "is_active",
-    "created_at",
-]
+DOC_KEYS = ["id", "user_id", *SEED_FIELDS, "created_at"]
 
 
 def good(**over: object) -> dict:
