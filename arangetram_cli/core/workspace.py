@@ -882,3 +882,10 @@ def check_export(doc: Any) -> Doc:
         if not isinstance(doc.get(key, []), list):
             raise Invalid(f"plan export: '{key}' must be a list")
     return doc
+
+
+def _label(ref: Any) -> str:
+    """How an export names a vendor it refers to: its name, else its id."""
+    if isinstance(ref, dict):
+        return repr(str(ref.get("business_name") or ref.get("id") or "?")[:80])
+    return repr(str(ref)[:80])
