@@ -266,9 +266,10 @@ def template_task_docs(
     """Task documents for the template's tasks not yet on the event (by key)."""
     skip = set(skip_keys)
     day = event_day(event) or today
-    now = now_iso()
     docs = []
-    for t in template["tasks"]:
+    stamp = dt.datetime.now(dt.UTC)
+    for i, t in enumerate(template["tasks"]):
+        now = (stamp + dt.timedelta(microseconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
         if t["key"] in skip:
             continue
         after = t.get("after") is not None
