@@ -58,7 +58,7 @@ def line(text: Any) -> str:
 def _t(text: Any, style: str = "") -> Any:
     from rich.text import Text
 
-    return Text(line(text), style=style)
+    return Text(line(text), style=style, no_wrap=True, overflow="ellipsis")
 
 
 def grid(console: Any, rows: list[list[Any]], widths: list[int | None]) -> None:

@@ -469,7 +469,6 @@ class WorkspaceMixin:
             if src.get(k) is not None
         }
         from arangetram_cli.core.models import EventIn, new_id, now_iso
-
         from arangetram_cli.planner.local import _validate
 
         body = _validate(EventIn, event_data)

@@ -11,7 +11,7 @@ compare-and-set updates filter on the expected values: single atomic operations.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -69,8 +69,8 @@ def _stored(doc: Doc) -> Doc:
 
 class _DocRepo:
     name = ""
-    defaults: Doc = {}
-    order: list[tuple[str, int]] = [("created_at", 1), ("id", 1)]
+    defaults: ClassVar[Doc] = {}
+    order: ClassVar[list[tuple[str, int]]] = [("created_at", 1), ("id", 1)]
 
     def __init__(self, store: Any) -> None:
         self._s = store
@@ -152,7 +152,7 @@ class _DocRepo:
 class MongoTasks(_DocRepo):
     name = "tasks"
     defaults = TASK_DEFAULTS
-    order = [("due_date", 1), ("created_at", 1), ("id", 1)]
+    order: ClassVar[list[tuple[str, int]]] = [("due_date", 1), ("created_at", 1), ("id", 1)]
 
     def _conflict(self, e: Exception, doc: Doc) -> Conflict:
         if "template_key" in str(e):

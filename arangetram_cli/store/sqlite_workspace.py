@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from arangetram_cli.core.errors import Conflict
 from arangetram_cli.store.workspace_base import (
@@ -65,7 +65,7 @@ def ensure_schema(store: Any) -> None:
 class _DocRepo:
     table = ""
     columns: tuple[str, ...] = ()
-    defaults: Doc = {}
+    defaults: ClassVar[Doc] = {}
     order = "created_at, id"
 
     def __init__(self, store: Any) -> None:

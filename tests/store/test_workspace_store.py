@@ -182,7 +182,8 @@ def test_sqlite_tables_are_additive_and_indexed(tmp_path):
     plan = " ".join(
         str(r)
         for r in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT doc FROM tasks WHERE event_id = ? ORDER BY due_date, created_at, id",
+            "EXPLAIN QUERY PLAN SELECT doc FROM tasks WHERE event_id = ? "
+            "ORDER BY due_date, created_at, id",
             ("e1",),
         )
     )
