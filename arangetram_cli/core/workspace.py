@@ -467,6 +467,36 @@ def checklist_summary(tasks: list[Doc], today: dt.date, next_n: int = 5) -> Doc:
     }
 
 
+def checklist_lines(tasks: list[Doc], today: dt.date, next_n: int = 8) -> list[str]:
+    """The stored checklist as Markdown lines for the assistants: progress, what is
+    overdue, what comes next."""
+    summary = checklist_summary(tasks, today, next_n=next_n)
+    lines = [
+        f"From your checklist: {summary['done']} of {summary['total']} tasks done"
+        + (f", {summary['overdue']} overdue." if summary["overdue"] else "."),
+        "",
+    ]
+    overdue = [t for t in summary["next"] if t["overdue"]]
+    upcoming = [t for t in summary["next"] if not t["overdue"]]
+    if overdue:
+        lines += ["**Overdue**", ""]
+        lines += [f"- [ ] {t['title']} (was due {t.get('due_date')})" for t in overdue]
+        lines.append("")
+    if upcoming:
+        lines += ["**Next**", ""]
+        lines += [f"- [ ] {t['title']} (due {t.get('due_date') or 'any time'})" for t in upcoming]
+        lines.append("")
+    done = [t for t in sort_tasks(tasks) if t.get("status") == "done"][-5:]
+    if done:
+        lines += ["**Done lately**", ""]
+        lines += [f"- [x] {t['title']}" for t in done]
+        lines.append("")
+    if summary["open"] == 0:
+        lines.append("Everything on the checklist is done.")
+    lines.append("See it all: `arangetram tasks list`.")
+    return lines
+
+
 # ---- budget -------------------------------------------------------------------------------
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
