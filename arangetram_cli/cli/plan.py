@@ -4,6 +4,7 @@ file, and as one JSON document to take elsewhere. Registered into the `events` g
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -73,13 +74,16 @@ def _write_atomic(path: Path, text: str) -> None:
     """All or nothing: a temporary file beside the target, renamed over it."""
     from arangetram_cli.core.errors import Invalid
 
+    if not path.name or path.is_dir():
+        raise Invalid(f"cannot write {path}: it is a directory (give a file name)")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8", newline="")
         os.replace(tmp, path)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise Invalid(f"cannot write {path}: {e.strerror or e}") from None
+    except (OSError, ValueError) as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise Invalid(f"cannot write {path}: {getattr(e, 'strerror', None) or e}") from None
 
 
 def export(ctx: typer.Context, event: EventArg = None) -> None:
