@@ -238,6 +238,14 @@ def test_plain_web_back_end_exit_7(cli, env):
         for args in (("tasks", "list", "--event", "abcd1234"), ("budget",), ("events", "plan")):
             r = cli("--api-url", fake.url, *args)
             one_error_line(r, 7, "does not offer the planning workspace")
+        # creating an event still works there: it just has no checklist, and says so
+        event = {"id": "0f0e0d0c-0000-4000-8000-000000000001", "event_name": "Debut",
+                 "event_date": "2027-06-12", "selected_vendors": []}  # fmt: skip
+        fake.routes[("POST", "/api/events")] = lambda h: (200, event, {})
+        r = cli("--api-url", fake.url, "events", "create", "--name", "Debut", "--date",
+                "2027-06-12")  # fmt: skip
+        no_traceback(r)
+        assert r.code == 0 and "this server keeps no checklist" in r.err, r.err
     finally:
         os.environ.pop("ARANGETRAM_TOKEN", None)
         fake.close()
