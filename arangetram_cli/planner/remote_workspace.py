@@ -61,14 +61,38 @@ class RemoteWorkspaceMixin:
     def _ev(self, ref: str | None) -> str:
         from urllib.parse import quote
 
-        r = ref if ref is not None and str(ref).strip() else self.next_event()["id"]
-        return f"/api/v1/events/{quote(str(r).strip(), safe='')}"
+        r = str(ref).strip() if ref is not None and str(ref).strip() else self.next_event()["id"]
+        if "/" in r:  # a slash cannot travel in a path segment: resolve the name here
+            from arangetram_cli.core.workspace import resolve_ref
 
-    @staticmethod
-    def _seg(ref: str) -> str:
+            if not self.server_is_ours():
+                raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
+            items = self.list_events(limit=1000).items
+            r = resolve_ref(
+                items, r, "Event", "event_name", "see your events: arangetram events list"
+            )["id"]
+        return f"/api/v1/events/{quote(r, safe='')}"
+
+    def _item_seg(self, event_path: str, ref: str, kind: str) -> str:
+        """A task or budget line reference as a path segment; names with a slash are
+        resolved to their id from the event's listing first."""
         from urllib.parse import quote
 
-        return quote(str(ref).strip(), safe="") or "-"
+        r = str(ref).strip()
+        if "/" in r:
+            from arangetram_cli.core.workspace import resolve_ref
+
+            if kind == "tasks":
+                items = self._ws("GET", f"{event_path}/tasks")["tasks"]
+                r = resolve_ref(items, r, "Task", "title", "see: arangetram tasks list")["id"]
+            else:
+                lines = [
+                    ln for ln in self._ws("GET", f"{event_path}/budget")["lines"] if ln.get("id")
+                ]
+                r = resolve_ref(lines, r, "Budget item", "name", "see: arangetram budget show")[
+                    "id"
+                ]
+        return quote(r, safe="") or "-"
 
     # ---- events ---------------------------------------------------------------------------
     def next_event(self) -> Doc:
@@ -108,11 +132,12 @@ class RemoteWorkspaceMixin:
         return self._ws("POST", f"{self._ev(event_ref)}/tasks", body=data)
 
     def update_task(self, event_ref: str | None, task_ref: str, data: Doc) -> Doc:
-        path = f"{self._ev(event_ref)}/tasks/{self._seg(task_ref)}"
-        return self._ws("PUT", path, body=data)
+        ev = self._ev(event_ref)
+        return self._ws("PUT", f"{ev}/tasks/{self._item_seg(ev, task_ref, 'tasks')}", body=data)
 
     def remove_task(self, event_ref: str | None, task_ref: str) -> Doc:
-        return self._ws("DELETE", f"{self._ev(event_ref)}/tasks/{self._seg(task_ref)}")
+        ev = self._ev(event_ref)
+        return self._ws("DELETE", f"{ev}/tasks/{self._item_seg(ev, task_ref, 'tasks')}")
 
     def apply_template(self, event_ref: str | None, template: Doc | None = None) -> Doc:
         path = f"{self._ev(event_ref)}/tasks/apply-template"
@@ -139,7 +164,8 @@ class RemoteWorkspaceMixin:
         return self._ws("POST", f"{self._ev(event_ref)}/budget/items", body=data)
 
     def update_budget_item(self, event_ref: str | None, item_ref: str, data: Doc) -> Doc:
-        path = f"{self._ev(event_ref)}/budget/items/{self._seg(item_ref)}"
+        ev = self._ev(event_ref)
+        path = f"{ev}/budget/items/{self._item_seg(ev, item_ref, 'budget')}"
         return self._ws("PUT", path, body=data)
 
     def pay_budget_item(
@@ -152,12 +178,14 @@ class RemoteWorkspaceMixin:
         note: str = "",
         confirm: bool = False,
     ) -> Doc:
-        path = f"{self._ev(event_ref)}/budget/items/{self._seg(item_ref)}/payments"
+        ev = self._ev(event_ref)
+        path = f"{ev}/budget/items/{self._item_seg(ev, item_ref, 'budget')}/payments"
         body = {"amount": amount, "on": on, "note": note, "confirm": confirm}
         return self._ws("POST", path, body=body)
 
     def remove_budget_item(self, event_ref: str | None, item_ref: str) -> Doc:
-        return self._ws("DELETE", f"{self._ev(event_ref)}/budget/items/{self._seg(item_ref)}")
+        ev = self._ev(event_ref)
+        return self._ws("DELETE", f"{ev}/budget/items/{self._item_seg(ev, item_ref, 'budget')}")
 
     # ---- plan, calendar, export, import ---------------------------------------------------
     def get_plan(self, event_ref: str | None) -> Doc:

@@ -290,3 +290,17 @@ def test_plain_web_back_end_says_not_supported(env):
         p.close()
     finally:
         fake.close()
+
+
+def test_names_with_a_slash(backend):
+    p, _ = family(backend)
+    event = p.create_event({"event_name": f"Debut 6/12 {uniq()}", "event_date": "2027-06-12"})
+    p.add_task(event["event_name"], {"title": "Invitations/booklet"})
+    done = p.update_task(event["event_name"], "Invitations/booklet", {"status": "done"})
+    assert done["status"] == "done"
+    p.add_budget_item(event["event_name"], {"name": "Hall/stage", "quoted": 1000})
+    assert p.pay_budget_item(event["event_name"], "Hall/stage", 500)["paid_cents"] == 500
+    assert (
+        p.remove_task(event["event_name"], "Invitations/booklet")["title"] == "Invitations/booklet"
+    )
+    assert p.get_plan(event["event_name"])["event"]["id"] == event["id"]
