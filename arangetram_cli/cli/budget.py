@@ -143,6 +143,29 @@ def show(
     _show(ctx, event, guests, budget_amount)
 
 
+def _confirmed(call: Any, yes: bool) -> Any:
+    """Run call(confirm); a payment past the quote asks a person at a terminal, and is
+    refused (exit 5, one line) for a script that did not pass --yes."""
+    from arangetram_cli.cli.output import interactive
+    from arangetram_cli.core.workspace import Overpayment
+
+    try:
+        return call(yes)
+    except Overpayment as e:
+        if not interactive():
+            raise
+        import questionary
+
+        agreed = questionary.confirm(f"{e.message}. Record it anyway?", default=False).ask()
+        if agreed is None:
+            raise typer.Abort() from None
+        if not agreed:
+            from arangetram_cli.core.errors import Conflict
+
+            raise Conflict("Not recorded", hint="check the amount") from None
+        return call(True)
+
+
 def _data(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if v is not None}
 
@@ -175,11 +198,11 @@ def add(
         vendor_id=vendor,
         notes=notes,
     )
-    if yes:
-        data["confirm"] = True
     planner = st.planner(auth=True)
     ref = pick_event(st, planner, event)
-    line = planner.add_budget_item(ref, data)
+    line = _confirmed(
+        lambda confirm: planner.add_budget_item(ref, {**data, "confirm": confirm}), yes
+    )
     st.out.success(f"Added: {line['name']}")
     st.out.item(line, ITEM_FIELDS, title="Budget line")
 
@@ -199,7 +222,12 @@ def pay(
     cents = money(amount, "amount")
     planner = st.planner(auth=True)
     ref = pick_event(st, planner, event)
-    line = planner.pay_budget_item(ref, item, cents, on=on, note=note, confirm=yes)
+    line = _confirmed(
+        lambda confirm: planner.pay_budget_item(
+            ref, item, cents, on=on, note=note, confirm=confirm
+        ),
+        yes,
+    )
     st.out.success(
         f"Paid {fmt_money(cents, _cur(line))} on {line['name']}; "
         f"balance {fmt_money(line.get('balance_cents'), _cur(line))}"

@@ -77,6 +77,7 @@ def _show(st: Any, event: dict[str, Any]) -> None:
                 st.out.items(vendors, LIST_COLUMNS, title="Selected vendors")
             else:
                 st.out.note("no vendors chosen yet: arangetram events add-vendor EVENT VENDOR")
+            st.out.note(f"the whole plan: arangetram events plan {event['id'][:8]}")
 
         st.out.item(event, EVENT_FIELDS, title=event.get("event_name"), extra=extra)
     else:

@@ -310,13 +310,14 @@ class WorkspaceMixin:
         data = dict(data)
         paid = data.pop("paid", None)
         paid_on = data.pop("paid_on", None)
+        confirm = bool(data.pop("confirm", False))
         fields = ws.budget_fields(data, event, creating=True)
         if fields.get("vendor_id"):
             fields["vendor_id"] = self.get_vendor(fields["vendor_id"])["id"]  # type: ignore[attr-defined]
         item = ws.new_budget_item(event, event["user_id"], fields)
         if paid not in (None, "", 0):
             cents = paid if isinstance(paid, int) else ws.parse_money(paid, "--paid")
-            ws.check_payment(item, cents, self._guests(event), confirm=bool(data.get("confirm")))
+            ws.check_payment(item, cents, self._guests(event), confirm=confirm)
             item["payments"] = [self._payment(cents, paid_on, "")]
         self.store.budget_items.insert(item)
         return self._line_view(event, item)

@@ -304,3 +304,23 @@ def test_names_with_a_slash(backend):
         p.remove_task(event["event_name"], "Invitations/booklet")["title"] == "Invitations/booklet"
     )
     assert p.get_plan(event["event_name"])["event"]["id"] == event["id"]
+
+
+def test_import_reports_what_it_cannot_resolve(backend):
+    p, event = family(backend)
+    doc = p.export_plan(event["id"])
+    doc["vendors"] = [{"id": "0" * 8 + "-0000-4000-8000-" + "0" * 12, "business_name": "Nope Hall"}]
+    doc["budget_items"] = [
+        {"name": "Hall", "estimate_cents": 1000, "vendor": {"id": None, "business_name": "Nope"}}
+    ]
+    result = p.import_plan(doc)
+    assert any("'Nope Hall'" in u for u in result["unresolved"])
+    assert any("'Nope'" in u and "Hall" in u for u in result["unresolved"])
+    assert result["budget_items"] == 1 and result["vendors"] == 0
+    with pytest.raises(Invalid):  # a paid amount over the quote is fine; a bad one is not
+        p.add_budget_item(event["id"], {"name": "x", "quoted": 100, "paid": "abc"})
+    with pytest.raises(Overpayment):
+        p.add_budget_item(event["id"], {"name": "x", "quoted": 100, "paid": 200})
+    assert p.add_budget_item(
+        event["id"], {"name": "x", "quoted": 100, "paid": 200, "confirm": True}
+    )
