@@ -20,7 +20,8 @@ from arangetram_cli.cli.output import FORMATS, Output, one_line
 from arangetram_cli.core.errors import ArangetramError
 
 EXIT_CODES = """Exit codes: 0 ok, 1 failure, 2 usage or bad input, 3 not logged in or not
-allowed, 4 not found, 5 conflict, 6 service unreachable, 130 interrupted."""
+allowed, 4 not found, 5 conflict, 6 service unreachable, 7 not offered by this server,
+130 interrupted."""
 
 
 # user:password@ in any URL an error names (an --api-url or MONGO_URL with credentials)
@@ -110,6 +111,14 @@ LAZY = {
     "config": ("arangetram_cli.cli.config_cmd", "Show settings and manage profiles."),
     "serve": ("arangetram_cli.cli.serve", "Serve the REST API over this profile's store."),
     "ask": ("arangetram_cli.cli.ask", "Ask the AI planning assistant (streamed), or chat."),
+    "tasks": (
+        "arangetram_cli.cli.tasks",
+        "The event's checklist: list, add, tick and reopen tasks.",
+    ),
+    "budget": (
+        "arangetram_cli.cli.budget",
+        "The event's budget: lines, quotes, payments, what-if.",
+    ),
 }
 
 

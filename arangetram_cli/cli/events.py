@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from arangetram_cli.cli import plan as _plan
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import interactive
 from arangetram_cli.cli.vendors import LIST_COLUMNS, _price, short
@@ -76,6 +77,7 @@ def _show(st: Any, event: dict[str, Any]) -> None:
                 st.out.items(vendors, LIST_COLUMNS, title="Selected vendors")
             else:
                 st.out.note("no vendors chosen yet: arangetram events add-vendor EVENT VENDOR")
+            st.out.note(f"the whole plan: arangetram events plan {event['id'][:8]}")
 
         st.out.item(event, EVENT_FIELDS, title=event.get("event_name"), extra=extra)
     else:
@@ -92,6 +94,9 @@ def create(
     budget: Budget = None,
     location: Where = None,
     notes: Notes = None,
+    checklist: Annotated[
+        bool, typer.Option("--checklist/--no-checklist", help="Start with the Arangetram tasks.")
+    ] = True,
 ) -> None:
     """Create an event (a form asks for what is missing when a person is at a terminal)."""
     from arangetram_cli.core.errors import Invalid
@@ -114,6 +119,7 @@ def create(
         data = _form(data)
     event = planner.create_event({k: v for k, v in data.items() if v is not None})
     st.out.success(f"Created event {event['event_name']} on {event['event_date']} ({event['id']})")
+    _plan.after_create(st, planner, event, checklist)
     _show(st, event)
 
 
@@ -243,3 +249,6 @@ def remove_vendor(
     updated = st.planner(auth=True).remove_event_vendor(event, vendor)
     st.out.success(f"{updated['event_name']} now has {len(updated['selected_vendors'])} vendor(s)")
     st.out.item(updated, EVENT_FIELDS, title=updated["event_name"])
+
+
+_plan.register(app)  # plan, calendar, export, import (cli/plan.py)

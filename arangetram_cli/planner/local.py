@@ -12,6 +12,7 @@ from typing import Any
 from arangetram_cli.core import security
 from arangetram_cli.core.errors import AuthRequired, Conflict, Forbidden, Invalid, NotFound
 from arangetram_cli.planner.base import Page
+from arangetram_cli.planner.workspace import WorkspaceMixin
 from arangetram_cli.store.base import Doc, Store, VendorQuery
 
 MIN_PREFIX = 4  # shortest id prefix accepted, like git's abbreviated hashes
@@ -67,7 +68,7 @@ def demo_catalog() -> list[Doc]:
     return json.loads(text)
 
 
-class LocalPlanner:
+class LocalPlanner(WorkspaceMixin):
     def __init__(
         self,
         store: Store,
@@ -544,6 +545,8 @@ class LocalPlanner:
         updated = self._move(
             booking, body.status, user, "vendor", body.response_message or "", fields
         )
+        if body.status == ACCEPTED:
+            self.booking_accepted(updated)  # the family's checklist and budget (workspace)
         return {**updated, "warnings": warnings} if warnings else updated
 
     def cancel_booking(self, ref: str, reason: str = "") -> Doc:

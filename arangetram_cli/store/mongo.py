@@ -850,6 +850,9 @@ class MongoStore:
             self.events = _Events(self)
             self.bookings = _Bookings(self)
             self.reviews = _Reviews(self)
+            from arangetram_cli.store.mongo_workspace import attach  # tasks, budget_items
+
+            attach(self)
             self._ensure_indexes()
         except Exception as e:
             if not _is_unavailable(e):

@@ -894,6 +894,9 @@ class SqliteStore:
         self.events = _Events(self)
         self.bookings = _Bookings(self)
         self.reviews = _Reviews(self)
+        from arangetram_cli.store.sqlite_workspace import attach  # tasks, budget_items
+
+        attach(self)
 
     @property
     def conn(self) -> sqlite3.Connection:

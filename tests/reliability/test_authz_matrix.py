@@ -141,6 +141,20 @@ recommend.public     0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
 ask.event            0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
 ask                  0/200 0/200 0/200 0/200 0/200 0/200 0/200 3/200 3/200 3/200 3/200 3/200
 ask.show             0/-   4/-   4/-   4/-   4/-   4/-   4/-   3/-   3/-   3/-   3/-   3/-
+tasks.list           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+tasks.add            0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+tasks.done           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+tasks.remove         0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+tasks.template       0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.show          0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.whatif        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.add           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.pay           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.set           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.plan          0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.calendar      0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.export        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.import        0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
 """
 # fmt: on
 
@@ -291,6 +305,8 @@ def build_world(store: Any, secret: str, s3: Bucket | None = None) -> World:
     mine = planner(owner["token"])
     event = mine.create_event({"event_name": f"Debut {tag}", "event_date": "2027-06-12"})
     mine.add_event_vendor(event["id"], v1["id"])
+    task = mine.add_task(event["id"], {"title": f"Book the hall {tag}"})  # the workspace
+    item = mine.add_budget_item(event["id"], {"name": f"Hall {tag}", "quoted": 100000})
     booking = mine.create_booking(event["id"], v1["id"], "Is 12 June free?")
     # An event that has happened, with an accepted booking of v1 (it may be completed, and
     # it lets the owner review v1), the owner's review of v1, and a conversation about it.
@@ -362,6 +378,8 @@ def build_world(store: Any, secret: str, s3: Bucket | None = None) -> World:
         "review": review["id"],
         "image": image,
         "conv": conv["id"],
+        "task": task["id"],
+        "item": item["id"],
     }
     private = {k: ids[k] for k in PRIVATE}
     return World(ids, tokens, tag, private)
@@ -415,6 +433,25 @@ def _chat(event: str | None) -> dict[str, Any]:
 
 
 NEW_EVENT = {"event_name": "Another debut", "event_date": "2027-09-01"}
+PLAN_DOC = {
+    "format": "arangetram-plan",
+    "version": 1,
+    "event": {"event_name": "Imported debut", "event_date": "2027-09-01"},
+    "tasks": [{"title": "Book the hall", "due_date": "2027-03-01", "status": "open"}],
+    "budget_items": [{"name": "Hall", "estimate_cents": 250000}],
+}
+
+
+def _ws(w: World) -> str:
+    return f"/api/v1/events/{w.ids['event']}"
+
+
+def _plan_file(tmp: Path) -> Path:
+    path = tmp / f"plan-{uuid.uuid4().hex[:8]}.json"
+    path.write_text(json.dumps(PLAN_DOC))
+    return path
+
+
 NEW_VENDOR = {
     "business_name": "Fresh Studio",
     "category": "photographer",
@@ -785,6 +822,84 @@ ACTIONS = [
         http=lambda w: ("POST", "/api/ai/chat", {"message": QUESTION}),
     ),
     Action("ask.show", cli=lambda w, t: (["ask", "--show", w.ids["conv"]], None)),
+    # The planning workspace: the event's owner only; anybody else is told "not found".
+    Action(
+        "tasks.list",
+        cli=lambda w, t: (["tasks", "list", "--event", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/tasks", NO_BODY),
+    ),
+    Action(
+        "tasks.add",
+        cli=lambda w, t: (["tasks", "add", "Sneaky", "--event", w.ids["event"]], None),
+        http=lambda w: ("POST", f"{_ws(w)}/tasks", {"title": "Sneaky"}),
+    ),
+    Action(
+        "tasks.done",
+        cli=lambda w, t: (["tasks", "done", w.ids["task"], "--event", w.ids["event"]], None),
+        http=lambda w: ("PUT", f"{_ws(w)}/tasks/{w.ids['task']}", {"status": "done"}),
+    ),
+    Action(
+        "tasks.remove",
+        cli=lambda w, t: (["tasks", "remove", w.ids["task"], "--event", w.ids["event"]], None),
+        http=lambda w: ("DELETE", f"{_ws(w)}/tasks/{w.ids['task']}", NO_BODY),
+    ),
+    Action(
+        "tasks.template",
+        cli=lambda w, t: (["tasks", "apply-template", "--event", w.ids["event"]], None),
+        http=lambda w: ("POST", f"{_ws(w)}/tasks/apply-template", None),
+    ),
+    Action(
+        "budget.show",
+        cli=lambda w, t: (["budget", "show", "--event", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/budget", NO_BODY),
+    ),
+    Action(
+        "budget.whatif",
+        cli=lambda w, t: (["budget", "--event", w.ids["event"], "--guests", "400"], None),
+        http=lambda w: ("GET", f"{_ws(w)}/budget?guests=400", NO_BODY),
+    ),
+    Action(
+        "budget.add",
+        cli=lambda w, t: (
+            ["budget", "add", "Gifts", "--estimate", "50", "-e", w.ids["event"]],
+            None,
+        ),
+        http=lambda w: ("POST", f"{_ws(w)}/budget/items", {"name": "Gifts", "estimate": 5000}),
+    ),
+    Action(
+        "budget.pay",
+        cli=lambda w, t: (["budget", "pay", w.ids["item"], "100", "-e", w.ids["event"]], None),
+        http=lambda w: (
+            "POST",
+            f"{_ws(w)}/budget/items/{w.ids['item']}/payments",
+            {"amount": 10000},
+        ),
+    ),
+    Action(
+        "budget.set",
+        cli=lambda w, t: (["budget", "set", "25000", "--event", w.ids["event"]], None),
+        http=lambda w: ("PUT", f"{_ws(w)}/budget", {"amount": 2500000}),
+    ),
+    Action(
+        "events.plan",
+        cli=lambda w, t: (["events", "plan", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/plan", NO_BODY),
+    ),
+    Action(
+        "events.calendar",
+        cli=lambda w, t: (["events", "calendar", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/calendar.ics", NO_BODY),
+    ),
+    Action(
+        "events.export",
+        cli=lambda w, t: (["events", "export", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/export", NO_BODY),
+    ),
+    Action(
+        "events.import",
+        cli=lambda w, t: (["events", "import", str(_plan_file(t))], None),
+        http=lambda w: ("POST", "/api/v1/plans/import", PLAN_DOC),
+    ),
 ]
 
 EXPECTED = parse_matrix(MATRIX)
