@@ -132,11 +132,13 @@ def literal_pattern(text: str) -> str:
     return _REGEX_META.sub(r"\\\1", text)
 
 
-def checked(model_name: str, data: dict[str, Any]) -> dict[str, Any]:
+def checked(model_name: str, data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Local mode's input validation (core.models), before any request: the plain web back
     end accepts what local mode refuses (a 6-character password, a bad date, an unknown
-    category). Returns data with the validated fields normalized as local mode stores them;
-    fields the caller did not give stay absent, unknown ones pass through."""
+    category). Returns data with the validated fields normalized as local mode stores them,
+    and local mode's defaults for fields not given (the web back end requires some, such as
+    a vendor's description); with partial (an update), fields not given stay absent.
+    Unknown fields pass through."""
     from pydantic import ValidationError
 
     from arangetram_cli.core import models
@@ -146,7 +148,7 @@ def checked(model_name: str, data: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as e:
         raise Invalid(models.first_error(e)) from None
     dumped = body.model_dump()
-    return {**data, **{k: v for k, v in dumped.items() if k in data}}
+    return {**data, **{k: v for k, v in dumped.items() if k in data or not partial}}
 
 
 def is_id(ref: str) -> bool:
@@ -653,7 +655,7 @@ class RemotePlanner:
         return self._dict(self._call("POST", "/api/vendors", body=body), "/api/vendors", "id")
 
     def update_vendor(self, ref: str | None, data: dict[str, Any]) -> Doc:
-        data = checked("VendorUpdateIn", data)
+        data = checked("VendorUpdateIn", data, partial=True)
         vendor_id = self.my_vendor()["id"] if ref is None else self._vendor_id(ref)
         path = f"/api/vendors/{seg(vendor_id)}"
         return self._dict(self._call("PUT", path, body=data), path, "id")
@@ -730,7 +732,7 @@ class RemotePlanner:
         return out
 
     def update_event(self, ref: str, data: dict[str, Any]) -> Doc:
-        data = checked("EventUpdateIn", data)
+        data = checked("EventUpdateIn", data, partial=True)
         path = f"/api/events/{seg(self._event_ref(ref))}"
         return self._dict(self._call("PUT", path, body=data), path, "id")
 
