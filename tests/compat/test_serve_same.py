@@ -32,7 +32,7 @@ def test_serve_agrees(sh, served):  # noqa: F811
     assert v.code == 0, v.err
     assert run(served.url, "-p", "v", "auth", "whoami").json()["backend"] == served.url
     made = run(served.url, "-p", "v", "vendors", "create", "--name", f"Hall {t}",
-               "--category", "venue", "--location", "Fremont, CA")  # fmt: skip
+               "--category", "venue", "--location", "Fremont", "--price-range", "$")  # fmt: skip
     assert made.code == 0, made.err
     name = f"Natya Hall (Fremont {t})"
     assert run(served.url, "-p", "v", "vendors", "update", "--name", name).code == 0
