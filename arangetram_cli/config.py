@@ -108,10 +108,42 @@ class Settings:
     def server_key(self) -> str:
         """Which backend issued a token: tokens are never sent to another one."""
         if self.api_url:
-            return mask_url(self.api_url.rstrip("/"))  # shown by whoami: never a password
+            # normalized: `http://Host:80/api/` and `http://host` are one backend, one login
+            return mask_url(normalize_api_url(self.api_url))  # shown by whoami: no password
         if self.mongo_url:
             return f"mongo:{mask_url(self.mongo_url)}/{self.db_name}"
         return f"sqlite:{self.db_path}"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_api_url(url: str) -> str:
+    """One spelling per backend: scheme and host lowercased, the default port dropped, the
+    path without a trailing `/` or `/api` (the contract's base is `<server>/api`, and people
+    give either). Query and fragment are dropped. Anything that is not an http(s) URL (a
+    `mongo:` or `sqlite:` server key, an empty string) comes back unchanged, so this can
+    normalize stored server keys of every kind."""
+    from urllib.parse import urlsplit
+
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # a bad port: leave it for the caller's own check
+        return text.rstrip("/")
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return text
+    host = parts.hostname.lower()  # urlsplit lowercases it; IPv6 without brackets
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    path = parts.path.rstrip("/").removesuffix("/api").rstrip("/")
+    return f"{scheme}://{netloc}{path}"
 
 
 def mask_url(url: str) -> str:

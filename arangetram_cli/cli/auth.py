@@ -123,7 +123,7 @@ def whoami(ctx: typer.Context) -> None:
     exp = peek_token(stored.token).get("exp")
     expires = (
         dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        if isinstance(exp, int)
+        if isinstance(exp, int | float) and not isinstance(exp, bool)  # the web app: float
         else "unknown"
     )
     info = {
