@@ -274,7 +274,7 @@ class LocalPlanner:
             and _fold(v.get("location")) == place
         ]
         if twins:
-            where = f" in {after.get('location')}" if place else ""
+            where = f" in {twins[0].get('location')}" if place else ""
             raise Conflict(
                 f"another {after.get('category')} vendor{where} is already named "
                 f"'{twins[0].get('business_name')}' ({str(twins[0].get('id'))[:8]})",
