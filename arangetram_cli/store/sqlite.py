@@ -120,7 +120,7 @@ CREATE INDEX IF NOT EXISTS vendors_price
 # earlier versions (which lowercased the whole address) get their key here; of rows whose
 # keys collide (look-alikes registered before this check existed) the earliest keeps it and
 # the others keep none: they still log in by their exact address, and a look-up by key also
-# finds them (through the small partial index of unkeyed rows), so it sees them as several.
+# finds them (unkeyed rows are an index search on NULL), so it sees them as several.
 _EMAIL_KEY_FUNCTION = "arangetram_email_key"
 _EMAIL_KEY = f"""
 ALTER TABLE users ADD COLUMN email_lower TEXT;
@@ -132,7 +132,6 @@ UPDATE users SET email_lower = NULL WHERE id IN (
   ) WHERE n > 1
 );
 CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower ON users(email_lower);
-CREATE INDEX IF NOT EXISTS users_unkeyed ON users(id) WHERE email_lower IS NULL;
 """
 
 # Each step takes a database of version N-1 to N. Statements are idempotent (IF NOT EXISTS)
@@ -442,7 +441,7 @@ class _Users(_Repo):
 
     def find_by_email_key(self, key: str, limit: int = 2) -> list[Doc]:
         found = self._all("WHERE email_lower = ? LIMIT ?", key, limit)
-        # Rows without a key (see _EMAIL_KEY): few, and found through their partial index.
+        # Rows without a key (see _EMAIL_KEY): few, found through the same index.
         found += [d for d in self._all("WHERE email_lower IS NULL") if email_key(d["email"]) == key]
         return found[:limit]
 
