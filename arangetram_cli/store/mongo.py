@@ -309,12 +309,11 @@ class _Users(_Repo):
     @_guarded
     def find_by_email_key(self, key: str, limit: int = 2) -> list[Doc]:
         found = list(self._c.find({"email_lower": key}, self.projection).limit(limit))
-        # Unkeyed users: only those of the key's domain (an anchored, escaped, case-blind
-        # regex; the key's domain is the stored one, lowercased) are compared in Python.
+        # Unkeyed users (an index scan on users_unkeyed): only those of the key's domain (an
+        # anchored, escaped, case-blind regex; stored domains are lowercase) are compared in
+        # Python.
         domain = {"$regex": f"@{_literal(email_domain(key))['$regex']}$", "$options": "i"}
-        unkeyed = self._c.find(
-            {"email_lower": {"$exists": False}, "email": domain}, _USER_PROJECTION
-        )
+        unkeyed = self._c.find({"email_lower": None, "email": domain}, _USER_PROJECTION)
         found += [d for d in unkeyed if email_key(str(d.get("email", ""))) == key]
         return found[:limit]
 
@@ -325,7 +324,7 @@ class _Users(_Repo):
         is conditional, and the unique index refuses a key taken in between)."""
         missing = list(
             self._c.find(
-                {"email_lower": {"$exists": False}},
+                {"email_lower": None},  # missing: an index scan on users_unkeyed
                 {"_id": 0, "id": 1, "email": 1, "created_at": 1},
             )
         )
@@ -342,7 +341,7 @@ class _Users(_Repo):
             seen.add(key)
             try:
                 res = self._c.update_one(
-                    {"id": d["id"], "email_lower": {"$exists": False}},
+                    {"id": d["id"], "email_lower": None},
                     {"$set": {"email_lower": key}},
                 )
             except DuplicateKeyError:
@@ -852,6 +851,10 @@ def _indexes() -> dict[str, list[IndexModel]]:
                 unique=True,
                 partialFilterExpression={"email_lower": {"$exists": True}},
             ),
+            # Finds the users without a key (`email_lower: null` matches a missing field;
+            # the partial index above cannot): the start-up backfill and the look-up of
+            # users the web app wrote since are index scans, not collection scans.
+            IndexModel([("email_lower", 1), ("id", 1)], name="users_unkeyed"),
         ],
         "vendors": [
             uid("vendors"),
