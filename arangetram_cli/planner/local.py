@@ -259,7 +259,10 @@ class LocalPlanner:
         """Refuse (Conflict) a business name another active vendor already has in the same
         category and location (both case-insensitive): such twins break name look-ups of
         the original for everyone. Checked on create and on any rename, move or
-        reactivation; rows written before the rule (or by the web app) are left alone."""
+        reactivation; rows written before the rule (or by the web app) are left alone.
+        Checked before the write, not by an index (existing catalogs hold such twins, and
+        the web app writes them): two vendors taking one name at the same instant could
+        both pass, and look-ups then list both with their ids."""
         after = {**vendor, **(fields or {})}
         if not after.get("is_active", True):
             return
