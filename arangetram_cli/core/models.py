@@ -8,7 +8,6 @@ this module, which keeps `vendors list` start-up cheap.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -36,8 +35,6 @@ BOOKING_STATUSES = ("pending", "accepted", "declined", "cancelled", "completed")
 USER_TYPES = ("user", "vendor", "guest")
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises past it instead of truncating
 MIN_PASSWORD_CHARS = 8
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -79,10 +76,11 @@ def check_date(value: str) -> str:
 
 
 def check_email(value: str) -> str:
-    v = value.strip().lower()
-    if not _EMAIL.match(v) or len(v) > 254:
-        raise ValueError(f"bad email address '{value}'")
-    return v
+    """The address as the web app stores it (NFKC; domain lowercased, local part as typed);
+    invisible characters and mixed-alphabet look-alikes refused (core.identity)."""
+    from arangetram_cli.core.identity import normalize_email
+
+    return normalize_email(value)
 
 
 def check_password(value: str) -> str:
@@ -114,10 +112,8 @@ class LoginIn(_In):
     email: str
     password: str
 
-    @field_validator("email")
-    @classmethod
-    def _lower(cls, v: str) -> str:
-        return v.strip().lower()
+    # As the web app's LoginIn (EmailStr): a malformed address is a 422, not a 401.
+    _email = field_validator("email")(check_email)
 
 
 class GuestIn(_In):

@@ -6,6 +6,13 @@ How it works
 * ``MATRIX`` (below) is the expected answer of each (action, actor) as ``EXIT/STATUS``: the
   CLI's exit code (0 ok, 2 bad input, 3 not logged in or forbidden, 4 not found, 5 conflict)
   and the HTTP status of the REST endpoint. ``-`` means "not applicable in that mode".
+* The rule for 404 versus 403 (no oracle): an object the caller may not see is "not found"
+  (4/404), exactly like an id that does not exist, by full id and by prefix, so ids cannot
+  be probed. Events are their owner's alone; a booking is seen by its two parties (the
+  family that sent it and the booked vendor's owner); vendors, their portfolios and reviews
+  are public. 403 (exit 3) is kept only where the caller can see the object but may not do
+  this to it: someone else's vendor profile or review, or a party making the other party's
+  move (the family accepting its own request, the vendor cancelling it).
   ``REMOTE_CLI`` lists the few places where the CLI in remote mode (``--api-url``) answers
   differently from local mode.
 * Every case runs in a fresh *world* (an owner with an event, a vendor with a profile on that
@@ -101,33 +108,33 @@ vendors.mine         4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401
 events.create        0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
 events.list          0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
 events.list.v1       -/200 -/200 -/200 -/200 -/200 -/200 -/401 -/401 -/401 -/401 -/401 -/401
-events.show          0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-events.update        0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-events.update.status 0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-events.add-vendor    0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-events.remove-vendor 0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.create      0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.respond     3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+events.show          0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.update        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.update.status 0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.add-vendor    0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.remove-vendor 0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.create      0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.respond     3/403 4/404 0/200 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 bookings.list        0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
 bookings.list.vendor 4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 seed                 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
 seed.v1              -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200
 seed.file            0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
-steal.event          -/200 -/403 -/403 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
+steal.event          -/200 -/404 -/404 -/404 -/404 -/404 -/401 -/401 -/401 -/401 -/401 -/401
 steal.vendor         -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
-steal.booking        -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
+steal.booking        -/403 -/404 -/200 -/404 -/404 -/404 -/401 -/401 -/401 -/401 -/401 -/401
 register.as-guest    -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422
 register.as-admin    -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422
 auth.logout          0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
 config.set           0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
-bookings.decline     3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.show        0/200 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.decline     3/403 4/404 0/200 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.show        0/200 4/404 0/200 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 bookings.inbox       4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 bookings.list.v1     -/200 -/200 -/200 -/200 -/200 -/200 -/401 -/401 -/401 -/401 -/401 -/401
-bookings.cancel      0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.complete    0/200 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.guest-done  3/403 3/403 0/200 3/403 3/403 0/200 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.too-early   3/403 5/409 5/409 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.cancel      0/200 4/404 3/403 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.complete    0/200 4/404 0/200 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.guest-done  4/404 4/404 0/200 4/404 4/404 0/200 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.too-early   4/404 5/409 5/409 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 vendors.review       0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
 vendors.review.unbkd 3/403 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
 steal.review         -/200 -/403 -/403 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
@@ -136,9 +143,9 @@ images.add           3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401
 images.add.own       4/-   4/-   0/-   0/-   4/-   4/-   3/-   3/-   3/-   3/-   3/-   3/-
 images.presign       -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
 images.remove        3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-recommend.event      0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+recommend.event      0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 recommend.public     0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
-ask.event            0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+ask.event            0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 ask                  0/200 0/200 0/200 0/200 0/200 0/200 0/200 3/200 3/200 3/200 3/200 3/200
 ask.show             0/-   4/-   4/-   4/-   4/-   4/-   4/-   3/-   3/-   3/-   3/-   3/-
 tasks.list           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
@@ -502,7 +509,7 @@ ACTIONS = [
                 "vendors",
                 "create",
                 "--name",
-                NEW_VENDOR["business_name"],
+                f"{NEW_VENDOR['business_name']} {w.tag}",
                 "--category",
                 NEW_VENDOR["category"],
                 "--location",
@@ -512,7 +519,12 @@ ACTIONS = [
             ],
             None,
         ),
-        http=lambda w: ("POST", "/api/vendors", NEW_VENDOR),
+        # the name is the world's own: one active vendor per name, category and location
+        http=lambda w: (
+            "POST",
+            "/api/vendors",
+            {**NEW_VENDOR, "business_name": f"{NEW_VENDOR['business_name']} {w.tag}"},
+        ),
     ),
     Action(
         "vendors.update",

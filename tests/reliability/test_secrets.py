@@ -120,7 +120,7 @@ def journey(run: Transcript, *, local: bool) -> None:
     run("-p", "ven", "bookings", "list", "--as-vendor")
     run("-p", "ven", "bookings", "respond", booking, "accept", "-m", "See you there")
     run("-p", "fam", "events", "show", event)
-    run("-p", "ven", "events", "show", event, want=3)
+    run("-p", "ven", "events", "show", event, want=4)  # not the vendor's: not found
     run("-p", "fam", "config", "show")
     if local:
         run("-p", "spare", "config", "set", "db", str(run.cwd / "spare.db"))
