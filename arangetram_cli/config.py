@@ -101,15 +101,6 @@ def parse_dotenv(text: str) -> dict[str, str]:
     return out
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """Every variable of a .env file, trusted or not (tests and `config trust-env` show
-    them); settings go through `dotenv_for`, which reads only a trusted file."""
-    try:
-        return parse_dotenv(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return {}
-
-
 # ---- the trust list ---------------------------------------------------------------------
 def config_dir_from(environ: Mapping[str, str] | None = None) -> Path:
     """The config directory: ARANGETRAM_CONFIG_DIR from the real environment, else the

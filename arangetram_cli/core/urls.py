@@ -68,7 +68,8 @@ def image_url_problem(url: object) -> str | None:
     scheme = scheme.lower()
     if not sep or not scheme.isascii() or not scheme.isalpha():
         head = url.split(":", 1)[0][:20] if ":" in url else ""
-        if head and head.replace("+", "").replace("-", "").replace(".", "").isalnum():
+        plain = head.replace("+", "").replace("-", "").replace(".", "")
+        if plain.isalnum() and head.lower() not in _DEFAULT_PORTS:
             return f"image URLs must be https://, not {head.lower()}:"
         return "an image URL must start with https://"
     if scheme not in _DEFAULT_PORTS:
