@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from arangetram_cli.core import urls
@@ -213,3 +215,22 @@ def test_the_demo_catalog_still_loads(cli) -> None:
     r = cli("seed")
     assert r.code == 0, r.err
     assert len(cli("vendors", "list", "--all").json()) >= 30
+
+
+@settings(max_examples=3000, deadline=None, database=None)
+@given(
+    st.builds(
+        lambda scheme, host, rest: scheme + host + rest,
+        st.sampled_from(["https://", "http://", "HTTPS://", "https:/", ""]),
+        st.text(st.characters(codec="ascii"), max_size=12),
+        st.text(st.characters(codec="ascii"), max_size=20)
+        | st.text(max_size=6)
+        | st.sampled_from(["/a.jpg", ":443/a", "@h/a", "/a@b", "?#", "#", ":99999"]),
+    )
+)
+def test_the_quick_path_accepts_only_what_the_full_check_accepts(url: str) -> None:
+    """image_url_problem answers plain https URLs by a regular expression; the full parse
+    must agree with every URL that expression lets through."""
+    if urls._plain_https(url):
+        assert urls._problem(url) is None, url
+    assert (image_url_problem(url) is None) == (len(url) <= 2000 and urls._problem(url) is None)
