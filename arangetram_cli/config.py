@@ -15,7 +15,6 @@ Kept free of heavy imports: every command loads settings first.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -194,8 +193,10 @@ def read_env_file(path: Path) -> tuple[bytes, Path]:
     """(content, resolved path) of a .env file; OSError/ValueError when it is not a
     readable regular file of at most MAX_DOTENV_BYTES."""
     resolved = path.resolve()
-    with open(resolved, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+    # O_NONBLOCK: a FIFO named .env must not hang every command run in its folder
+    fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise ValueError("not a regular file")
         data = f.read(MAX_DOTENV_BYTES + 1)
     if len(data) > MAX_DOTENV_BYTES:
@@ -220,6 +221,8 @@ def dotenv_for(
     except (OSError, ValueError):
         found = Dotenv(candidate, "unreadable")
     else:
+        import hashlib
+
         digest = hashlib.sha256(data).hexdigest()
         known = read_trust(config_dir_from(environ)).get(str(resolved))
         if known == digest:

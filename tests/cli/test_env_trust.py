@@ -191,3 +191,17 @@ def test_nothing_but_config_reads_a_dotenv() -> None:
             ):
                 found.append(f"{path.relative_to(root)}:{node.lineno}: {node.value[:60]!r}")
     assert not found, found
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "dangling"])
+def test_a_dotenv_that_is_not_a_file_neither_hangs_nor_counts(sh, env, tmp_path: Path, kind):
+    dotenv = tmp_path / ".env"
+    if kind == "fifo":
+        os.mkfifo(dotenv)  # opening it for reading would wait for a writer forever
+    elif kind == "device":
+        dotenv.symlink_to("/dev/zero")
+    else:
+        dotenv.symlink_to(tmp_path / "gone")
+    r = sh("config", "show", "-o", "json")  # sh has a 60 s timeout: a hang fails the test
+    assert r.code == 0, r.err
+    assert r.json()["dotenv_status"] == "unreadable" and "note: ignoring" in r.err
