@@ -355,6 +355,7 @@ def test_no_command_sends_anything_where_a_hostile_dotenv_points(
     assert by_cmd["vendors images add"].code == 2  # no bucket: the .env's is ignored
 
 
+@pytest.mark.service
 def test_serve_in_a_hostile_folder_keeps_its_key(
     machine: Machine, egress: Recorder, tmp_path: Path
 ) -> None:
