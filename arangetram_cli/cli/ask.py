@@ -94,7 +94,7 @@ class _Session:
 
                 keys = LlmKeys(self.st.settings)
                 self._provider = resolve_provider(
-                    llm_env(),
+                    llm_env(settings=self.st.settings),
                     provider=self._provider_name,
                     model=self._model,
                     stored_key=keys.get,

@@ -26,6 +26,7 @@ from pydantic_core import from_json
 
 from .errors import Invalid
 from .models import CATEGORIES, PRICE_RANGES, VendorSeedIn, first_error, new_id
+from .urls import image_url_ok
 
 FORMATS = ("json", "jsonl", "csv")
 _SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -283,6 +284,8 @@ def fast_vendor_fields(raw: dict) -> tuple | None:
         images = _texts(images, 2000)
         if services is None or images is None:
             return None
+    if images and not all(map(image_url_ok, images)):
+        return None  # the model words what is wrong with it
     rating = get("rating", 0.0)
     kind = type(rating)
     if kind is str:

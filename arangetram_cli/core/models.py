@@ -12,6 +12,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +20,8 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+
+from .urls import MAX_URL_LENGTH, check_image_url
 
 CATEGORIES: dict[str, tuple[str, str, str]] = {
     # id: (name, icon, description) as GET /api/categories returns them
@@ -39,6 +42,10 @@ MIN_PASSWORD_CHARS = 8
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# One check for every stored image URL (core/urls.py): https, or the configured S3 store.
+ImageUrl = Annotated[
+    str, StringConstraints(max_length=MAX_URL_LENGTH), AfterValidator(check_image_url)
+]
 
 
 def new_id() -> str:
@@ -130,9 +137,7 @@ class VendorIn(_In):
     price_range: str = "$$"
     price_estimate: ShortText = ""
     services: list[ShortText] = Field(default_factory=list, max_length=100)
-    portfolio_images: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(
-        default_factory=list, max_length=100
-    )
+    portfolio_images: list[ImageUrl] = Field(default_factory=list, max_length=100)
     contact_phone: ShortText = ""
     contact_email: ShortText = ""
 
@@ -166,9 +171,7 @@ class VendorUpdateIn(_In):
     price_range: str | None = None
     price_estimate: ShortText | None = None
     services: list[ShortText] | None = Field(default=None, max_length=100)
-    portfolio_images: list[Annotated[str, StringConstraints(max_length=2000)]] | None = Field(
-        default=None, max_length=100
-    )
+    portfolio_images: list[ImageUrl] | None = Field(default=None, max_length=100)
     contact_phone: ShortText | None = None
     contact_email: ShortText | None = None
     is_active: bool | None = None

@@ -29,15 +29,16 @@ PUBLIC_USER_FIELDS = ("id", "email", "name", "user_type")
 
 MAX_PORTFOLIO_IMAGES = 100  # as VendorIn.portfolio_images
 MAX_PAGE_NUMBER = 2**63 - 1  # SQLite and BSON integers: a larger offset is an overflow error
-MAX_URL_LENGTH = 2000
 
 
 def _check_image_url(url: Any) -> str:
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        raise Invalid(f"image URL must start with https:// or http://: {str(url)[:100]!r}")
-    if len(url) > MAX_URL_LENGTH or any(c.isspace() or ord(c) < 32 for c in url):
-        raise Invalid(f"not a usable image URL: {url[:100]!r}")
-    return url
+    """The one image URL check of core/urls.py (as the vendor models apply it)."""
+    from arangetram_cli.core.urls import check_image_url
+
+    try:
+        return check_image_url(url)
+    except ValueError as e:
+        raise Invalid(str(e)) from None
 
 
 def check_page(offset: int, limit: int) -> None:
