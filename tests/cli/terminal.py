@@ -81,7 +81,9 @@ class Pty:
             return False
         text = self._decoder.decode(data)
         self.raw += text
-        self.stream.feed(text)
+        # pyte stops drawing a chunk at a zero-width character that is not a combining mark
+        # (ZWJ, ZWNJ), where a terminal joins the letters around it: it gets them without.
+        self.stream.feed(text.replace("\u200c", "").replace("\u200d", ""))
         return True
 
     def expect(self, pattern: str, timeout: float = 30.0) -> None:
