@@ -41,9 +41,11 @@ Column = Col | tuple[str, str] | tuple[str, str, Callable[[dict[str, Any]], Any]
 
 
 def as_col(col: Column) -> Col:
+    """A Col; a plain (key, header[, get]) tuple is a column whose text wraps (settings,
+    paths, URLs: a cut value would be wrong when copied)."""
     if isinstance(col, Col):
         return col
-    return Col(col[0], col[1], col[2] if len(col) == 3 else None)  # type: ignore[misc]
+    return Col(col[0], col[1], col[2] if len(col) == 3 else None, fold=True)  # type: ignore[misc]
 
 
 def one_line(text: object) -> str:
@@ -285,8 +287,9 @@ def fit(
     other one fits at its minimum; the room left goes to the cut columns, evenly, up to their
     natural widths."""
 
-    def need(i: int) -> int:
-        return natural[i] if cols[i].fixed else min(natural[i], cols[i].min_width)
+    def need(i: int) -> int:  # a header is never cut
+        c = cols[i]
+        return natural[i] if c.fixed else min(natural[i], max(c.min_width, len(c.header)))
 
     def room(k: int) -> int:  # SIMPLE_HEAD, no edge, no outer padding: 3 between columns
         return width - 3 * (k - 1)

@@ -16,9 +16,9 @@ COLUMNS = [
     Col("category", "Category", priority=0, fixed=True),
     Col("rank", "#", priority=0, fixed=True),
     Col("business_name", "Name", priority=0, min_width=16),
-    Col("location", "Location", priority=2, min_width=12),
-    Col("price_range", "Price", fixed=True),
-    Col("reason", "Why", min_width=16),
+    Col("location", "Location", priority=3, min_width=12),
+    Col("price_range", "Price", priority=2, fixed=True),
+    Col("reason", "Why", priority=0, min_width=24, fold=True),  # the point of the command
 ]
 
 
