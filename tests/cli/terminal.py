@@ -68,6 +68,7 @@ class Pty:
         self.raw = ""
         self._decoder = __import__("codecs").getincrementaldecoder("utf-8")("replace")
         self.code: int | None = None
+        self.lflag: int | None = None
 
     def _read(self, wait: float) -> bool:
         ready, _, _ = select.select([self.fd], [], [], wait)
@@ -105,6 +106,10 @@ class Pty:
             if pid:
                 while self._read(0.05) and select.select([self.fd], [], [], 0)[0]:
                     pass
+                try:  # the terminal's modes as the child left them (Linux: master = slave's)
+                    self.lflag = termios.tcgetattr(self.fd)[3]
+                except termios.error:
+                    self.lflag = None
                 os.close(self.fd)
                 self.code = os.waitstatus_to_exitcode(status)
                 return Screen(self.code, self.raw, self.lines())
