@@ -25,12 +25,14 @@ nor does CSV (which has its own formula rule in cli/output.py).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
 ZWNJ, ZWJ = "\u200c", "\u200d"
 # Hangul fillers and the half-width one: letters (Lo) that draw nothing
 _INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+_FILLER = re.compile("[\u115f\u1160\u3164\uffa0]")
 _BAD_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
 # Scripts that use ZWJ/ZWNJ in ordinary text (shaping, conjuncts, half forms, chillus).
 _JOINER_SCRIPTS = (
@@ -92,7 +94,7 @@ def _escape(ch: str) -> str:
 def _needs_work(text: str) -> bool:
     # str.isprintable() is False for every category escaped here (and for spaces other than
     # U+0020, which are kept): a fast path for the usual clean string.
-    return not text.isprintable() or any(c in _INVISIBLE_LETTERS for c in text)
+    return not text.isprintable() or _FILLER.search(text) is not None
 
 
 def _pieces(text: str, multiline: bool) -> list[tuple[str, bool]]:
