@@ -197,15 +197,17 @@ class Output:
         cols = [as_col(c) for c in columns]
         cells = [[_cell(r, c) for c in cols] for r in rows]
         headers = [rich_text(c.header) for c in cols]
-        natural = [
-            max([cell_len(headers[i].plain), *(cell_len(row[i].plain) for row in cells)])
-            for i in range(len(cols))
-        ]
+        natural, typical = [], []
+        for i in range(len(cols)):
+            sizes = sorted(cell_len(row[i].plain) for row in cells)
+            head = cell_len(headers[i].plain)
+            natural.append(max(head, sizes[-1] if sizes else 0))
+            typical.append(max(head, sizes[(len(sizes) * 9) // 10] if sizes else 0))  # p90
         wrap = wrap or self.wide
         if wrap:
             keep, widths = list(range(len(cols))), {}
         else:
-            keep, widths = fit(cols, natural, width)
+            keep, widths = fit(cols, natural, width, typical)
         table = Table(
             title=rich_text(title) if title else None,
             title_justify="left",
@@ -279,13 +281,17 @@ class Output:
 
 
 def fit(
-    cols: Sequence[Col], natural: Sequence[int], width: int
+    cols: Sequence[Col],
+    natural: Sequence[int],
+    width: int,
+    typical: Sequence[int] | None = None,
 ) -> tuple[list[int], dict[int, int]]:
     """Which columns to show at `width` terminal columns, and how wide each is.
 
     Columns drop, highest priority number first, until every fixed column fits whole and every
-    other one fits at its minimum; the room left goes to the cut columns, evenly, up to their
-    natural widths."""
+    other one fits at its minimum. The room left goes to the cut columns evenly: first up to
+    their `typical` width (most of their values whole: one long outlier does not take the room
+    of a whole column), then up to their natural (widest) one."""
 
     def need(i: int) -> int:  # a header is never cut
         c = cols[i]
@@ -302,17 +308,18 @@ def fit(
         keep.remove(max(droppable, key=lambda i: (cols[i].priority, i)))
     widths = {i: need(i) for i in keep}
     spare = room(len(keep)) - sum(widths.values())
-    hungry = [i for i in keep if widths[i] < natural[i]]
-    while spare > 0 and hungry:
-        share = max(1, spare // len(hungry))
-        for i in list(hungry):
-            add = min(share, natural[i] - widths[i], spare)
-            widths[i] += add
-            spare -= add
-            if widths[i] >= natural[i]:
-                hungry.remove(i)
-            if spare <= 0:
-                break
+    for target in (typical or natural, natural):
+        hungry = [i for i in keep if widths[i] < target[i]]
+        while spare > 0 and hungry:
+            share = max(1, spare // len(hungry))
+            for i in list(hungry):
+                add = min(share, target[i] - widths[i], spare)
+                widths[i] += add
+                spare -= add
+                if widths[i] >= target[i]:
+                    hungry.remove(i)
+                if spare <= 0:
+                    break
     return keep, widths
 
 

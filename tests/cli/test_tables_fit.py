@@ -310,3 +310,26 @@ def test_importer_takes_away_exactly_the_added_apostrophe():
     assert _unguard("'hello") == "'hello"  # not a guard: kept
     assert _unguard("it's") == "it's"
     assert _unguard("'") == "'"
+
+
+def test_fit_drops_by_priority_and_shares_the_room():
+    from arangetram_cli.cli.output import Col, fit
+
+    cols = [
+        Col("id", "Id", priority=0, fixed=True),
+        Col("name", "Name", priority=0, min_width=12),
+        Col("where", "Where", priority=3, min_width=10),
+        Col("note", "Note", priority=2, min_width=10),
+        Col("status", "Status", priority=0, fixed=True),
+    ]
+    natural = [8, 40, 30, 30, 9]
+    keep, widths = fit(cols, natural, 200)
+    assert keep == [0, 1, 2, 3, 4] and widths == dict(enumerate(natural))
+    keep, widths = fit(cols, natural, 60)  # 8+12+10+10+9 + 12 between = 61: Where goes
+    assert keep == [0, 1, 3, 4]
+    assert widths[0] == 8 and widths[4] == 9 and sum(widths.values()) + 9 == 60
+    keep, widths = fit(cols, natural, 30)  # only what may never go is left
+    assert keep == [0, 1, 4] and widths[0] == 8 and widths[4] == 9
+    # one long outlier does not take the room of a column whose values are all short-ish
+    keep, widths = fit(cols[:3], [8, 60, 30], 80, typical=[8, 20, 30])
+    assert widths[2] == 30 and widths[1] == 80 - 6 - 8 - 30
