@@ -208,7 +208,7 @@ class MarkdownStream:
         if "\n" in data:
             *complete, self._partial = data.split("\n")
             for line in complete:
-                self._line(line)
+                self._line(line[:-1] if line.endswith("\r") else line)  # CR LF is a line end
         else:
             self._partial = data
         self._update()
@@ -262,8 +262,8 @@ class MarkdownStream:
 
     # ---- the live block --------------------------------------------------------------------
     def _open_text(self) -> str:
-        if self._partial:
-            return "\n".join([*self._lines, self._partial])
+        if self._partial:  # a CR at its end is likely half of a CR LF still on its way
+            return "\n".join([*self._lines, self._partial.removesuffix("\r")])
         return "\n".join(self._lines)
 
     def _get_renderable(self) -> Any:

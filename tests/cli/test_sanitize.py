@@ -146,3 +146,18 @@ def test_markdown_answers_show_link_targets_and_no_decoded_controls():
     assert "https://evil.example/x" in shown  # the address, not a hidden OSC 8 link
     assert "\x1b]8" not in shown and "\x1b]52" not in shown and "\u202e" not in shown
     assert "\\u202enow" in shown and "\\x1b]52;c;eA==\\x07" in shown
+
+
+def test_markdown_answers_with_crlf_line_ends_show_no_stray_cr():
+    from rich.console import Console
+
+    from arangetram_cli.ai.render import MarkdownStream
+
+    buf = io.StringIO()
+    md = MarkdownStream(Console(file=buf, width=60, force_terminal=True), auto_refresh=False)
+    for piece in ["First line\r", "\nsecond\r\n\r\nNext ", "block\r\n"]:
+        md.feed(piece)
+    md.finish()
+    shown = buf.getvalue()
+    assert "\\r" not in shown  # no escaped CR (the live view's own \r moves the cursor)
+    assert "First line" in shown and "Next block" in shown

@@ -277,3 +277,25 @@ def test_ten_thousand_characters_are_refused_in_one_line(world):
     assert_safe(screen, code=2)
     assert len([ln for ln in screen.lines if ln.startswith("error: ")]) == 1
     assert len(screen.text) < 2000  # the refusal does not echo the whole value
+
+
+def test_commands_that_change_things_show_hostile_input_inert(world):
+    v, events, bookings = world.ids["vendor"], world.ids["events"], world.ids["bookings"]
+    runs = [
+        (["events", "create", "--name", name(HOSTILE[0]), "--date", "2027-10-10", "--notes",
+          HOSTILE[2], "-o", "table"], None),
+        (["events", "update", events[3], "--name", name(HOSTILE[13])], None),
+        (["bookings", "create", "--event", events[2], "--vendor", v, "--message", HOSTILE[5]],
+         None),
+        (["-p", "v", "bookings", "respond", bookings[13], "decline", "--message", HOSTILE[9]],
+         None),
+        (["-p", "v", "vendors", "update", "--location", name(HOSTILE[8])], None),
+        (["auth", "whoami"], None),
+    ]  # fmt: skip
+    for args, _ in runs:
+        for columns in (80, 140):
+            if columns == 140 and args[0] != "auth":
+                continue  # a change happens once; the screens above cover 140 columns
+            screen = run(args, world.env, columns=columns)
+            assert_safe(screen)
+            assert any(ln.startswith("✓ ") for ln in screen.lines) or args[0] == "auth"
