@@ -291,7 +291,9 @@ class ChatClient:
         if self.debug:
             import sys
 
-            print(f"debug: {self._scrub(msg)}", file=sys.stderr)
+            from arangetram_cli.sanitize import visible
+
+            print(f"debug: {visible(self._scrub(msg))}", file=sys.stderr)
 
     def stream(
         self, messages: list[dict[str, str]], extra: dict[str, Any] | None = None

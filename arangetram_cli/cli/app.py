@@ -35,7 +35,7 @@ def _report(message: str, hint: str | None = None) -> None:
     print(_URL_PASSWORD.sub(r"\1***@", one_line(line)), file=sys.stderr)
 
 
-GLOBAL_FLAGS = {"--json", "-q", "--quiet", "--debug", "--no-color"}
+GLOBAL_FLAGS = {"--json", "-q", "--quiet", "--debug", "--no-color", "--wide", "--csv-raw"}
 GLOBAL_VALUED = {"-o", "--output", "-p", "--profile", "--api-url"}
 
 
@@ -273,11 +273,21 @@ def root(
         typer.Option(
             "--output",
             "-o",
-            help="table, json, jsonl or csv (default: table on a terminal, json when piped).",
+            help="table, wide (every column, nothing cut), json, jsonl or csv "
+            "(default: table on a terminal, json when piped).",
             metavar="FORMAT",
         ),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Same as -o json.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Same as -o wide.")] = False,
+    csv_raw: Annotated[
+        bool,
+        typer.Option(
+            "--csv-raw",
+            help="-o csv without the apostrophe before cells a spreadsheet would run as "
+            "formulas (=, +, -, @).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print bare ids only.")] = False,
     profile: Annotated[
         str | None,
@@ -301,12 +311,14 @@ def root(
     ] = False,
 ) -> None:
     fmt = "json" if json_ else output
+    if wide and fmt in (None, "table"):
+        fmt = "wide"
     if fmt is not None and fmt not in FORMATS:
         raise typer.BadParameter(
             f"'{fmt}' is not one of {', '.join(FORMATS)}", param_hint="'--output'"
         )
     state = State(
-        out=Output(fmt=fmt, quiet=quiet, color=not no_color, debug=debug),
+        out=Output(fmt=fmt, quiet=quiet, color=not no_color, debug=debug, csv_raw=csv_raw),
         profile=profile,
         api_url=api_url,
         debug=debug,

@@ -8,7 +8,7 @@ import typer
 
 from arangetram_cli.cli import plan as _plan
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import interactive
+from arangetram_cli.cli.output import Col, interactive
 from arangetram_cli.cli.vendors import LIST_COLUMNS, _price, short
 
 app = typer.Typer(
@@ -16,14 +16,20 @@ app = typer.Typer(
 )
 
 EVENT_COLUMNS = [
-    ("id", "Id", short),
-    ("event_name", "Event"),
-    ("event_date", "Date"),
-    ("guest_count", "Guests"),
-    ("budget", "Budget"),
-    ("location_preference", "Where"),
-    ("selected_vendors", "Vendors", lambda e: str(len(e.get("selected_vendors") or []))),
-    ("status", "Status"),
+    Col("id", "Id", short, priority=0, fixed=True),
+    Col("event_name", "Event", priority=0, min_width=14),
+    Col("event_date", "Date", priority=0, fixed=True),
+    Col("guest_count", "Guests", priority=2, fixed=True),
+    Col("budget", "Budget", priority=2, fixed=True),
+    Col("location_preference", "Where", priority=3, min_width=10),
+    Col(
+        "selected_vendors",
+        "Vendors",
+        lambda e: str(len(e.get("selected_vendors") or [])),
+        priority=2,
+        fixed=True,
+    ),
+    Col("status", "Status", priority=0, fixed=True),
 ]
 EVENT_FIELDS = [
     ("event_name", "Event"),

@@ -8,7 +8,7 @@ import typer
 
 from arangetram_cli.cli import images, reviews
 from arangetram_cli.cli.context import need, state
-from arangetram_cli.cli.output import interactive
+from arangetram_cli.cli.output import Col, interactive
 from arangetram_cli.cli.recommend import recommend
 
 app = typer.Typer(
@@ -28,14 +28,15 @@ def stars(doc: dict[str, Any]) -> str:
     return f"{rating:.1f} ({count})" if count else ("new" if not rating else f"{rating:.1f}")
 
 
+# One line per vendor at 80 columns: the estimate goes first, then what is left is cut.
 LIST_COLUMNS = [
-    ("id", "Id", short),
-    ("business_name", "Name"),
-    ("category", "Category"),
-    ("location", "Location"),
-    ("price_range", "Price"),
-    ("price_estimate", "Estimate"),
-    ("rating", "Rating", stars),
+    Col("id", "Id", short, priority=0, fixed=True),
+    Col("business_name", "Name", priority=0, min_width=16),
+    Col("category", "Category", fixed=True),
+    Col("location", "Location", priority=2, min_width=12),
+    Col("price_range", "Price", priority=2, fixed=True),
+    Col("price_estimate", "Estimate", priority=3, min_width=12),
+    Col("rating", "Rating", stars, priority=2, fixed=True),
 ]
 DETAIL_FIELDS = [
     ("business_name", "Name"),
@@ -153,7 +154,7 @@ def categories(ctx: typer.Context) -> None:
     st = state(ctx)
     st.out.items(
         st.planner().categories(),
-        [("id", "Id"), ("name", "Name"), ("description", "What")],
+        [Col("id", "Id", fixed=True), Col("name", "Name", min_width=12), ("description", "What")],
         title="Categories",
     )
 

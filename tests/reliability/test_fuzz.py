@@ -48,6 +48,7 @@ from tests.media.conftest import (  # noqa: F401  (moto_endpoint: a session fixt
     s3_client,
     test_aws_env,
 )
+from tests.reliability.hostile import HOSTILE, READABLE
 
 pytestmark = [
     pytest.mark.reliability,
@@ -301,6 +302,9 @@ class Lab:
         asked_help = any(a in ("-h", "--help", "--version") for a in args)
         if "--debug" not in args:
             assert "Traceback" not in r.err + r.out, f"{shown}: traceback\n{r.err[-2000:]}"
+        # messages and errors quote what was typed: escaped, never acting on the terminal
+        raw = TERMINAL_CONTROLS.search(r.err)
+        assert raw is None, f"{shown}: raw {raw.group()!r} on stderr\n{r.err[-2000:]}"
         # `vendors images add` reports each bad file on its own `error:` line, sends the good
         # ones and links them, then exits 2 (docs/images.md)
         per_file = "images" in args and "add" in args
@@ -412,6 +416,8 @@ NUMBER = st.one_of(
     st.integers(-(2**70), 2**70).map(str),
     st.integers(-3, 1001).map(str),
 )
+# What must never reach a terminal unescaped (arangetram_cli/sanitize.py)
+TERMINAL_CONTROLS = re.compile("[\x1b\x07\x08\x80-\x9f\u202a-\u202e\u2066-\u2069\u200b]")
 WEIRD = [
     "",
     " ",
@@ -448,6 +454,8 @@ WEIRD = [
     "x" * 20_000,
     "é" * 5_000,
     "🎭" * 100,
+    *HOSTILE,  # terminal escapes, bidi, invisible characters, Rich markup, formulas
+    *READABLE,
 ]
 
 
@@ -550,6 +558,9 @@ GLOBAL_PIECES = [
     ["-o", "jsonl"],
     ["-o", "csv"],
     ["-o", "table"],
+    ["-o", "wide"],
+    ["--wide"],
+    ["--csv-raw"],
     ["-o", "xml"],
     ["-ojson"],
     ["--output=csv"],
@@ -926,7 +937,9 @@ def test_flag_values(lab: Lab) -> None:
 # ---- 3. seed files -----------------------------------------------------------------------
 CATEGORIES = ["venue", "catering", "photographer", "videographer", "decorations", "musicians"]
 PRICES = ["$", "$$", "$$$", "$$$$"]
-NAME = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() and "\x00" not in s)
+NAME = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() and "\x00" not in s) | (
+    st.sampled_from([s[:200] for s in HOSTILE + READABLE])
+)
 
 
 @st.composite
@@ -938,8 +951,8 @@ def valid_row(draw: Any) -> dict[str, Any]:
     if draw(st.booleans()):
         row["id"] = str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)), version=4))
     optional = {
-        "description": st.text(max_size=60),
-        "location": st.text(max_size=30),
+        "description": st.text(max_size=60) | st.sampled_from([s[:5000] for s in HOSTILE]),
+        "location": st.text(max_size=30) | st.sampled_from([s[:200] for s in HOSTILE]),
         "price_range": st.sampled_from(PRICES),
         "price_estimate": st.text(max_size=20),
         "services": st.lists(st.text(alphabet=string.ascii_letters, min_size=1), max_size=3),
