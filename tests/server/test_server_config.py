@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from arangetram_cli.core import security
 from arangetram_cli.core.errors import Unavailable
 from arangetram_cli.server.app import create_app, parse_origins
 from arangetram_cli.server.ratelimit import Rate, TokenBuckets, parse_rate
@@ -161,7 +162,12 @@ def test_unexpected_errors_are_json_500(tmp_path):
     r = c.get("/api/vendors")
     assert r.status_code == 500 and r.json() == {"detail": "Internal server error"}
     assert "disk on fire" not in r.text
-    recs = c.post("/api/ai/recommendations", json={"event_date": "2027-01-01"})
+    token = security.create_token("someone", "user", SECRET)
+    recs = c.post(
+        "/api/ai/recommendations",
+        json={"event_date": "2027-01-01"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert recs.status_code == 500 and recs.json()["detail"] == "Failed to get recommendations"
 
 
