@@ -14,7 +14,7 @@ import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI
 
@@ -23,7 +23,7 @@ from arangetram_cli.core import security
 from arangetram_cli.core.errors import AuthRequired
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.server import errors
-from arangetram_cli.server.guard import AiBuckets, Guard, Refused
+from arangetram_cli.server.guard import AiBuckets, Guard, Refused, hot_answer, hot_inline
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import DEFAULT_AUTH_RATE, Rate, TokenBuckets
 from arangetram_cli.store.base import Doc, Store
@@ -141,6 +141,33 @@ class _MarkServer:
         await self.app(scope, receive, send_marked)
 
 
+class ArangetramAPI(FastAPI):
+    """FastAPI, with the hot reads (routes.hot_read) answered in front of its stack when the
+    store is SQLite and the request has no Origin header (a cross-origin request takes the
+    whole stack, CORS included). Their answers carry the same headers as the stack's."""
+
+    arangetram: AppState
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            from arangetram_cli.server.routes import hot_read
+
+            read = hot_read(scope["path"], scope["query_string"])
+            if (
+                read is not None
+                and hot_inline(self.arangetram)
+                and not any(name == b"origin" for name, _ in scope["headers"])
+            ):
+                await hot_answer(self.arangetram, read, scope, receive, send, self._extra)
+                return
+        await super().__call__(scope, receive, send)
+
+    _extra: ClassVar[list[tuple[bytes, bytes]]] = [
+        (SERVER_HEADER.lower().encode(), __version__.encode()),
+        (b"vary", b"Origin"),
+    ]
+
+
 def parse_origins(text: str | None) -> list[str]:
     return [o.strip().rstrip("/") for o in (text or "").split(",") if o.strip()]
 
@@ -175,7 +202,7 @@ def create_app(
         yield
         state.close()
 
-    app = FastAPI(
+    app = ArangetramAPI(
         lifespan=lifespan,
         title="Arangetram Planning API",
         version=__version__,
@@ -186,6 +213,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.arangetram = state
+    app.arangetram = state
     errors.install(app)
 
     @app.exception_handler(routes.RateLimited)
@@ -196,6 +224,7 @@ def create_app(
     async def _refused(_: Any, exc: Refused) -> Any:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
 
+    routes.add_hot_routes(app)  # first: matched before the routers' routes are scanned
     app.include_router(routes.api)
     app.include_router(routes.v1)
     app.include_router(ai.router)

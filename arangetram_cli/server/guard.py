@@ -12,12 +12,18 @@ One pure ASGI middleware, so every check happens before the body is read or pars
 
 Requests without a body (GET, HEAD, OPTIONS, DELETE) pass straight through.
 Refusals close the connection, so an abusive client has to connect again.
+
+`hot_answer` serves the hot reads (`routes.hot_read`: vendors, a vendor, the caller's
+events...) on SQLite in front of the whole FastAPI stack (app.py), on the event loop: the
+planner's read is a local SQLite query, cheaper than both the thread-pool hop and the
+framework's per-route work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from arangetram_cli.core.errors import ArangetramError, AuthRequired
@@ -195,3 +201,45 @@ class Guard:
             return message
 
         return counted
+
+
+def hot_inline(state: Any) -> bool:
+    """True when the hot reads may run on the event loop (the store is SQLite)."""
+    try:
+        state.store()
+    except Exception:  # an unreachable store: the app's handlers answer (503)
+        return False
+    return state.inline
+
+
+async def hot_answer(
+    state: Any, read: Any, scope: Any, receive: Any, send: Any, extra: list
+) -> None:
+    """Answer a hot read as its FastAPI route would (same status, body and errors)."""
+    from pydantic_core import to_json
+
+    from arangetram_cli.server.errors import error_response
+
+    auth = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            auth = value.decode("latin-1")
+    try:
+        body = to_json(read(state.planner(auth)))
+    except ArangetramError as e:
+        response = error_response(e)
+        response.raw_headers += extra
+        await response(scope, receive, send)
+        return
+    except Exception:
+        logging.getLogger("arangetram.server").exception("unhandled error on GET %s", scope["path"])
+        body, status = b'{"detail":"Internal server error"}', 500
+    else:
+        status = 200
+    headers = [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -231,26 +231,91 @@ async def me(request: Request) -> Response:
     return await answer(request, _me)
 
 
-@api.get("/vendors", tags=["vendors"], response_model=list[Doc])
-async def list_vendors(
-    request: Request,
-    category: str | None = None,
-    location: str | None = None,
-    price_range: str | None = None,
-    search: str | None = None,
-) -> Response:
-    q = _vendor_query(category, location, price_range, search)
-    return await answer(request, lambda p: p.list_vendors(q, limit=CONTRACT_LIMIT).items)
+# The busiest reads (what the web front end asks for on every page). On SQLite the app's
+# front middleware (guard.py) answers them before FastAPI's routing and parameter machinery,
+# through `hot_read`; the FastAPI routes below declare them for OpenAPI and serve them on
+# MongoDB (in the thread pool). Both run the same `read` on the same planner.
+def _params(*query: str, path: tuple[str, ...] = ()) -> dict[str, Any]:
+    def one(name: str, where: str) -> Doc:
+        return {
+            "name": name,
+            "in": where,
+            "required": where == "path",
+            "schema": {"type": "string"},
+        }
+
+    return {"parameters": [one(n, "path") for n in path] + [one(n, "query") for n in query]}
 
 
-@api.get("/vendors/my/profile", tags=["vendors"], response_model=Doc)
-async def my_vendor(request: Request) -> Response:
-    return await answer(request, lambda p: p.my_vendor())
+def _my_vendor(p: LocalPlanner) -> Doc:
+    return p.my_vendor()
 
 
-@api.get("/vendors/{vendor_id}", tags=["vendors"], response_model=Doc)
-async def get_vendor(vendor_id: str, request: Request) -> Response:
-    return await answer(request, lambda p: p.get_vendor(vendor_id))
+def _list_events(p: LocalPlanner) -> list[Doc]:
+    """The caller's events, at most 100 (the contract's list has no total: not counted)."""
+    user = p.current_user()
+    return p.store.events.list_by_user(user["id"], offset=0, limit=CONTRACT_LIMIT)
+
+
+def hot_read(path: str, query_string: bytes) -> Callable[[LocalPlanner], Any] | None:
+    """The read behind a hot GET path, or None for any other path."""
+    if path == "/api/vendors":
+        from starlette.datastructures import QueryParams
+
+        qp = QueryParams(query_string)
+        q = _vendor_query(
+            qp.get("category"), qp.get("location"), qp.get("price_range"), qp.get("search")
+        )
+        return lambda p: p.list_vendors(q, limit=CONTRACT_LIMIT).items
+    if path == "/api/events":
+        return _list_events
+    if path == "/api/vendors/my/profile":
+        return _my_vendor
+    for prefix, read in (("/api/vendors/", "get_vendor"), ("/api/events/", "get_event")):
+        if path.startswith(prefix):
+            ref = path[len(prefix) :]
+            if ref and "/" not in ref:
+                return lambda p: getattr(p, read)(ref)
+    return None
+
+
+async def _hot(request: Request) -> Response:
+    read = hot_read(request.url.path, request.scope.get("query_string", b""))
+    if read is None:  # not reached: the routes below are the hot paths
+        raise NotFound("Not Found")
+    return await answer(request, read)
+
+
+HOT_ROUTES: list[tuple[str, Any, dict[str, Any]]] = [
+    ("/api/vendors", list[Doc], _params("category", "location", "price_range", "search")),
+    ("/api/vendors/my/profile", Doc, {}),
+    ("/api/vendors/{vendor_id}", Doc, _params(path=("vendor_id",))),
+    ("/api/events", list[Doc], {}),
+    ("/api/events/{event_id}", Doc, _params(path=("event_id",))),
+]
+HOT_SUMMARIES = {
+    "/api/vendors": "Active vendors (at most 100): category, location and search are "
+    "case-insensitive substrings (literal text), price_range exact",
+    "/api/vendors/my/profile": "The caller's vendor profile",
+    "/api/vendors/{vendor_id}": "A vendor",
+    "/api/events": "The caller's events (at most 100)",
+    "/api/events/{event_id}": "One of the caller's events",
+}
+
+
+def add_hot_routes(app: Any) -> None:
+    for path, model, extra in HOT_ROUTES:
+        tag = "vendors" if path.startswith("/api/vendors") else "events"
+        app.add_api_route(
+            path,
+            _hot,
+            methods=["GET"],
+            tags=[tag],
+            summary=HOT_SUMMARIES[path],
+            name=path.strip("/").replace("/", "_").replace("{", "").replace("}", ""),
+            response_model=model,
+            openapi_extra=extra or None,
+        )
 
 
 @api.post("/vendors", tags=["vendors"])
@@ -266,16 +331,6 @@ def update_vendor(vendor_id: str, body: VendorUpdateIn, p: P) -> Doc:
 @api.post("/events", tags=["events"])
 def create_event(body: EventIn, p: P) -> Doc:
     return p.create_event(body.model_dump())
-
-
-@api.get("/events", tags=["events"], response_model=list[Doc])
-async def list_events(request: Request) -> Response:
-    return await answer(request, lambda p: p.list_events(limit=CONTRACT_LIMIT).items)
-
-
-@api.get("/events/{event_id}", tags=["events"], response_model=Doc)
-async def get_event(event_id: str, request: Request) -> Response:
-    return await answer(request, lambda p: p.get_event(event_id))
 
 
 @api.put("/events/{event_id}", tags=["events"])
