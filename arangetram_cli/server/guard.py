@@ -26,6 +26,8 @@ import json
 import logging
 from typing import Any
 
+from starlette.exceptions import HTTPException
+
 from arangetram_cli.core.errors import ArangetramError, AuthRequired
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import Rate, TokenBuckets
@@ -43,15 +45,14 @@ _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 GUEST_QUOTA_HINT = "register for an account: arangetram auth register"
 
 
-class Refused(Exception):
+class Refused(HTTPException):
     """An HTTP refusal raised from `receive` (body too large, too slow): rendered by the app's
-    exception handler as `{"detail"}` with the status, closing the connection."""
+    exception handler as `{"detail"}` with the status, closing the connection. (An
+    HTTPException, so FastAPI's body reader lets it through rather than answering 400.)"""
 
     def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
+        super().__init__(status, detail, {"Connection": "close", **(headers or {})})
         self.status = status
-        self.detail = detail
-        self.headers = {"Connection": "close", **(headers or {})}
 
 
 def client_host(scope: Any) -> str:
