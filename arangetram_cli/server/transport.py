@@ -102,6 +102,13 @@ class GuardedH11(H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.SEND_BODY:
+            # answered without reading the whole body (a GET with one): uvicorn would read
+            # and drop the rest for as long as the client sends it; close instead
+            self.transport.close()
+
     def _headers_late(self) -> None:
         self._header_timer = None
         if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:

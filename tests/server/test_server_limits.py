@@ -507,3 +507,16 @@ def test_hot_reads_answer_exactly_as_the_full_stack(tmp_path):
         assert fast.headers["content-type"] == full.headers["content-type"]
         assert fast.headers["x-arangetram-api"] == full.headers["x-arangetram-api"]
         assert fast.headers.get("www-authenticate") == full.headers.get("www-authenticate")
+
+
+@pytest.mark.service
+def test_a_get_with_an_endless_body_is_answered_then_closed(guarded):
+    host, port = host_port(guarded)
+    with socket.create_connection((host, port)) as s:
+        s.sendall(b"GET /api/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\nabc")
+        s.settimeout(3)  # less than the 5 s keep-alive timeout, which would close it too
+        answer = b""
+        while chunk := s.recv(65536):  # ends when the server closes (a timeout fails)
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert answer.endswith(b'{"message":"Arangetram Planning API","version":"1.0"}')
