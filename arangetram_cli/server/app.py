@@ -26,6 +26,7 @@ from arangetram_cli.server import errors
 from arangetram_cli.server.guard import AiBuckets, Guard, Refused, hot_answer, hot_inline
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import DEFAULT_AUTH_RATE, Rate, TokenBuckets
+from arangetram_cli.server.routes import hot_read
 from arangetram_cli.store.base import Doc, Store
 
 SERVER_HEADER = "X-Arangetram-API"  # marks our server: clients use the /api/v1 additions
@@ -150,8 +151,6 @@ class ArangetramAPI(FastAPI):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            from arangetram_cli.server.routes import hot_read
-
             read = hot_read(scope["path"], scope["query_string"])
             if (
                 read is not None

@@ -26,9 +26,11 @@ import json
 import logging
 from typing import Any
 
+from pydantic_core import to_json
 from starlette.exceptions import HTTPException
 
 from arangetram_cli.core.errors import ArangetramError, AuthRequired
+from arangetram_cli.server.errors import error_response
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import Rate, TokenBuckets
 
@@ -217,10 +219,6 @@ async def hot_answer(
     state: Any, read: Any, scope: Any, receive: Any, send: Any, extra: list
 ) -> None:
     """Answer a hot read as its FastAPI route would (same status, body and errors)."""
-    from pydantic_core import to_json
-
-    from arangetram_cli.server.errors import error_response
-
     auth = None
     for name, value in scope["headers"]:
         if name == b"authorization":

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import to_json
+from starlette.datastructures import QueryParams
 
 from arangetram_cli import __version__
 from arangetram_cli.core.errors import (
@@ -260,8 +261,6 @@ def _list_events(p: LocalPlanner) -> list[Doc]:
 def hot_read(path: str, query_string: bytes) -> Callable[[LocalPlanner], Any] | None:
     """The read behind a hot GET path, or None for any other path."""
     if path == "/api/vendors":
-        from starlette.datastructures import QueryParams
-
         qp = QueryParams(query_string)
         q = _vendor_query(
             qp.get("category"), qp.get("location"), qp.get("price_range"), qp.get("search")
