@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import uuid
@@ -94,6 +95,12 @@ def test_auth_rate_limit_from_the_environment(configured):
         assert limited.json()["detail"].startswith("Too many requests")
         # other endpoints are not limited
         assert all(http.get("/api/categories").status_code == 200 for _ in range(5))
+    # the limit is taken before the body is read: a body that never comes gets a 429 at once
+    # (the body timeout is 30 s here)
+    host, port = configured.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 90\r\n\r\n{")
+        assert s.recv(100).startswith(b"HTTP/1.1 429")
 
 
 # ---- the app factory in-process -----------------------------------------------------------
