@@ -22,7 +22,6 @@ framework's per-route work.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -69,7 +68,7 @@ def size_text(n: int) -> str:
 async def respond(
     send: Any, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> None:
-    raw = json.dumps(body).encode()
+    raw = to_json(body)
     hdrs = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(raw)).encode()),
