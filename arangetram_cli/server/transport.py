@@ -41,6 +41,7 @@ _BUSY = _raw(
     "503 Service Unavailable", "Too many connections; try again shortly", "retry-after: 1\r\n"
 )
 _TIMEOUT = _raw("408 Request Timeout", "Request headers not received in time")
+_HEAD_TOO_LARGE = _raw("431 Request Header Fields Too Large", "Request line and headers too large")
 
 
 def fd_budget() -> int:
@@ -64,14 +65,16 @@ class GuardedH11(H11Protocol):
     import string in uvicorn's settings, so `--workers` processes load it too; each reads
     the limits from the environment)."""
 
-    _limits: tuple[float, int] | None = None
+    _limits: tuple[float, int, int] | None = None
     _header_timer: Any = None
 
     @classmethod
-    def limits(cls) -> tuple[float, int]:
+    def limits(cls) -> tuple[float, int, int]:
+        """(header timeout, connection cap, largest request line + headers)"""
         if cls._limits is None:
             lim = Limits.from_env()
-            cls._limits = (lim.header_timeout, min(lim.max_connections, fd_budget()))
+            cap = min(lim.max_connections, fd_budget())
+            cls._limits = (lim.header_timeout, cap, lim.max_header_bytes)
         return cls._limits
 
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
@@ -94,6 +97,16 @@ class GuardedH11(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self.conn.their_state is h11.IDLE:
             self._arm()  # a request begins (or continues): its headers are on the clock
+            # h11 bounds only a head that arrives in pieces; one that arrives whole is
+            # measured here
+            buffered = self.conn.trailing_data[0]
+            tail = buffered[-3:]
+            end = (tail + data).find(b"\r\n\r\n")
+            size = len(buffered) + len(data) if end < 0 else len(buffered) - len(tail) + end + 4
+            if size > self.limits()[2]:
+                self.transport.write(_HEAD_TOO_LARGE)
+                self.transport.close()
+                return
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._disarm()

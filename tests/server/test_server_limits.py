@@ -520,3 +520,22 @@ def test_a_get_with_an_endless_body_is_answered_then_closed(guarded):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
     assert answer.endswith(b'{"message":"Arangetram Planning API","version":"1.0"}')
+
+
+@pytest.mark.service
+def test_oversized_headers_are_refused(guarded):
+    host, port = host_port(guarded)
+    with socket.create_connection((host, port)) as s:
+        s.sendall(b"GET /api/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n")
+        answer = read_response(s, timeout=5)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    with socket.create_connection((host, port)) as s:  # the same head in small pieces
+        s.sendall(b"GET /api/ HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        with contextlib.suppress(OSError):
+            for _ in range(20):
+                s.sendall(b"a" * 1000)
+                time.sleep(0.01)
+        answer = read_response(s, timeout=5)
+    assert answer.startswith((b"HTTP/1.1 431", b"HTTP/1.1 400")), answer[:200]
+    ok = httpx.get(f"{guarded.url}/api/", headers={"X-Fine": "a" * 8000})
+    assert ok.status_code == 200
