@@ -137,15 +137,16 @@ class LogStormFilter(logging.Filter):
     """Lets through at most `burst` records with the same message template per `window`
     seconds; the first one after a quiet window says how many were dropped."""
 
-    def __init__(self, burst: int = 5, window: float = 10.0) -> None:
+    def __init__(self, burst: int = 5, window: float = 10.0, clock: Any = time.monotonic) -> None:
         super().__init__()
         self.burst = burst
         self.window = window
+        self._clock = clock
         self._seen: dict[tuple[str, str], tuple[float, int, int]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         key = (record.name, str(record.msg)[:200])
-        now = time.monotonic()
+        now = self._clock()
         start, count, dropped = self._seen.get(key, (now, 0, 0))
         if now - start >= self.window:
             if dropped:
