@@ -77,7 +77,10 @@ def recommend(
         kwargs["guest_count"] = kwargs["guest_count"] or 100
         kwargs["budget"] = kwargs["budget"] or "$$"
         kwargs["location"] = "Bay Area" if location is None else location
-    planner = st.planner(auth=event is not None)
+    # `arangetram serve` answers recommendations to logged-in callers only: send the login
+    # to a server when there is one
+    remote_login = st.settings.mode == "remote" and st.stored_token() is not None
+    planner = st.planner(auth=event is not None or remote_login)
     rec = getattr(planner, "recommend", None)
     if rec is not None:
         result = rec(event, **kwargs)

@@ -38,10 +38,21 @@ def server_settings(settings: Settings) -> Settings:
     return dataclasses.replace(settings, api_url=None)
 
 
-def build_app(settings: Settings) -> Any:
-    """The app for these settings; CORS and the auth rate limit from the environment."""
+HOST_ENV = "ARANGETRAM_SERVE_HOST"  # the bound address, for `--workers` processes
+
+
+def cors_origins(host: str) -> list[str]:
+    from arangetram_cli.server.app import default_origins
+
+    return default_origins(os.environ.get("CORS_ORIGINS"), is_loopback(host))
+
+
+def build_app(settings: Settings, host: str = "127.0.0.1") -> Any:
+    """The app for these settings; CORS, the auth rate limit and the limits from the
+    environment."""
     from arangetram_cli.cli.context import open_store, secret_for
-    from arangetram_cli.server.app import create_app, parse_origins
+    from arangetram_cli.server.app import create_app
+    from arangetram_cli.server.limits import Limits
     from arangetram_cli.server.ratelimit import rate_from_env
 
     settings = server_settings(settings)
@@ -49,8 +60,9 @@ def build_app(settings: Settings) -> Any:
     return create_app(
         lambda: open_store(settings),
         secret() if callable(secret) else secret,
-        cors_origins=parse_origins(os.environ.get("CORS_ORIGINS")),
+        cors_origins=cors_origins(host),
         auth_rate=rate_from_env(),
+        limits=Limits.from_env(),
     )
 
 
@@ -58,7 +70,8 @@ def app_from_env() -> Any:
     """uvicorn's factory for `--workers N` (each worker process builds its own app)."""
     from arangetram_cli.config import load_settings
 
-    return build_app(load_settings(os.environ.get("ARANGETRAM_PROFILE") or None))
+    settings = load_settings(os.environ.get("ARANGETRAM_PROFILE") or None)
+    return build_app(settings, os.environ.get(HOST_ENV) or "127.0.0.1")
 
 
 @app.command("serve")
@@ -79,9 +92,14 @@ def serve(
 
     JWT_SECRET signs tokens (required off loopback).
 
-    CORS_ORIGINS: comma-separated web origins allowed to call the API.
+    CORS_ORIGINS: comma-separated web origins allowed to call the API (unset: the local
+    front-end dev servers on ports 3000 and 5173 when bound to loopback, none otherwise).
 
-    ARANGETRAM_AUTH_RATE_LIMIT: burst/per-minute on the auth endpoints (default 10/30, off)."""
+    ARANGETRAM_AUTH_RATE_LIMIT: burst/per-minute on the auth endpoints (default 10/30, off).
+
+    Request limits (ARANGETRAM_MAX_BODY, ..._HEADER_TIMEOUT, ..._MAX_CONNECTIONS, the AI
+    limits): see docs/remote.md."""
+    from arangetram_cli.server.limits import Limits
     from arangetram_cli.server.ratelimit import rate_from_env
 
     st = state(ctx)
@@ -97,6 +115,7 @@ def serve(
             "print(secrets.token_urlsafe(48))')",
         )
     rate = rate_from_env()  # a bad value is a usage error now, not in a worker later
+    limits = Limits.from_env()
     try:
         import fastapi  # noqa: F401
         import uvicorn
@@ -104,9 +123,9 @@ def serve(
         raise ArangetramError(
             "serve needs FastAPI and uvicorn", hint="pip install 'arangetram-cli[server]'"
         ) from None
-    from arangetram_cli.server.app import parse_origins
+    from arangetram_cli.server.transport import uvicorn_settings
 
-    origins = parse_origins(os.environ.get("CORS_ORIGINS"))
+    origins = cors_origins(host)
 
     # Fail fast, with one line, when the store or the secret is unusable.
     from arangetram_cli.cli.context import open_store, secret_for
@@ -126,22 +145,22 @@ def serve(
         f"serving the Arangetram API on http://{url_host}:{port}/api "
         f"({settings.mode} store {where}; profile {settings.profile}; "
         f"CORS {', '.join(origins) or 'off'}; auth rate limit "
-        f"{f'{rate.burst}/{rate.per_minute:g} per minute' if rate else 'off'})",
+        f"{f'{rate.burst}/{rate.per_minute:g} per minute' if rate else 'off'}; "
+        f"body limit {limits.max_body:,} bytes)",
         file=sys.stderr,
         flush=True,
     )
     common: dict[str, Any] = {
         "host": host,
         "port": port,
-        "log_level": log_level.lower(),
-        "proxy_headers": True,  # X-Forwarded-For from FORWARDED_ALLOW_IPS (default loopback)
-        "server_header": False,
+        **uvicorn_settings(limits, log_level.lower()),
     }
     if workers > 1:
         os.environ["ARANGETRAM_PROFILE"] = settings.profile
+        os.environ[HOST_ENV] = host
         os.environ.pop("ARANGETRAM_API_URL", None)
         uvicorn.run(
             "arangetram_cli.cli.serve:app_from_env", factory=True, workers=workers, **common
         )
     else:
-        uvicorn.run(build_app(settings), **common)
+        uvicorn.run(build_app(settings, host), **common)

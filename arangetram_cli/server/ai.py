@@ -9,6 +9,10 @@ streamed, one SSE event `data: {"error": {"message", "code"}}` ends the stream (
 
 Provider failures: the provider refused the server's key or its request -> 502; unreachable,
 timed out, over quota or cut off -> 503; the server's provider settings are wrong -> 503.
+
+Every AI endpoint spends the operator's provider, so it needs a logged-in caller (guests: a
+small daily quota), has its own rate limits, and caps the messages (guard.py, `ai_gate`,
+`check_size`; the numbers in limits.py and docs/remote.md).
 """
 
 from __future__ import annotations
@@ -146,14 +150,15 @@ class _Body(BaseModel):
 
 class ChatMessage(_Body):
     role: Literal["system", "user", "assistant"]
-    content: str = Field(default="", max_length=20_000)
+    content: str = ""
 
 
 class CompletionIn(_Body):
     """OpenAI's chat-completions body (model and other fields are ignored: the server picks
-    its provider), plus `event_id` (an event of the caller's) and `offline`."""
+    its provider), plus `event_id` (an event of the caller's) and `offline`. How many
+    messages and how much text: `check_size` (the server's limits)."""
 
-    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = True
     event_id: str | None = Field(default=None, max_length=100)
     offline: bool = False
@@ -167,6 +172,32 @@ class RecommendV1In(_Body):
     location: str | None = Field(default=None, max_length=200)
     categories: list[str] | None = Field(default=None, max_length=20)
     limit: int = Field(default=3, ge=1, le=20)
+
+
+def check_size(texts: list[str], request: Request) -> None:
+    """The AI limits on a request's messages: how many (422) and their text in all (413)."""
+    from fastapi.exceptions import RequestValidationError
+
+    from arangetram_cli.server.routes import TooLarge
+
+    limits = request.app.state.arangetram.limits
+    if len(texts) > limits.ai_max_messages:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "messages"),
+                    "msg": f"at most {limits.ai_max_messages} messages, not {len(texts)}",
+                    "type": "too_long",
+                }
+            ]
+        )
+    total = sum(len(t) for t in texts)
+    if total > limits.ai_max_chars:
+        raise TooLarge(
+            f"Messages too long: {total:,} characters; this server takes at most "
+            f"{limits.ai_max_chars:,} in one request",
+            hint="ask a shorter question, or start a new conversation",
+        )
 
 
 def _planner(request: Request) -> LocalPlanner:
@@ -184,7 +215,11 @@ router = APIRouter(prefix="/api/v1", tags=["v1 (additive)"])
     summary="The planning assistant, OpenAI-style (streamed as server-sent events)",
     response_model=None,
 )
-def chat_completions(body: CompletionIn, p: P) -> Any:
+def chat_completions(body: CompletionIn, p: P, request: Request) -> Any:
+    from arangetram_cli.server.routes import ai_gate
+
+    check_size([m.content for m in body.messages], request)
+    ai_gate(request, p)
     messages = [m.model_dump() for m in body.messages]
     if not any(m["role"] == "user" and m["content"].strip() for m in messages):
         raise Invalid("messages: a question (a user message with text) is required")
@@ -213,9 +248,11 @@ def chat_completions(body: CompletionIn, p: P) -> Any:
 
 
 @router.post("/ai/recommendations", summary="Recommendations for an event or criteria")
-def recommendations(body: RecommendV1In, p: P) -> Doc:
+def recommendations(body: RecommendV1In, p: P, request: Request) -> Doc:
+    from arangetram_cli.server.routes import ai_gate
     from arangetram_cli.store.base import PRICE_ORDER
 
+    ai_gate(request, p)
     if body.budget is not None and body.budget not in PRICE_ORDER:
         raise Invalid(f"budget must be one of {', '.join(PRICE_ORDER)}")
     cats = [c.strip().lower() for c in body.categories or [] if c.strip()] or None

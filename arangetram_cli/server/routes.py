@@ -1,20 +1,32 @@
 """Every endpoint of api-contract.md (same paths, bodies, status codes and texts, none of its
 listed defects), plus additive endpoints under /api/v1 for what the contract lacks.
 
-Handlers are plain `def`s: FastAPI runs them in its thread pool, and each request gets its own
-LocalPlanner (the token comes from its Authorization header) over the app's one Store.
+Each request gets its own planner (the token comes from its Authorization header) over the
+app's one Store. Handlers that change data, hash passwords or call the AI provider are plain
+`def`s that FastAPI runs in its thread pool; read-only handlers are `async` and, on SQLite,
+call the planner on the event loop (`answer`), serializing their answer once with
+pydantic-core's JSON encoder.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import to_json
+from starlette.datastructures import QueryParams
 
 from arangetram_cli import __version__
-from arangetram_cli.core.errors import ArangetramError, AuthRequired, NotFound, Unavailable
+from arangetram_cli.core.errors import (
+    ArangetramError,
+    AuthRequired,
+    Invalid,
+    NotFound,
+    Unavailable,
+)
 from arangetram_cli.core.models import (
     BookingIn,
     BookingRespondIn,
@@ -52,38 +64,75 @@ def store_of(request: Request) -> Store:
 
 
 def planner(request: Request) -> LocalPlanner:
+    return request.app.state.arangetram.planner(request.headers.get("authorization"))
+
+
+class JSONBytes(Response):
+    media_type = "application/json"
+
+
+async def answer(request: Request, read: Callable[[LocalPlanner], Any]) -> Response:
+    """A read-only handler's answer: `read(planner)` on the event loop for SQLite (a local
+    read costs less than the thread-pool hop), in the thread pool for MongoDB; the result
+    serialized once."""
     state = request.app.state.arangetram
-    return LocalPlanner(
-        state.store(), state.secret, token=bearer(request.headers.get("authorization"))
-    )
+    p = state.planner(request.headers.get("authorization"))
+    if state.inline:
+        return JSONBytes(to_json(read(p)))
+    from starlette.concurrency import run_in_threadpool
 
-
-def auth_rate_limited(request: Request) -> None:
-    buckets = request.app.state.arangetram.auth_buckets
-    if buckets is None:
-        return
-    client = request.client.host if request.client else "unknown"
-    wait = buckets.take(client)
-    if wait:
-        raise RateLimited(buckets.retry_after(wait))
+    return JSONBytes(to_json(await run_in_threadpool(read, p)))
 
 
 class RateLimited(Exception):
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, detail: str | None = None, hint: str | None = None):
         super().__init__("Too many requests")
         self.retry_after = retry_after
+        self.detail = detail or f"Too many requests; try again in {retry_after} s"
+        self.hint = hint
 
 
 def rate_limited_response(exc: RateLimited) -> JSONResponse:
-    return JSONResponse(
-        {"detail": f"Too many requests; try again in {exc.retry_after} s"},
-        status_code=429,
-        headers={"Retry-After": str(exc.retry_after)},
-    )
+    body = {"detail": exc.detail}
+    if exc.hint:
+        body["hint"] = exc.hint
+    return JSONResponse(body, status_code=429, headers={"Retry-After": str(exc.retry_after)})
+
+
+def ai_gate(request: Request, p: LocalPlanner) -> Doc:
+    """The AI endpoints' caller: a valid, existing account (401 otherwise), within the
+    per-user rate limit and, for a guest, the guests' daily quota (429)."""
+    from arangetram_cli.core.errors import Forbidden
+    from arangetram_cli.server.guard import GUEST_QUOTA_HINT
+
+    user = p.current_user()
+    ai = request.app.state.arangetram.ai_buckets
+    if user.get("user_type") == "guest":
+        if ai.guests is None:
+            raise Forbidden("Guests cannot use the assistant on this server", hint=GUEST_QUOTA_HINT)
+        wait = ai.guests.take(user["id"])
+        if wait:
+            secs = ai.guests.retry_after(wait)
+            raise RateLimited(
+                secs,
+                f"Guest AI quota used up ({ai.guest_quota} requests a day); try again in {secs} s",
+                GUEST_QUOTA_HINT,
+            )
+    if ai.per_user is not None:
+        wait = ai.per_user.take(user["id"])
+        if wait:
+            secs = ai.per_user.retry_after(wait)
+            raise RateLimited(secs, f"Too many AI requests; try again in {secs} s")
+    return user
+
+
+class TooLarge(Invalid):
+    """413: the request is larger than this server takes."""
+
+    status_override = 413
 
 
 P = Annotated[LocalPlanner, Depends(planner)]
-Limited = Depends(auth_rate_limited)
 
 
 def _q(value: str | None) -> str | None:
@@ -146,28 +195,30 @@ class SeedIn(_Body):
 api = APIRouter(prefix="/api")
 
 
-@api.get("/", summary="API name and version")
-def root() -> dict[str, str]:
-    return {"message": "Arangetram Planning API", "version": "1.0"}
+_ROOT = to_json({"message": "Arangetram Planning API", "version": "1.0"})
 
 
-@api.post("/auth/register", dependencies=[Limited], tags=["auth"])
+@api.get("/", summary="API name and version", response_model=dict[str, str])
+async def root() -> Response:
+    return JSONBytes(_ROOT)
+
+
+@api.post("/auth/register", tags=["auth"])
 def register(body: RegisterIn, p: P) -> Doc:
     return p.register(body.email, body.name, body.password, body.user_type)
 
 
-@api.post("/auth/login", dependencies=[Limited], tags=["auth"])
+@api.post("/auth/login", tags=["auth"])
 def login(body: LoginIn, p: P) -> Doc:
     return p.login(body.email, body.password)
 
 
-@api.post("/auth/guest", dependencies=[Limited], tags=["auth"])
+@api.post("/auth/guest", tags=["auth"])
 def guest(p: P, body: Annotated[GuestIn | None, Body()] = None) -> Doc:
     return p.guest(body.name if body else "Guest")
 
 
-@api.get("/auth/me", tags=["auth"])
-def me(p: P) -> Doc:
+def _me(p: LocalPlanner) -> Doc:
     try:
         return p.me()
     except AuthRequired as e:
@@ -176,26 +227,94 @@ def me(p: P) -> Doc:
         raise
 
 
-@api.get("/vendors", tags=["vendors"])
-def list_vendors(
-    p: P,
-    category: str | None = None,
-    location: str | None = None,
-    price_range: str | None = None,
-    search: str | None = None,
-) -> list[Doc]:
-    q = _vendor_query(category, location, price_range, search)
-    return p.list_vendors(q, limit=CONTRACT_LIMIT).items
+@api.get("/auth/me", tags=["auth"], response_model=Doc)
+async def me(request: Request) -> Response:
+    return await answer(request, _me)
 
 
-@api.get("/vendors/my/profile", tags=["vendors"])
-def my_vendor(p: P) -> Doc:
+# The busiest reads (what the web front end asks for on every page). On SQLite the app's
+# front middleware (guard.py) answers them before FastAPI's routing and parameter machinery,
+# through `hot_read`; the FastAPI routes below declare them for OpenAPI and serve them on
+# MongoDB (in the thread pool). Both run the same `read` on the same planner.
+def _params(*query: str, path: tuple[str, ...] = ()) -> dict[str, Any]:
+    def one(name: str, where: str) -> Doc:
+        return {
+            "name": name,
+            "in": where,
+            "required": where == "path",
+            "schema": {"type": "string"},
+        }
+
+    return {"parameters": [one(n, "path") for n in path] + [one(n, "query") for n in query]}
+
+
+def _my_vendor(p: LocalPlanner) -> Doc:
     return p.my_vendor()
 
 
-@api.get("/vendors/{vendor_id}", tags=["vendors"])
-def get_vendor(vendor_id: str, p: P) -> Doc:
-    return p.get_vendor(vendor_id)
+def _list_events(p: LocalPlanner) -> list[Doc]:
+    """The caller's events, at most 100 (the contract's list has no total: not counted)."""
+    user = p.current_user()
+    return p.store.events.list_by_user(user["id"], offset=0, limit=CONTRACT_LIMIT)
+
+
+def hot_read(path: str, query_string: bytes) -> Callable[[LocalPlanner], Any] | None:
+    """The read behind a hot GET path, or None for any other path."""
+    if path == "/api/vendors":
+        qp = QueryParams(query_string)
+        q = _vendor_query(
+            qp.get("category"), qp.get("location"), qp.get("price_range"), qp.get("search")
+        )
+        return lambda p: p.list_vendors(q, limit=CONTRACT_LIMIT).items
+    if path == "/api/events":
+        return _list_events
+    if path == "/api/vendors/my/profile":
+        return _my_vendor
+    for prefix, read in (("/api/vendors/", "get_vendor"), ("/api/events/", "get_event")):
+        if path.startswith(prefix):
+            ref = path[len(prefix) :]
+            if ref and "/" not in ref:
+                return lambda p: getattr(p, read)(ref)
+    return None
+
+
+async def _hot(request: Request) -> Response:
+    read = hot_read(request.url.path, request.scope.get("query_string", b""))
+    if read is None:  # not reached: the routes below are the hot paths
+        raise NotFound("Not Found")
+    return await answer(request, read)
+
+
+HOT_ROUTES: list[tuple[str, Any, dict[str, Any]]] = [
+    ("/api/vendors", list[Doc], _params("category", "location", "price_range", "search")),
+    ("/api/vendors/my/profile", Doc, {}),
+    ("/api/vendors/{vendor_id}", Doc, _params(path=("vendor_id",))),
+    ("/api/events", list[Doc], {}),
+    ("/api/events/{event_id}", Doc, _params(path=("event_id",))),
+]
+HOT_SUMMARIES = {
+    "/api/vendors": "Active vendors (at most 100): category, location and search are "
+    "case-insensitive substrings (literal text), price_range exact",
+    "/api/vendors/my/profile": "The caller's vendor profile",
+    "/api/vendors/{vendor_id}": "A vendor",
+    "/api/events": "The caller's events (at most 100)",
+    "/api/events/{event_id}": "One of the caller's events",
+}
+
+
+def add_hot_routes(app: Any) -> None:
+    for path, model, extra in HOT_ROUTES:
+        tag = "vendors" if path.startswith("/api/vendors") else "events"
+        app.add_api_route(
+            path,
+            _hot,
+            methods=["GET"],
+            tags=[tag],
+            summary=HOT_SUMMARIES[path],
+            name=path.strip("/").replace("/", "_").replace("{", "").replace("}", ""),
+            response_model=model,
+            openapi_extra=extra or None,
+        )
 
 
 @api.post("/vendors", tags=["vendors"])
@@ -211,16 +330,6 @@ def update_vendor(vendor_id: str, body: VendorUpdateIn, p: P) -> Doc:
 @api.post("/events", tags=["events"])
 def create_event(body: EventIn, p: P) -> Doc:
     return p.create_event(body.model_dump())
-
-
-@api.get("/events", tags=["events"])
-def list_events(p: P) -> list[Doc]:
-    return p.list_events(limit=CONTRACT_LIMIT).items
-
-
-@api.get("/events/{event_id}", tags=["events"])
-def get_event(event_id: str, p: P) -> Doc:
-    return p.get_event(event_id)
 
 
 @api.put("/events/{event_id}", tags=["events"])
@@ -245,14 +354,14 @@ def create_booking(body: BookingIn, p: P) -> Doc:
     return p.create_booking(body.event_id, body.vendor_id, body.message)
 
 
-@api.get("/bookings/user", tags=["bookings"])
-def user_bookings(p: P) -> list[Doc]:
-    return p.list_bookings()
+@api.get("/bookings/user", tags=["bookings"], response_model=list[Doc])
+async def user_bookings(request: Request) -> Response:
+    return await answer(request, lambda p: p.list_bookings())
 
 
-@api.get("/bookings/vendor", tags=["bookings"])
-def vendor_bookings(p: P) -> list[Doc]:
-    return p.list_vendor_bookings()
+@api.get("/bookings/vendor", tags=["bookings"], response_model=list[Doc])
+async def vendor_bookings(request: Request) -> Response:
+    return await answer(request, lambda p: p.list_vendor_bookings())
 
 
 @api.put("/bookings/{booking_id}", tags=["bookings"])
@@ -265,12 +374,14 @@ def respond_booking(booking_id: str, body: BookingRespondIn, p: P) -> Doc:
 
 
 @api.post("/ai/chat", tags=["ai"])
-def ai_chat(body: ChatIn, p: P) -> Doc:
+def ai_chat(body: ChatIn, p: P, request: Request) -> Doc:
     """The contract's chat: one whole answer from the server's provider (or, with none
     configured, the offline planner, which says so). Failures are real HTTP errors with
-    `detail`, never a 200 apology."""
+    `detail`, never a 200 apology. This server needs a logged-in caller (docs/remote.md)."""
     from arangetram_cli.server import ai
 
+    ai.check_size([body.message], request)
+    ai_gate(request, p)
     ctx = body.event_context
     event = ai.unsaved_event(ctx.model_dump() if ctx else {})
     stream = ai.open_stream(p, [{"role": "user", "content": body.message}], event=event)
@@ -278,8 +389,9 @@ def ai_chat(body: ChatIn, p: P) -> Doc:
 
 
 @api.post("/ai/recommendations", tags=["ai"])
-def ai_recommendations(body: RecommendIn, p: P) -> Doc:
+def ai_recommendations(body: RecommendIn, p: P, request: Request) -> Doc:
     try:
+        ai_gate(request, p)
         return p.recommend(
             event_date=body.event_date or None,
             guest_count=body.guest_count,
@@ -300,9 +412,9 @@ class _Failed(ArangetramError):
     http_status = 500
 
 
-@api.get("/categories", tags=["vendors"])
-def list_categories() -> Doc:
-    return {"categories": categories()}
+@api.get("/categories", tags=["vendors"], response_model=Doc)
+async def list_categories() -> Response:
+    return JSONBytes(to_json({"categories": categories()}))
 
 
 @api.post("/seed", tags=["catalog"])
@@ -353,9 +465,9 @@ def _page(items: list[Doc], total: int | None, offset: int, limit: int) -> Doc:
     return {"items": items, "total": total, "offset": offset, "limit": limit}
 
 
-@v1.get("/vendors", summary="Vendors, paged, with the total")
-def vendors_page(
-    p: P,
+@v1.get("/vendors", summary="Vendors, paged, with the total", response_model=Doc)
+async def vendors_page(
+    request: Request,
     category: str | None = None,
     location: str | None = None,
     price_range: str | None = None,
@@ -373,23 +485,34 @@ def vendors_page(
         active_only=not include_inactive,
         max_price_range=max_price_range,
     )
-    page = p.list_vendors(q, offset=offset, limit=limit)
-    return _page(page.items, page.total, offset, limit)
+
+    def read(p: LocalPlanner) -> Doc:
+        page = p.list_vendors(q, offset=offset, limit=limit)
+        return _page(page.items, page.total, offset, limit)
+
+    return await answer(request, read)
 
 
-@v1.get("/vendors/resolve/{ref:path}", summary="A vendor by id, unique id prefix or exact name")
-def resolve_vendor(ref: str, p: P) -> Doc:
-    return p.get_vendor(ref)
+@v1.get(
+    "/vendors/resolve/{ref:path}",
+    summary="A vendor by id, unique id prefix or exact name",
+    response_model=Doc,
+)
+async def resolve_vendor(ref: str, request: Request) -> Response:
+    return await answer(request, lambda p: p.get_vendor(ref))
 
 
-@v1.get("/events", summary="The caller's events, paged, with the total")
-def events_page(
-    p: P,
+@v1.get("/events", summary="The caller's events, paged, with the total", response_model=Doc)
+async def events_page(
+    request: Request,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> Doc:
-    page = p.list_events(offset=offset, limit=limit)
-    return _page(page.items, page.total, offset, limit)
+) -> Response:
+    def read(p: LocalPlanner) -> Doc:
+        page = p.list_events(offset=offset, limit=limit)
+        return _page(page.items, page.total, offset, limit)
+
+    return await answer(request, read)
 
 
 @v1.post("/seed", summary="Load the demo catalog's missing vendors")
@@ -398,21 +521,32 @@ def seed_v1(p: P, body: Annotated[SeedIn | None, Body()] = None) -> Doc:
 
 
 # ---- additive: booking lifecycle and reviews (docs/lifecycle.md) --------------------------
-@v1.get("/bookings", summary="The caller's bookings (or, as_vendor, its inbox), filtered")
-def bookings_filtered(
-    p: P,
+@v1.get(
+    "/bookings",
+    summary="The caller's bookings (or, as_vendor, its inbox), filtered",
+    response_model=list[Doc],
+)
+async def bookings_filtered(
+    request: Request,
     as_vendor: bool = False,
     status: str | None = None,
     event: str | None = None,
     upcoming: bool = False,
-) -> list[Doc]:
-    listing = p.list_vendor_bookings if as_vendor else p.list_bookings
-    return listing(status=_q(status), event=_q(event), upcoming=upcoming)
+) -> Response:
+    def read(p: LocalPlanner) -> list[Doc]:
+        listing = p.list_vendor_bookings if as_vendor else p.list_bookings
+        return listing(status=_q(status), event=_q(event), upcoming=upcoming)
+
+    return await answer(request, read)
 
 
-@v1.get("/bookings/{ref}", summary="One booking with its history (its family or vendor)")
-def booking_detail(ref: str, p: P) -> Doc:
-    return p.get_booking(ref)
+@v1.get(
+    "/bookings/{ref}",
+    summary="One booking with its history (its family or vendor)",
+    response_model=Doc,
+)
+async def booking_detail(ref: str, request: Request) -> Response:
+    return await answer(request, lambda p: p.get_booking(ref))
 
 
 @v1.post("/bookings/{ref}/cancel", summary="The family cancels a pending or accepted booking")
@@ -425,15 +559,20 @@ def booking_complete(ref: str, p: P, body: Annotated[CompleteIn | None, Body()] 
     return p.complete_booking(ref, body.message if body else "")
 
 
-@v1.get("/vendors/{ref}/reviews", summary="A vendor's reviews, newest first, paged")
-def vendor_reviews(
+@v1.get(
+    "/vendors/{ref}/reviews", summary="A vendor's reviews, newest first, paged", response_model=Doc
+)
+async def vendor_reviews(
     ref: str,
-    p: P,
+    request: Request,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> Doc:
-    page = p.list_reviews(ref, offset=offset, limit=limit)
-    return _page(page.items, page.total, offset, limit)
+) -> Response:
+    def read(p: LocalPlanner) -> Doc:
+        page = p.list_reviews(ref, offset=offset, limit=limit)
+        return _page(page.items, page.total, offset, limit)
+
+    return await answer(request, read)
 
 
 @v1.put("/vendors/{ref}/review", summary="Write or replace the caller's review of a vendor")

@@ -144,9 +144,9 @@ images.add.own       4/-   4/-   0/-   0/-   4/-   4/-   3/-   3/-   3/-   3/-  
 images.presign       -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
 images.remove        3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
 recommend.event      0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
-recommend.public     0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
+recommend.public     0/200 0/200 0/200 0/200 0/200 0/200 0/401 0/401 0/401 0/401 0/401 0/401
 ask.event            0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
-ask                  0/200 0/200 0/200 0/200 0/200 0/200 0/200 3/200 3/200 3/200 3/200 3/200
+ask                  0/200 0/200 0/200 0/200 0/200 0/200 0/401 3/401 3/401 3/401 3/401 3/401
 ask.show             0/-   4/-   4/-   4/-   4/-   4/-   4/-   3/-   3/-   3/-   3/-   3/-
 tasks.list           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 tasks.add            0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
@@ -172,6 +172,10 @@ REMOTE_CLI: dict[str, int | dict[str, int]] = {
     # `ask` keeps conversations in the local store, also in remote mode: the one the world
     # made on the server is nobody's here
     "ask.show": {"owner": 4},
+    # `arangetram serve`'s assistant needs a valid login (docs/remote.md); local mode asks
+    # the user's own provider, so it does not
+    "ask": {"anon": 3},
+    "recommend.public": {a: 3 for a in ("anon", "exprd", "forgd", "none", "tampr", "deltd")},
 }
 
 # Ids (by world key) that only some actors may ever see in an output.
@@ -812,7 +816,8 @@ ACTIONS = [
         ),
         s3=True,
     ),
-    # The planning assistant: an event is its owner's to plan around; without one, anybody.
+    # The planning assistant: an event is its owner's to plan around; without one, anybody
+    # locally, and any valid login (guests included) through `arangetram serve`.
     Action(
         "recommend.event",
         cli=lambda w, t: (["vendors", "recommend", "--event", w.ids["event"]], None),

@@ -1161,7 +1161,10 @@ def serve_copy(lab: Lab, name: str) -> Iterator[Api]:
 
     db = lab.tmp / f"{name}.db"
     shutil.copyfile(lab.template, db)
-    app = create_app(lambda: SqliteStore(db), SECRET, auth_rate=None)
+    from arangetram_cli.server.limits import Limits
+
+    no_ai_limits = Limits(ai_rate=None, ai_ip_rate=None, ai_guest_quota=1_000_000)
+    app = create_app(lambda: SqliteStore(db), SECRET, auth_rate=None, limits=no_ai_limits)
     with TestClient(app, raise_server_exceptions=True) as client:
         client.get("/api/health")  # open the store before the first watched request
         yield Api(client, db, endpoints(app), Watch(db))
@@ -1310,15 +1313,15 @@ def base_requests(w: World) -> list[tuple[str, str, str, dict[str, Any], Any]]:
             {},
             {"event_id": w.ids["event"], "budget": "$$", "categories": ["venue"], "limit": 2},
         ),
-        (
-            "anon",
+        (  # `arangetram serve` answers its assistant to logged-in callers only
+            "owner",
             "POST",
             "/api/ai/chat",
             {},
             {"message": "Which halls?", "event_context": {"guest_count": 300, "budget": "$$"}},
         ),
         (
-            "anon",
+            "owner",
             "POST",
             "/api/ai/recommendations",
             {},

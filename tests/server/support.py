@@ -41,6 +41,9 @@ def serve_env(tmp: Path, **extra: str) -> dict[str, str]:
     env.update(
         JWT_SECRET=SECRET,
         ARANGETRAM_AUTH_RATE_LIMIT="off",
+        ARANGETRAM_AI_RATE_LIMIT="off",  # tests that check the limits set their own
+        ARANGETRAM_AI_IP_RATE_LIMIT="off",
+        ARANGETRAM_AI_GUEST_QUOTA="1000",
         PYTHONUNBUFFERED="1",
         NO_PROXY="127.0.0.1,localhost",
     )

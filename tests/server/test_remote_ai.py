@@ -59,6 +59,23 @@ def remote(cli, ai_server):
     return run
 
 
+@pytest.fixture
+def asker(remote):
+    """`remote` logged in on the default profile: the server's assistant needs an account."""
+    register(remote, "default")
+    return remote
+
+
+def bearer(url: str) -> dict[str, str]:
+    email = f"h-{uuid.uuid4().hex[:8]}@example.com"
+    reg = httpx.post(
+        f"{url}/api/auth/register",
+        json={"email": email, "name": "H", "password": PASSWORD},
+        timeout=10,
+    )
+    return {"Authorization": f"Bearer {reg.json()['token']}"}
+
+
 def register(run, profile: str, *, vendor: bool = False) -> dict:
     email = f"{profile}-{uuid.uuid4().hex[:8]}@example.com"
     args = ["-p", profile, "auth", "register", "--email", email, "--name", profile.title()]
@@ -67,7 +84,8 @@ def register(run, profile: str, *, vendor: bool = False) -> dict:
     return r.json()
 
 
-def test_ask_streams_the_servers_provider(remote, ai_server):
+def test_ask_streams_the_servers_provider(asker, ai_server):
+    remote = asker
     ai_server.llm.script = stream("Hello", " from", " the server's model.")
     r = remote("ask", "Which hall seats 400?")
     assert r.code == 0, r.err
@@ -96,7 +114,8 @@ def test_ask_with_an_event_plans_around_it(remote, ai_server):
     no_traceback(other)
 
 
-def test_mid_stream_error_keeps_the_partial_answer(remote, ai_server):
+def test_mid_stream_error_keeps_the_partial_answer(asker, ai_server):
+    remote = asker
     ai_server.llm.script = [
         Raw(chunk("Partial answer")),
         Raw('data: {"error": {"message": "model overloaded", "code": 500}}\n\n'),
@@ -109,12 +128,13 @@ def test_mid_stream_error_keeps_the_partial_answer(remote, ai_server):
     assert last["incomplete"] and last["content"] == "Partial answer"
 
 
-def test_errors_before_any_text_are_real_statuses(remote, ai_server):
+def test_errors_before_any_text_are_real_statuses(asker, ai_server):
+    remote = asker
     ai_server.llm.script = [Status(401, {"error": {"message": "bad key"}})]
     r = remote("ask", "Which hall?")
     one_error_line(r, 6, "502")
     assert SERVER_KEY not in r.err
-    with httpx.Client(base_url=ai_server.url, timeout=10) as http:
+    with httpx.Client(base_url=ai_server.url, timeout=10, headers=bearer(ai_server.url)) as http:
         chat = http.post("/api/ai/chat", json={"message": "Which hall?"})
         assert chat.status_code == 502 and "refused the API key" in chat.json()["detail"]
         ai_server.llm.script = [Status(503, {"error": {"message": "try later"}})]
@@ -142,7 +162,8 @@ def test_errors_before_any_text_are_real_statuses(remote, ai_server):
         assert bad.status_code == 422
 
 
-def test_offline_answers_from_the_server(remote, ai_server, served):
+def test_offline_answers_from_the_server(asker, ai_server, served):
+    remote = asker
     before = len(ai_server.llm.requests)
     r = remote("ask", "--offline", "What does it cost?")
     assert r.code == 0 and "Offline planner" in r.out, r.err
@@ -151,6 +172,7 @@ def test_offline_answers_from_the_server(remote, ai_server, served):
     plain = httpx.post(
         f"{served.url}/api/v1/ai/chat/completions",
         json={"messages": [{"role": "user", "content": "budget?"}], "stream": False},
+        headers=bearer(served.url),
         timeout=10,
     )
     assert plain.status_code == 200
@@ -158,7 +180,8 @@ def test_offline_answers_from_the_server(remote, ai_server, served):
     assert "no AI provider is configured" in text
 
 
-def test_recommendations_in_remote_mode(remote, ai_server):
+def test_recommendations_in_remote_mode(asker, ai_server):
+    remote = asker
     r = remote("vendors", "recommend", "--location", "Fremont", "-c", "venue", "-c", "catering")
     assert r.code == 0, r.err
     doc = r.json()
@@ -168,6 +191,7 @@ def test_recommendations_in_remote_mode(remote, ai_server):
     contract = httpx.post(
         f"{ai_server.url}/api/ai/recommendations",
         json={"event_date": "2027-06-12", "categories_needed": ["venue"]},
+        headers=bearer(ai_server.url),
         timeout=10,
     ).json()
     venues = contract["recommendations"]["venue"]

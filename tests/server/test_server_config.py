@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import uuid
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from arangetram_cli.core import security
 from arangetram_cli.core.errors import Unavailable
 from arangetram_cli.server.app import create_app, parse_origins
 from arangetram_cli.server.ratelimit import Rate, TokenBuckets, parse_rate
@@ -93,6 +95,12 @@ def test_auth_rate_limit_from_the_environment(configured):
         assert limited.json()["detail"].startswith("Too many requests")
         # other endpoints are not limited
         assert all(http.get("/api/categories").status_code == 200 for _ in range(5))
+    # the limit is taken before the body is read: a body that never comes gets a 429 at once
+    # (the body timeout is 30 s here)
+    host, port = configured.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 90\r\n\r\n{")
+        assert s.recv(100).startswith(b"HTTP/1.1 429")
 
 
 # ---- the app factory in-process -----------------------------------------------------------
@@ -161,7 +169,12 @@ def test_unexpected_errors_are_json_500(tmp_path):
     r = c.get("/api/vendors")
     assert r.status_code == 500 and r.json() == {"detail": "Internal server error"}
     assert "disk on fire" not in r.text
-    recs = c.post("/api/ai/recommendations", json={"event_date": "2027-01-01"})
+    token = security.create_token("someone", "user", SECRET)
+    recs = c.post(
+        "/api/ai/recommendations",
+        json={"event_date": "2027-01-01"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert recs.status_code == 500 and recs.json()["detail"] == "Failed to get recommendations"
 
 

@@ -525,6 +525,8 @@ def test_bookings(http):
 
 # ---- ai -----------------------------------------------------------------------------------
 def test_ai_chat_is_honest_and_recommendations_filter(http):
+    # this server's assistant needs an account (docs/remote.md: a difference by design)
+    h, _ = register(http)
     r = http.post(
         "/api/ai/chat",
         json={
@@ -536,12 +538,13 @@ def test_ai_chat_is_honest_and_recommendations_filter(http):
                 "location": "Bay",
             },
         },
+        headers=h,
     )
     # no provider on this server: the offline planner answers, and says so (not an apology)
     assert r.status_code == 200, r.text
     answer = r.json()
     assert answer["source"] == "offline" and "no AI provider is configured" in answer["response"]
-    assert http.post("/api/ai/chat", json={}).status_code == 422
+    assert http.post("/api/ai/chat", json={}, headers=h).status_code == 422
 
     town = f"Town{uniq()}"
     made = [
@@ -563,6 +566,7 @@ def test_ai_chat_is_honest_and_recommendations_filter(http):
             "location": town.lower(),
             "categories_needed": ["venue", "catering", "musicians"],
         },
+        headers=h,
     )
     assert r.status_code == 200
     recs = r.json()["recommendations"]
@@ -571,10 +575,14 @@ def test_ai_chat_is_honest_and_recommendations_filter(http):
     assert all(v["price_range"] in ("$", "$$") for v in recs["venue"])
     assert all(town in v["location"] for v in recs["venue"] + recs["catering"])
     assert [v["id"] for v in recs["catering"]] == [made[5]["id"]]
-    bad = http.post("/api/ai/recommendations", json={"event_date": "x", "budget": "cheap"})
+    bad = http.post(
+        "/api/ai/recommendations", json={"event_date": "x", "budget": "cheap"}, headers=h
+    )
     assert detail(bad, 422)[0]["loc"] == ["body", "budget"]
     everything = http.post(
-        "/api/ai/recommendations", json={"event_date": "2027-06-12", "location": ""}
+        "/api/ai/recommendations",
+        json={"event_date": "2027-06-12", "location": ""},
+        headers=h,
     ).json()
     assert set(everything["recommendations"]) == {
         "venue",
@@ -606,5 +614,6 @@ def test_recommendations_best_rating_first(http, served):
             "location": town,
             "categories_needed": ["venue"],
         },
+        headers=register(http)[0],
     ).json()["recommendations"]["venue"]
     assert [v["rating"] for v in recs] == [4.9, 4.8, 4.2]  # $$$ (5.0) is over budget
