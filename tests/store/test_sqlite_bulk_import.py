@@ -158,26 +158,35 @@ def test_inside_a_callers_transaction_the_schema_is_left_alone(db, small_thresho
     assert len(found(db, "nested")) == 100
 
 
-def test_the_trigger_is_gone_only_inside_the_import(db) -> None:
-    """Another connection never sees the import's schema changes (nor its rows) before the
-    commit; the trigger is dropped while the rows go in."""
-    other = sqlite3.connect(db.path)
+def test_while_the_file_is_read_the_database_is_free(db) -> None:
+    """The rows are staged outside the database's write lock: while the import reads its
+    input, another connection writes (its write lock is free), sees the schema as it was
+    and none of the import's rows; the import then commits all of them at once."""
+    other = sqlite3.connect(db.path, isolation_level=None, timeout=0)
     before = schema(db)
-    during: list[bool] = []
+    during: list[tuple] = []
 
     def watching():
-        for i, d in enumerate(names("Watched", 30)):
-            if i == 20:
-                during.append("vendors_ai" in schema(db))
-                visible = other.execute("SELECT name FROM sqlite_master").fetchall()
-                assert ("vendors_ai",) in visible
-                assert other.execute("SELECT count(*) FROM vendors").fetchone()[0] == 0
+        for i, d in enumerate(names("Watched", 1200)):
+            if i in (20, 1100):
+                other.execute("BEGIN IMMEDIATE")  # timeout 0: fails at once if held
+                other.execute("UPDATE vendors SET rating = rating WHERE id = 'none'")  # a write
+                visible = other.execute(
+                    "SELECT count(*) FROM vendors WHERE business_name LIKE 'Watched%'"
+                ).fetchone()[0]
+                trigger = other.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'vendors_ai'"
+                ).fetchone()[0]
+                other.execute("COMMIT")
+                during.append((visible, trigger, schema(db) == before))
             yield d
 
-    db.vendors.insert_many(watching())
+    assert db.vendors.insert_many(watching()) == (1200, 0)
+    assert during == [(0, 1, True), (0, 1, True)]
+    assert other.execute("SELECT count(*) FROM vendors").fetchone()[0] == 1200
     other.close()
-    assert during == [False]
     assert_sound(db, before)
+    assert len(found(db, "watched")) == 1200
 
 
 def test_the_row_encoder_matches_encode() -> None:
