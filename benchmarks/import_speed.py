@@ -61,91 +61,8 @@ print(json.dumps({"code": code, "wall": wall, "rss_kib": rss_kib, "lines": lines
 """
 
 
-# The floor (see the module's docstring): argv = schema file, database, format, input file.
-# Keep its bulk steps in step with SqliteStore's `_Vendors.insert_many` / `_BulkVendorWrite`.
-_FLOOR = r"""
-import csv, json, sqlite3, sys
-schema, db, fmt, path = sys.argv[1:5]
-fts_settings = json.loads(sys.argv[5])
-cols = ("id", "user_id", "business_name", "category", "description", "location",
-        "price_range", "price_estimate", "services", "portfolio_images", "contact_phone",
-        "contact_email", "rating", "review_count", "is_active", "created_at")
-now = "2026-01-01T00:00:00.000000+00:00"
-
-def rows():
-    with open(path, encoding="utf-8", newline="") as fh:
-        if fmt == "csv":
-            reader = csv.reader(fh)
-            head = next(reader)
-            for rec in reader:
-                d = dict(zip(head, rec))
-                for k in ("services", "portfolio_images"):
-                    d[k] = [p for p in d[k].split("|") if p]
-                d["is_active"] = d["is_active"] == "true"
-                yield d
-        else:
-            for line in fh:
-                yield json.loads(line)
-
-def encode(d):
-    return (d["id"], "system", d["business_name"], d["category"], d.get("description", ""),
-            d.get("location", ""), d.get("price_range", "$$"), d.get("price_estimate", ""),
-            json.dumps(d.get("services", []), ensure_ascii=False),
-            json.dumps(d.get("portfolio_images", []), ensure_ascii=False),
-            d.get("contact_phone", ""), d.get("contact_email", ""),
-            float(d.get("rating", 0)), int(d.get("review_count", 0)),
-            1 if d.get("is_active", True) else 0, now, None)
-
-c = sqlite3.connect(db, isolation_level=None)
-c.execute("PRAGMA journal_mode = WAL")
-c.execute("PRAGMA synchronous = NORMAL")
-c.executescript(open(schema).read())
-names = ", ".join(cols) + ", extra"
-c.execute(f"CREATE TEMP TABLE st (seq INTEGER PRIMARY KEY, {names})")
-one = "(" + ", ".join("?" * (len(cols) + 1)) + ")"
-size = 500
-full = f"INSERT INTO temp.st ({names}) VALUES " + ", ".join([one] * size)
-batch, n = [], 0
-for d in rows():
-    batch += encode(d)
-    n += 1
-    if n == size:
-        c.execute(full, batch)
-        batch, n = [], 0
-if n:
-    c.execute(f"INSERT INTO temp.st ({names}) VALUES " + ", ".join([one] * n), batch)
-staged = c.execute("SELECT count(*) FROM temp.st").fetchone()[0]
-c.execute("PRAGMA cache_size = -8192")
-c.execute("BEGIN IMMEDIATE")
-there = c.execute("SELECT count(*) FROM vendors").fetchone()[0]
-top = c.execute("SELECT coalesce(max(rid), 0) FROM vendors").fetchone()[0]
-trigger = c.execute("SELECT sql FROM sqlite_master WHERE name = 'vendors_ai'").fetchone()[0]
-c.execute("DROP TRIGGER vendors_ai")
-indexes = []
-if staged >= 20000 and staged >= there:
-    for name, sql in c.execute(
-        "SELECT name, sql FROM sqlite_master WHERE name IN "
-        "('vendors_order', 'vendors_category', 'vendors_name', 'vendors_price')"
-    ).fetchall():
-        c.execute(f"DROP INDEX {name}")
-        indexes.append(sql)
-c.execute(f"INSERT INTO vendors ({names}) SELECT {names} FROM temp.st WHERE true ORDER BY seq")
-for sql in indexes:
-    c.execute(sql)
-for k, v in fts_settings.items():
-    c.execute("INSERT INTO vendors_fts(vendors_fts, rank) VALUES (?, ?)", (k, v))
-c.execute(
-    "INSERT INTO vendors_fts(rowid, business_name, description, location) "
-    "SELECT rid, business_name, description, location FROM vendors WHERE rid > ?", (top,)
-)
-c.execute(trigger)
-c.execute("COMMIT")
-c.execute("DROP TABLE temp.st")
-c.close()
-"""
-
-
-def _schema_sql() -> str:
+def schema_sql() -> str:
+    """The store's whole schema as one script (every migration step)."""
     from arangetram_cli.store.sqlite import _MIGRATIONS, SCHEMA_VERSION
 
     steps = " ".join(_MIGRATIONS[v] for v in range(1, SCHEMA_VERSION + 1))
@@ -153,19 +70,13 @@ def _schema_sql() -> str:
 
 
 def floor_cmd(schema: Path, db: Path, fmt: str, path: Path) -> list[str]:
-    """The floor program's command line (see _FLOOR)."""
+    """The floor's command line (benchmarks/floor.py), with the store's FTS5 settings."""
     from arangetram_cli.store.sqlite import _IMPORT_FTS
 
-    return [
-        sys.executable,
-        "-c",
-        _FLOOR,
-        str(schema),
-        str(db),
-        fmt,
-        str(path),
-        json.dumps(_IMPORT_FTS),
-    ]
+    from benchmarks import floor
+
+    fts = json.dumps(_IMPORT_FTS)  # run as a script: only the standard library is loaded
+    return [sys.executable, floor.__file__, str(schema), str(db), fmt, str(path), fts]
 
 
 def isolated_env(tmp: Path) -> dict[str, str]:
@@ -253,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
             )
             files[("jsonl", n)], files[("csv", n)] = jsonl, csv_path
         schema = tmp / "schema.sql"
-        schema.write_text(_schema_sql(), encoding="utf-8")
+        schema.write_text(schema_sql(), encoding="utf-8")
         cases = [(f, n) for n in [0, *sizes] for f in formats]
         walls: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
         floors: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
