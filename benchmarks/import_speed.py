@@ -72,7 +72,6 @@ def schema_sql() -> str:
 def floor_cmd(schema: Path, db: Path, fmt: str, path: Path) -> list[str]:
     """The floor's command line (benchmarks/floor.py), with the store's FTS5 settings."""
     from arangetram_cli.store.sqlite import _IMPORT_FTS
-
     from benchmarks import floor
 
     fts = json.dumps(_IMPORT_FTS)  # run as a script: only the standard library is loaded
