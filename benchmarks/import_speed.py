@@ -55,8 +55,10 @@ else:
     r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     lines, err, code = None, r.stderr, r.returncode
 wall = time.perf_counter() - t0
-rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+rss_kib = use.ru_maxrss  # KiB on Linux
 print(json.dumps({"code": code, "wall": wall, "rss_kib": rss_kib, "lines": lines,
+                  "cpu": use.ru_utime + use.ru_stime,
                   "stderr": err.decode("utf-8", "replace")[-2000:]}))
 """
 
@@ -111,6 +113,7 @@ class Measured:
     wall: float  # seconds
     rss_mib: float  # peak resident set of the command
     lines: int | None  # stdout lines, when counted
+    cpu: float = 0.0  # seconds of CPU (user + system) the command used
 
 
 def measure(cmd: list[str], env: dict[str, str], *, count_lines: bool = False) -> Measured:
@@ -125,7 +128,7 @@ def measure(cmd: list[str], env: dict[str, str], *, count_lines: bool = False) -
     out = json.loads(r.stdout.strip().splitlines()[-1])
     if out["code"] != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {out['code']}: {out['stderr']}")
-    return Measured(out["wall"], out["rss_kib"] / 1024, out["lines"])
+    return Measured(out["wall"], out["rss_kib"] / 1024, out["lines"], out["cpu"])
 
 
 def _db_count(data_dir: Path) -> int:
@@ -167,6 +170,8 @@ def main(argv: list[str] | None = None) -> None:
         cases = [(f, n) for n in [0, *sizes] for f in formats]
         walls: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
         floors: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
+        cpus: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
+        floor_cpus: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
         rss: dict[tuple[str, int], list[float]] = {c: [] for c in cases}
         k = 0
         for _ in range(runs):
@@ -180,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
                 if got != case[1]:
                     raise RuntimeError(f"{case}: imported {got} vendors, expected {case[1]}")
                 walls[case].append(m.wall)
+                cpus[case].append(m.cpu)
                 rss[case].append(m.rss_mib)
                 floor_db = tmp / f"floor{k}.db"
                 f = measure(floor_cmd(schema, floor_db, case[0], files[case]), env)
@@ -187,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
                     if c.execute("SELECT count(*) FROM vendors").fetchone()[0] != case[1]:
                         raise RuntimeError(f"{case}: the floor did not import every row")
                 floors[case].append(f.wall)
+                floor_cpus[case].append(f.cpu)
                 for p in run_dir.glob("data/arangetram.db*"):
                     p.unlink()
                 for p in tmp.glob(f"floor{k}.db*"):
@@ -199,7 +206,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"  {'format':6s} {'vendors':>9s} {'wall s':>8s} {'vendors/s':>10s} "
-        f"{'net/s':>10s} {'floor/s':>10s} {'ratio':>6s} {'peak RSS MiB':>13s}"
+        f"{'net/s':>10s} {'floor/s':>10s} {'ratio':>6s} {'cpu s':>6s} {'cpu ratio':>9s} "
+        f"{'peak RSS MiB':>13s}"
         f"  target >= {TARGET_RATE:,}/s"
     )
     for f, n in cases:
@@ -209,15 +217,19 @@ def main(argv: list[str] | None = None) -> None:
         net = n / (med - fixed) if n and med > fixed else float("inf")
         floor = n / statistics.median(floors[(f, n)]) if n else float("inf")
         ratio = f"{rate / floor:6.2f}" if n else f"{'-':>6s}"
+        cpu = statistics.median(cpus[(f, n)])
+        cpu_ratio = statistics.median(floor_cpus[(f, n)]) / cpu if n else 0.0
         verdict = "" if not n else ("met" if rate >= TARGET_RATE else "MISSED")
         print(
             f"  {f:6s} {n:9,d} {med:8.2f} {_fmt_rate(rate):>10s} {_fmt_rate(net):>10s} "
-            f"{_fmt_rate(floor):>10s} {ratio} {max(rss[(f, n)]):13.1f}  {verdict}"
+            f"{_fmt_rate(floor):>10s} {ratio} {cpu:6.2f} {cpu_ratio:9.2f} "
+            f"{max(rss[(f, n)]):13.1f}  {verdict}"
         )
     print("  (0 vendors: a file with no rows = start-up and fixed cost; net/s excludes it)")
     print(
         "  (floor: a bare sqlite3 program loading the same file into the same schema with "
-        "the same bulk method, no validation; ratio = vendors/s over floor/s)"
+        "the same bulk method, no validation; ratio = vendors/s over floor/s; cpu ratio = "
+        "the floor's CPU seconds over the CLI's, steadier than wall time on a busy machine)"
     )
 
 
