@@ -31,7 +31,7 @@ from arangetram_cli.store.base import (
     search_then_count,
 )
 
-SCHEMA_VERSION = 3  # PRAGMA user_version; _MIGRATIONS brings older files up to it
+SCHEMA_VERSION = 4  # PRAGMA user_version; _MIGRATIONS brings older files up to it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,9 +111,23 @@ CREATE INDEX IF NOT EXISTS vendors_price
   ON vendors(price_range, is_active, rating DESC, business_name COLLATE NOCASE, id);
 """
 
+# Version 4: the vendor text index keeps no per-row column sizes (columnsize=0). Nothing
+# reads them (listings order by rating, never by bm25 rank), and a bulk import then writes
+# one row fewer per vendor inside its write transaction: 2.67 -> 2.51 s of CPU holding the
+# lock for 100k vendors (medians of 3, interleaved). Matches are the same: the index holds
+# the same trigrams and positions. Rebuilt from the vendors table in the migration.
+_FTS_WITHOUT_SIZES = """
+DROP TABLE IF EXISTS vendors_fts;
+CREATE VIRTUAL TABLE vendors_fts USING fts5(
+  business_name, description, location, content='vendors', content_rowid='rid',
+  tokenize='trigram', columnsize=0
+);
+INSERT INTO vendors_fts(vendors_fts) VALUES ('rebuild');
+"""
+
 # Each step takes a database of version N-1 to N. Every statement is idempotent (IF NOT
-# EXISTS), so two processes opening an old file at once both succeed.
-_MIGRATIONS = {1: _SCHEMA, 2: _REVIEWS_SCHEMA, 3: _PRICE_INDEX}
+# EXISTS, or drop-and-rebuild), so two processes opening an old file at once both succeed.
+_MIGRATIONS = {1: _SCHEMA, 2: _REVIEWS_SCHEMA, 3: _PRICE_INDEX, 4: _FTS_WITHOUT_SIZES}
 
 _DEFAULTS = {"s": "", "i": 0, "f": 0.0, "b": 1, "j": "[]"}
 
