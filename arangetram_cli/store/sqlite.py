@@ -1127,7 +1127,12 @@ class SqliteStore:
             conn.execute("ROLLBACK")
             raise
         else:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:  # never leave the connection inside a transaction
+                    conn.execute("ROLLBACK")
+                raise
         finally:
             self._local.depth = 0
 
