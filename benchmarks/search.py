@@ -160,19 +160,49 @@ def _timed_fill(make: Callable[[], Any], size: int, seed: int) -> tuple[Any, flo
     return store, time.perf_counter() - t0
 
 
-def bench_sqlite(sizes: list[int], rounds: int, seed: int) -> list[Row]:
-    from arangetram_cli.store.sqlite import SqliteStore
+@dataclass
+class Load:
+    size: int
+    store: float  # seconds to load the catalog through the Store (insert_many)
+    floor: float  # the same documents, bare sqlite3, same schema and bulk method
+
+
+def bench_sqlite(sizes: list[int], rounds: int, seed: int) -> tuple[list[Row], list[Load]]:
+    from arangetram_cli.store.sqlite import _IMPORT_FTS, SqliteStore
+    from benchmarks import floor
+    from benchmarks.import_speed import schema_sql
 
     out: list[Row] = []
+    loads: list[Load] = []
     with tempfile.TemporaryDirectory(prefix="arangetram-search-") as d:
         for size in sizes:
+            t0 = time.perf_counter()
+            floor.load(
+                str(Path(d) / f"floor{size}.db"),
+                schema_sql(),
+                synth.iter_vendors(size, seed),
+                _IMPORT_FTS,
+            )
+            floor_took = time.perf_counter() - t0
             store, took = _timed_fill(lambda s=size: SqliteStore(Path(d) / f"v{s}.db"), size, seed)
             print(f"  (sqlite: {size:,} vendors loaded in {took:.1f} s)", file=sys.stderr)
+            loads.append(Load(size, took, floor_took))
             try:
                 out += run_kinds(store, "sqlite", size, rounds)
             finally:
                 store.close()
-    return out
+    return out, loads
+
+
+def _print_loads(loads: list[Load]) -> None:
+    print(
+        "sqlite load of the synthetic catalog (documents made as they go in): through the "
+        "Store's insert_many, and the floor (bare sqlite3, same schema and bulk method)"
+    )
+    print(f"  {'vendors':>8s} {'store s':>8s} {'vendors/s':>10s} {'floor/s':>10s} {'ratio':>6s}")
+    for x in loads:
+        rate, floor = x.size / x.store, x.size / x.floor
+        print(f"  {x.size:8,d} {x.store:8.2f} {rate:10,.0f} {floor:10,.0f} {rate / floor:6.2f}")
 
 
 def bench_mongomock(sizes: list[int], rounds: int, seed: int) -> list[Row]:
@@ -253,9 +283,10 @@ def main(argv: list[str] | None = None) -> None:
         f"total, as LocalPlanner.list_vendors (python {sys.version.split()[0]}, "
         f"{os.cpu_count()} cpus)"
     )
-    rows = bench_sqlite(sizes, rounds, args.seed)
+    rows, loads = bench_sqlite(sizes, rounds, args.seed)
     _print_table(f"sqlite, {rounds} timed rounds per kind", rows)
     _print_ratios("sqlite", rows, targets=True)
+    _print_loads(loads)
 
     if mm_sizes:
         with warnings.catch_warnings():  # aggregate's batchSize/allowDiskUse are no-ops there

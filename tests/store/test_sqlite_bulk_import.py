@@ -158,26 +158,35 @@ def test_inside_a_callers_transaction_the_schema_is_left_alone(db, small_thresho
     assert len(found(db, "nested")) == 100
 
 
-def test_the_trigger_is_gone_only_inside_the_import(db) -> None:
-    """Another connection never sees the import's schema changes (nor its rows) before the
-    commit; the trigger is dropped while the rows go in."""
-    other = sqlite3.connect(db.path)
+def test_while_the_file_is_read_the_database_is_free(db) -> None:
+    """The rows are staged outside the database's write lock: while the import reads its
+    input, another connection writes (its write lock is free), sees the schema as it was
+    and none of the import's rows; the import then commits all of them at once."""
+    other = sqlite3.connect(db.path, isolation_level=None, timeout=0)
     before = schema(db)
-    during: list[bool] = []
+    during: list[tuple] = []
 
     def watching():
-        for i, d in enumerate(names("Watched", 30)):
-            if i == 20:
-                during.append("vendors_ai" in schema(db))
-                visible = other.execute("SELECT name FROM sqlite_master").fetchall()
-                assert ("vendors_ai",) in visible
-                assert other.execute("SELECT count(*) FROM vendors").fetchone()[0] == 0
+        for i, d in enumerate(names("Watched", 1200)):
+            if i in (20, 1100):
+                other.execute("BEGIN IMMEDIATE")  # timeout 0: fails at once if held
+                other.execute("UPDATE vendors SET rating = rating WHERE id = 'none'")  # a write
+                visible = other.execute(
+                    "SELECT count(*) FROM vendors WHERE business_name LIKE 'Watched%'"
+                ).fetchone()[0]
+                trigger = other.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'vendors_ai'"
+                ).fetchone()[0]
+                other.execute("COMMIT")
+                during.append((visible, trigger, schema(db) == before))
             yield d
 
-    db.vendors.insert_many(watching())
+    assert db.vendors.insert_many(watching()) == (1200, 0)
+    assert during == [(0, 1, True), (0, 1, True)]
+    assert other.execute("SELECT count(*) FROM vendors").fetchone()[0] == 1200
     other.close()
-    assert during == [False]
     assert_sound(db, before)
+    assert len(found(db, "watched")) == 1200
 
 
 def test_the_row_encoder_matches_encode() -> None:
@@ -214,3 +223,70 @@ def test_the_row_encoder_matches_encode() -> None:
         assert got == want and list(map(type, got)) == list(map(type, want)), d
         for i in (8, 9):  # the list columns stay readable JSON
             assert isinstance(json.loads(got[i]), list)
+
+
+def test_a_version_3_file_gets_the_smaller_text_index_with_the_same_matches(tmp_path) -> None:
+    """Migration 5 rebuilds the FTS index without column sizes: every phrase matches the
+    same vendors as in the old index, the store's searches still agree with the oracle, and
+    the triggers keep the new index in step."""
+    from arangetram_cli.store.sqlite import _MIGRATIONS, SCHEMA_VERSION
+    from tests.store.test_store_contract import CATALOG, SEARCHES, ids, oracle
+
+    path = tmp_path / "v3.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    steps = " ".join(_MIGRATIONS[v] for v in (1, 2, 3))
+    conn.executescript(f"BEGIN; {steps} PRAGMA user_version = 3; COMMIT;")
+    docs = [
+        *CATALOG,
+        vendor_doc(business_name="ÉCOLE de Danse Ça Va", description="Ünïcode ΣΊΣΥΦΟΣ"),
+        vendor_doc(business_name="Nrityalaya", description="multi\nline\ttext"),
+    ]
+    cols = list(VENDOR_FIELDS)
+    for d in docs:
+        conn.execute(
+            f"INSERT INTO vendors ({', '.join(cols)}, extra) VALUES "
+            f"({', '.join('?' * (len(cols) + 1))})",
+            _encode(VENDOR_FIELDS, d),
+        )
+    phrases = [*SEARCHES, "école", "ÇA VA", "σίσυφος", "e\nli", "TEXT"]
+
+    def matches(c: sqlite3.Connection) -> dict[str, list[int]]:
+        out = {}
+        for p in phrases:
+            if len(p) < 3:
+                continue
+            q = '"' + p.replace('"', '""') + '"'
+            for col in ("{business_name description}", "location", ""):
+                rows = c.execute(
+                    "SELECT rowid FROM vendors_fts WHERE vendors_fts MATCH ? ORDER BY rowid",
+                    (f"{col} : {q}" if col else q,),
+                ).fetchall()
+                out[f"{col}:{p}"] = [r[0] for r in rows]
+        return out
+
+    before = matches(conn)
+    assert any(before.values())
+    conn.close()
+
+    s = SqliteStore(path)
+    try:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        sql = s.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'vendors_fts'").fetchone()
+        assert "columnsize=0" in sql[0]
+        tables = {r[0] for r in s.conn.execute("SELECT name FROM sqlite_master")}
+        assert "vendors_fts_docsize" not in tables
+        s.conn.execute("INSERT INTO vendors_fts(vendors_fts) VALUES ('integrity-check')")
+        assert matches(s.conn) == before
+        catalog_ids = {v["id"] for v in CATALOG}
+        for text in SEARCHES:
+            q = VendorQuery(search=text, active_only=False)
+            got = [i for i in ids(s.vendors.search(q)) if i in catalog_ids]
+            assert got == oracle(q), text
+        # the triggers write into the new index
+        s.vendors.insert(vendor_doc(business_name="Later Natya Hall"))
+        assert found(s, "natya hall") == ["Later Natya Hall"]
+        s.vendors.update(docs[-1]["id"], {"business_name": "Renamed Nrtya"})
+        assert found(s, "nrityalaya") == [] and found(s, "renamed nr") == ["Renamed Nrtya"]
+        s.conn.execute("INSERT INTO vendors_fts(vendors_fts) VALUES ('integrity-check')")
+    finally:
+        s.close()
