@@ -149,7 +149,10 @@ class LocalPlanner(WorkspaceMixin):
         )
         if self.store.users.get_by_email(body.email):
             raise Conflict(EMAIL_TAKEN)
-        if self.store.users.find_by_email_key(email_key(body.email), 1):
+        near = self.store.users.find_by_email_key(email_key(body.email), 2)
+        if near:  # re-check the spelling: a racing register may have added this very one
+            if any(u["email"] == body.email for u in near):
+                raise Conflict(EMAIL_TAKEN)
             raise Conflict(EMAIL_TAKEN_OTHER_SPELLING, hint=LOGIN_HINT)
         user = {
             "id": new_id(),

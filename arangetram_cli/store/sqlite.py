@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from arangetram_cli.core.errors import Conflict, Invalid, Unavailable
 from arangetram_cli.core.identity import email_key
+from arangetram_cli.store import sqlite_workspace
 from arangetram_cli.store.base import (
     BOOKING_FIELDS,
     EMAIL_TAKEN,
@@ -34,8 +35,9 @@ from arangetram_cli.store.base import (
     prices_up_to,
     search_then_count,
 )
+from arangetram_cli.store.sqlite_workspace import WORKSPACE_SCHEMA
 
-SCHEMA_VERSION = 5  # PRAGMA user_version; _MIGRATIONS brings older files up to it
+SCHEMA_VERSION = 6  # PRAGMA user_version; _MIGRATIONS brings older files up to it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -158,6 +160,7 @@ _MIGRATIONS = {
     3: _PRICE_INDEX,
     4: _EMAIL_KEY,
     5: _FTS_WITHOUT_SIZES,
+    6: WORKSPACE_SCHEMA,  # tasks and budget_items (store/sqlite_workspace.py)
 }
 
 _DEFAULTS = {"s": "", "i": 0, "f": 0.0, "b": 1, "j": "[]"}
@@ -1134,9 +1137,7 @@ class SqliteStore:
         self.events = _Events(self)
         self.bookings = _Bookings(self)
         self.reviews = _Reviews(self)
-        from arangetram_cli.store.sqlite_workspace import attach  # tasks, budget_items
-
-        attach(self)
+        sqlite_workspace.attach(self)  # tasks, budget_items
 
     @property
     def conn(self) -> sqlite3.Connection:

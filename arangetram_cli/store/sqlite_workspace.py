@@ -2,9 +2,9 @@
 
 Each row keeps the whole document as JSON in `doc`, beside the columns the per-event queries
 and the uniqueness rules need (indexed): a template task once per event (template_key), one
-budget line per booking (booking_id). The tables are created on first use and versioned in
-the `meta` table under their own key, so they never collide with the main schema's
-user_version steps. Read-modify-writes run in one write transaction (BEGIN IMMEDIATE).
+budget line per booking (booking_id). The tables come with the main schema's migration 6
+(store/sqlite.py), so a store that opened has them: a refused command changes nothing.
+Read-modify-writes run in one write transaction (BEGIN IMMEDIATE).
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from arangetram_cli.store.workspace_base import (
     with_defaults,
 )
 
-WORKSPACE_SCHEMA_VERSION = 1
-_META_KEY = "workspace_schema"
-_SCHEMA = """
+WORKSPACE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
   id TEXT PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
   due_date TEXT NOT NULL, status TEXT NOT NULL, template_key TEXT,
@@ -43,25 +41,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS budget_items_booking
 """
 
 
-def ensure_schema(store: Any) -> None:
-    """Create the tables once per database file (idempotent, safe between processes)."""
-    if getattr(store, "_workspace_ready", False):
-        return
-    conn = store.conn
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_META_KEY,)).fetchone()
-    if row is None or int(row[0]) < WORKSPACE_SCHEMA_VERSION:
-        with store.write():
-            for stmt in _SCHEMA.split(";"):
-                if stmt.strip():
-                    conn.execute(stmt)
-            conn.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
-                "SET value = excluded.value",
-                (_META_KEY, str(WORKSPACE_SCHEMA_VERSION)),
-            )
-    store._workspace_ready = True
-
-
 class _DocRepo:
     table = ""
     columns: tuple[str, ...] = ()
@@ -73,7 +52,6 @@ class _DocRepo:
 
     @property
     def _conn(self) -> sqlite3.Connection:
-        ensure_schema(self._s)
         return self._s.conn
 
     def _row(self, doc: Doc) -> list[Any]:
