@@ -58,6 +58,7 @@ DROP = (
 def _base_env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in DROP and not k.startswith("ARANGETRAM")}
     home = tmp / "home"
+    home.mkdir(exist_ok=True)
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
@@ -128,7 +129,9 @@ def secret_service(tmp: Path) -> Iterator[tuple[str | None, str]]:
 
 
 def _run(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    r = subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        cmd, env=env, input=stdin, capture_output=True, text=True, timeout=120, cwd=env["HOME"]
+    )
     if r.returncode != 0:
         sys.exit(f"benchmark setup failed: {' '.join(cmd[2:])}: {r.stderr.strip()}")
     return r.stdout
@@ -137,7 +140,11 @@ def _run(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
 def _measure(name: str, cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # in HOME, not here: `python -m` puts the working directory first on sys.path, which
+    # would run this checkout's package whatever PYTHONPATH says (and read no stray .env)
+    r = subprocess.run(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=env["HOME"]
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
