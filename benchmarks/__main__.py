@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ["startup", "ai_stream", "synth", "search", "import_speed", "listing"]
+ALL = ["startup", "ai_stream", "synth", "search", "import_speed", "listing", "workspace"]
 
 
 def main() -> None:

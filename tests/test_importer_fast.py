@@ -118,6 +118,15 @@ id_value = st.one_of(
     st.integers(),
     st.none(),
 )
+# Image URLs at the edge of core/urls.py's check: schemes, credentials, hosts, characters.
+URL_PARTS = st.builds(
+    lambda scheme, auth, host, path: f"{scheme}{auth}{host}{path}",
+    st.sampled_from(["https://", "HTTPS://", "http://", "javascript:", "data:", "file://", "//"]),
+    st.sampled_from(["", "", "user:pw@", "@", "u@"]),
+    st.sampled_from(["img.example.com", "[::1]", "[bad", "", "h:99999", "h:80", "例え.jp"]),
+    st.sampled_from(["/a.jpg", "", "/a b.jpg", "/a\tb", '/"x', "/\u202ex", "/\x7f", "?q=1#f"]),
+)
+url_value = st.one_of(padded(URL_PARTS), URL_PARTS, text_value)
 VALUES: dict[str, st.SearchStrategy[Any]] = {
     "id": id_value,
     "business_name": text_value,
@@ -127,7 +136,7 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "price_range": price_value,
     "price_estimate": text_value,
     "services": list_value,
-    "portfolio_images": list_value,
+    "portfolio_images": st.one_of(list_value, st.lists(url_value, max_size=3)),
     "contact_phone": text_value,
     "contact_email": text_value,
     "rating": rating_value,

@@ -7,8 +7,8 @@ llama.cpp and OpenRouter. Which provider is used, first match wins:
 1. `--provider NAME` or `ARANGETRAM_LLM_PROVIDER` (gemini, openai, emergent, ollama, custom,
    or offline);
 2. `ARANGETRAM_LLM_BASE_URL` set: that endpoint ("custom"), key `ARANGETRAM_LLM_API_KEY`;
-3. the first key found in the environment (then ./.env): `GEMINI_API_KEY`, `OPENAI_API_KEY`,
-   `EMERGENT_LLM_KEY`, `ARANGETRAM_LLM_API_KEY`; then `OLLAMA_HOST`;
+3. the first key found in the environment (then a trusted ./.env): `GEMINI_API_KEY`,
+   `OPENAI_API_KEY`, `EMERGENT_LLM_KEY`, `ARANGETRAM_LLM_API_KEY`; then `OLLAMA_HOST`;
 4. a key stored with `arangetram config set-key PROVIDER` (keyring service "arangetram-llm");
 5. none: the offline planner answers.
 
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -106,16 +105,17 @@ class ProviderConfig:
         return f"check {where}, or store a key: arangetram config set-key {self.name}"
 
 
-def llm_env(cwd: str | None = None) -> dict[str, str]:
-    """The LLM variables from the environment, then ./.env (as the web app reads its .env)."""
+def llm_env(cwd: str | None = None, settings: Any = None) -> dict[str, str]:
+    """The LLM variables from the environment, then ./.env (as the web app reads its .env)
+    only if the user trusted that file (config.py): an untrusted .env cannot point a key at
+    another endpoint."""
     from pathlib import Path
 
-    from arangetram_cli.config import read_dotenv
+    if settings is not None and cwd is None:
+        return settings.env(LLM_ENV_VARS)
+    from arangetram_cli.config import env_with_dotenv
 
-    dotenv = read_dotenv(Path(cwd or os.getcwd()) / ".env")
-    out = {k: v for k, v in dotenv.items() if k in LLM_ENV_VARS and v}
-    out.update({k: v for k in LLM_ENV_VARS if (v := os.environ.get(k))})
-    return out
+    return env_with_dotenv(LLM_ENV_VARS, cwd=Path(cwd) if cwd else None)
 
 
 def _timeout(env: Mapping[str, str]) -> float:
@@ -291,7 +291,9 @@ class ChatClient:
         if self.debug:
             import sys
 
-            print(f"debug: {self._scrub(msg)}", file=sys.stderr)
+            from arangetram_cli.sanitize import visible
+
+            print(f"debug: {visible(self._scrub(msg))}", file=sys.stderr)
 
     def stream(
         self, messages: list[dict[str, str]], extra: dict[str, Any] | None = None

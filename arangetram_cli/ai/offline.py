@@ -262,6 +262,10 @@ def _budget(
 
 
 def _checklist(ctx: EventContext | None, status: dict[str, str], today: dt.date) -> list[str]:
+    if ctx and ctx.tasks:  # the family's own checklist, as stored
+        from arangetram_cli.core.workspace import checklist_lines
+
+        return checklist_lines(ctx.tasks, today)
     date = None
     if ctx:
         try:

@@ -89,6 +89,7 @@ class EventContext:
     event: Doc
     selected: list[Doc] = field(default_factory=list)
     bookings: list[Doc] = field(default_factory=list)  # this event's, vendor embedded
+    tasks: list[Doc] = field(default_factory=list)  # the stored checklist (workspace)
 
     @property
     def open_bookings(self) -> list[Doc]:
@@ -118,7 +119,11 @@ def event_context(planner: Any, event: Doc) -> EventContext:
         bookings = [b for b in mine if b.get("event_id") == event["id"]]
     except Exception:
         bookings = []
-    return EventContext(event, selected, bookings)
+    try:  # a server without the workspace, or none stored: the planners count back instead
+        tasks = planner.list_tasks(event["id"])["tasks"]
+    except Exception:
+        tasks = []
+    return EventContext(event, selected, bookings, tasks)
 
 
 def _score(v: Doc, words: set[str], place: str | None, budget: str | None) -> float:
@@ -258,6 +263,13 @@ def system_prompt(
     ]
     if ctx:
         parts.append("## The family's event\n" + event_block(ctx, today))
+        if ctx.tasks:
+            from arangetram_cli.core.workspace import checklist_lines
+
+            parts.append(
+                "## The family's checklist (stored: answer from it, do not invent another)\n"
+                + "\n".join(checklist_lines(ctx.tasks, today))
+            )
     else:
         parts.append(
             "## The family's event\nNot given: ask for the date, guests and budget "

@@ -20,7 +20,8 @@ from arangetram_cli.cli.output import FORMATS, Output, one_line
 from arangetram_cli.core.errors import ArangetramError
 
 EXIT_CODES = """Exit codes: 0 ok, 1 failure, 2 usage or bad input, 3 not logged in or not
-allowed, 4 not found, 5 conflict, 6 service unreachable, 130 interrupted."""
+allowed, 4 not found, 5 conflict, 6 service unreachable, 7 not offered by this server,
+130 interrupted."""
 
 
 # user:password@ in any URL an error names (an --api-url or MONGO_URL with credentials)
@@ -34,7 +35,7 @@ def _report(message: str, hint: str | None = None) -> None:
     print(_URL_PASSWORD.sub(r"\1***@", one_line(line)), file=sys.stderr)
 
 
-GLOBAL_FLAGS = {"--json", "-q", "--quiet", "--debug", "--no-color"}
+GLOBAL_FLAGS = {"--json", "-q", "--quiet", "--debug", "--no-color", "--wide", "--csv-raw"}
 GLOBAL_VALUED = {"-o", "--output", "-p", "--profile", "--api-url"}
 
 
@@ -110,6 +111,14 @@ LAZY = {
     "config": ("arangetram_cli.cli.config_cmd", "Show settings and manage profiles."),
     "serve": ("arangetram_cli.cli.serve", "Serve the REST API over this profile's store."),
     "ask": ("arangetram_cli.cli.ask", "Ask the AI planning assistant (streamed), or chat."),
+    "tasks": (
+        "arangetram_cli.cli.tasks",
+        "The event's checklist: list, add, tick and reopen tasks.",
+    ),
+    "budget": (
+        "arangetram_cli.cli.budget",
+        "The event's budget: lines, quotes, payments, what-if.",
+    ),
 }
 
 
@@ -264,11 +273,21 @@ def root(
         typer.Option(
             "--output",
             "-o",
-            help="table, json, jsonl or csv (default: table on a terminal, json when piped).",
+            help="table, wide (every column, nothing cut), json, jsonl or csv "
+            "(default: table on a terminal, json when piped).",
             metavar="FORMAT",
         ),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Same as -o json.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Same as -o wide.")] = False,
+    csv_raw: Annotated[
+        bool,
+        typer.Option(
+            "--csv-raw",
+            help="-o csv without the apostrophe before cells a spreadsheet would run as "
+            "formulas (=, +, -, @).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print bare ids only.")] = False,
     profile: Annotated[
         str | None,
@@ -292,12 +311,14 @@ def root(
     ] = False,
 ) -> None:
     fmt = "json" if json_ else output
+    if wide and fmt in (None, "table"):
+        fmt = "wide"
     if fmt is not None and fmt not in FORMATS:
         raise typer.BadParameter(
             f"'{fmt}' is not one of {', '.join(FORMATS)}", param_hint="'--output'"
         )
     state = State(
-        out=Output(fmt=fmt, quiet=quiet, color=not no_color, debug=debug),
+        out=Output(fmt=fmt, quiet=quiet, color=not no_color, debug=debug, csv_raw=csv_raw),
         profile=profile,
         api_url=api_url,
         debug=debug,

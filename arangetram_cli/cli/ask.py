@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import State, state
-from arangetram_cli.cli.output import interactive
+from arangetram_cli.cli.output import Col, interactive, one_line
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
@@ -33,11 +33,16 @@ Exit codes: 2 bad input, 3 the provider refused the key, 4 event or conversation
 incomplete), 130 interrupted."""
 
 HISTORY_COLUMNS = [
-    ("id", "Id", lambda d: str(d.get("id", ""))[:8]),
-    ("title", "Title"),
-    ("message_count", "Messages"),
-    ("event_id", "Event", lambda d: str(d.get("event_id") or "")[:8]),
-    ("updated_at", "Updated", lambda d: str(d.get("updated_at", ""))[:16].replace("T", " ")),
+    Col("id", "Id", lambda d: str(d.get("id", ""))[:8], priority=0, fixed=True),
+    Col("title", "Title", priority=0, min_width=16),
+    Col("message_count", "Messages", priority=2, fixed=True),
+    Col("event_id", "Event", lambda d: str(d.get("event_id") or "")[:8], priority=2, fixed=True),
+    Col(
+        "updated_at",
+        "Updated",
+        lambda d: str(d.get("updated_at", ""))[:16].replace("T", " "),
+        fixed=True,
+    ),
 ]
 CHAT_HELP = (
     "/exit (or Ctrl-D) leaves, /new starts a new conversation, /event ID sets the event "
@@ -94,7 +99,7 @@ class _Session:
 
                 keys = LlmKeys(self.st.settings)
                 self._provider = resolve_provider(
-                    llm_env(),
+                    llm_env(settings=self.st.settings),
                     provider=self._provider_name,
                     model=self._model,
                     stored_key=keys.get,
@@ -302,15 +307,16 @@ def _show(st: State, conv: dict[str, Any]) -> None:
         return
     from arangetram_cli.ai.render import renderer_for
 
-    print(f"# {conv.get('title')}  ({conv['id']})")
+    print(f"# {one_line(conv.get('title'))}  ({conv['id']})")
     for m in conv.get("messages", []):
         who = "you" if m.get("role") == "user" else f"assistant ({m.get('source', '?')})"
-        print(f"\n## {who}, {str(m.get('created_at', ''))[:16].replace('T', ' ')}\n")
+        when = one_line(str(m.get("created_at", ""))[:16].replace("T", " "))
+        print(f"\n## {one_line(who)}, {when}\n")
         r = renderer_for(sys.stdout, color=st.out.use_color)
         r.feed(m.get("content") or "")
         r.finish()
         if m.get("incomplete"):
-            print(f"[incomplete: {m.get('error') or 'stopped'}]")
+            print(f"[incomplete: {one_line(m.get('error') or 'stopped')}]")
 
 
 def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: str | None) -> None:
@@ -325,10 +331,11 @@ def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: 
     if session.remote:
         who = "the offline planner of the server" if session.offline else "the server's assistant"
     err = sys.stderr
-    print(f"Arangetram planning assistant ({who}). {CHAT_HELP}", file=err)
+    print(f"Arangetram planning assistant ({one_line(who)}). {CHAT_HELP}", file=err)
     if conv is not None:
         print(
-            f"continuing: {conv.get('title')} ({len(conv.get('messages', []))} messages)", file=err
+            f"continuing: {one_line(conv.get('title'))} ({len(conv.get('messages', []))} messages)",
+            file=err,
         )
     if event_ref:
         print(f"event: {event_ref[:8]}", file=err)
@@ -361,11 +368,11 @@ def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: 
                         session.conversations.set_event(conv, event_ref)
                     print(f"event: {event_ref[:8] if event_ref else 'none'}", file=err)
                 except ArangetramError as e:
-                    print(f"error: {e.message}" + (f" ({e.hint})" if e.hint else ""), file=err)
+                    _say_error(e)
             elif cmd == "/help":
                 print(CHAT_HELP, file=err)
             else:
-                print(f"unknown command {cmd}; {CHAT_HELP}", file=err)
+                print(f"unknown command {one_line(cmd)}; {CHAT_HELP}", file=err)
             continue
         print(file=err)
         try:
@@ -373,13 +380,17 @@ def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: 
                 conv, line, event_ref, renderer_for(sys.stdout, color=st.out.use_color)
             )
         except ArangetramError as e:  # before any answer: the event, the provider, ...
-            print(f"error: {e.message}" + (f" ({e.hint})" if e.hint else ""), file=err)
+            _say_error(e)
             continue
         except KeyboardInterrupt:
             print("\nstopped", file=err)
             continue
         if isinstance(stopped, KeyboardInterrupt):
-            print("\nstopped; the answer so far is kept", file=err)
+            print("stopped; the answer so far is kept", file=err)
         elif isinstance(stopped, ArangetramError):
-            hint = f" ({stopped.hint})" if stopped.hint else ""
-            print(f"error: {stopped.message}{hint}", file=err)
+            _say_error(stopped)
+
+
+def _say_error(e: Any) -> None:
+    """An error inside the chat: README's one line, escaped like every other error."""
+    print(one_line(f"error: {e.message}" + (f" ({e.hint})" if e.hint else "")), file=sys.stderr)

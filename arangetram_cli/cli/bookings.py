@@ -9,6 +9,7 @@ import typer
 
 from arangetram_cli.cli.columns import short
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.output import Col
 
 app = typer.Typer(
     rich_markup_mode=None, help="Send booking requests and answer them.", no_args_is_help=True
@@ -20,21 +21,21 @@ def _sub(key: str, field: str) -> Any:
 
 
 USER_COLUMNS = [
-    ("id", "Id", short),
-    ("vendor", "Vendor", _sub("vendor", "business_name")),
-    ("event", "Event", _sub("event", "event_name")),
-    ("event_date", "Date"),
-    ("status", "Status"),
-    ("response_message", "Reply"),
+    Col("id", "Id", short, priority=0, fixed=True),
+    Col("vendor", "Vendor", _sub("vendor", "business_name"), priority=0, min_width=14),
+    Col("event", "Event", _sub("event", "event_name"), min_width=12),
+    Col("event_date", "Date", priority=0, fixed=True),
+    Col("status", "Status", priority=0, fixed=True),
+    Col("response_message", "Reply", priority=3),
 ]
 VENDOR_COLUMNS = [
-    ("id", "Id", short),
-    ("user", "From", _sub("user", "name")),
-    ("event", "Event", _sub("event", "event_name")),
-    ("event_date", "Date"),
-    ("guests", "Guests", _sub("event", "guest_count")),
-    ("message", "Message"),
-    ("status", "Status"),
+    Col("id", "Id", short, priority=0, fixed=True),
+    Col("user", "From", _sub("user", "name"), min_width=12),
+    Col("event", "Event", _sub("event", "event_name"), min_width=12),
+    Col("event_date", "Date", priority=0, fixed=True),
+    Col("guests", "Guests", _sub("event", "guest_count"), priority=3, fixed=True),
+    Col("message", "Message", priority=2, min_width=12),
+    Col("status", "Status", priority=0, fixed=True),
 ]
 BOOKING_FIELDS = [
     ("id", "Id"),
@@ -147,7 +148,7 @@ def respond(
     ] = False,
 ) -> None:
     """Accept or decline a request sent to your vendor profile."""
-    from arangetram_cli.cli.output import interactive
+    from arangetram_cli.cli.output import interactive, one_line
     from arangetram_cli.core.errors import Conflict, DoubleBooking, Invalid
 
     statuses = {
@@ -171,7 +172,9 @@ def respond(
             ) from None
         import questionary
 
-        agreed = questionary.confirm(f"{e.message}. Accept this one as well?", default=False).ask()
+        agreed = questionary.confirm(
+            f"{one_line(e.message)}. Accept this one as well?", default=False
+        ).ask()
         if agreed is None:
             raise typer.Abort() from None
         if not agreed:
@@ -196,25 +199,24 @@ def _who(booking: dict[str, Any]) -> Any:
     return who
 
 
-def _history_table(booking: dict[str, Any]) -> Any:
+HISTORY_COLUMNS = [
+    Col("at", "When", lambda h: str(h.get("at", ""))[:19].replace("T", " "), fixed=True),
+    Col("who", "Who"),
+    Col("change", "Change", lambda h: f"{h.get('from') or 'new'} → {h.get('to')}", fixed=True),
+    Col("message", "Message", lambda h: str(h.get("message") or "")),
+]
+
+
+def _history_table(st: Any, booking: dict[str, Any]) -> Any:
     def draw(console: Any) -> None:
         history = booking.get("history") or []
         if not history:
             return
-        from rich.table import Table
-
         who = _who(booking)
-        table = Table(title="History", header_style="bold", title_justify="left")
-        for name in ("When", "Who", "Change", "Message"):
-            table.add_column(name, overflow="fold")
-        for h in history:
-            change = f"{h.get('from') or 'new'} → {h.get('to')}"
-            table.add_row(
-                str(h.get("at", ""))[:19].replace("T", " "),
-                who(h),
-                change,
-                str(h.get("message") or ""),
-            )
+        rows = [{**h, "who": who(h)} for h in history]
+        table, _ = st.out.table(
+            rows, HISTORY_COLUMNS, title="History", width=console.width, wrap=True
+        )
         console.print(table)
 
     return draw
@@ -243,7 +245,7 @@ def show(
     """One booking and its history (who changed it, when, and what they said)."""
     st = state(ctx)
     booking = st.planner(auth=True).get_booking(ref)
-    st.out.item(booking, SHOW_FIELDS, title="Booking", extra=_history_table(booking))
+    st.out.item(booking, SHOW_FIELDS, title="Booking", extra=_history_table(st, booking))
 
 
 @app.command()

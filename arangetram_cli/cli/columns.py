@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arangetram_cli.cli.output import Col
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.values import check_category, check_price_range
 
@@ -22,14 +23,15 @@ def stars(doc: dict[str, Any]) -> str:
     return f"{rating:.1f} ({count})" if count else ("new" if not rating else f"{rating:.1f}")
 
 
+# One line per vendor at 80 columns: the estimate goes first, then what is left is cut.
 LIST_COLUMNS = [
-    ("id", "Id", short),
-    ("business_name", "Name"),
-    ("category", "Category"),
-    ("location", "Location"),
-    ("price_range", "Price"),
-    ("price_estimate", "Estimate"),
-    ("rating", "Rating", stars),
+    Col("id", "Id", short, priority=0, fixed=True),
+    Col("business_name", "Name", priority=0, min_width=16),
+    Col("category", "Category", fixed=True),
+    Col("location", "Location", priority=2, min_width=12),
+    Col("price_range", "Price", priority=2, fixed=True),
+    Col("price_estimate", "Estimate", priority=3, min_width=12),
+    Col("rating", "Rating", stars, priority=2, fixed=True),
 ]
 
 

@@ -17,7 +17,7 @@ app = typer.Typer(
 @app.command()
 def show(ctx: typer.Context) -> None:
     """Every setting in force and where it came from (secrets masked)."""
-    from arangetram_cli.config import mask, mask_url
+    from arangetram_cli.config import mask, mask_url, read_trust, trust_path
     from arangetram_cli.credentials import backend_name
 
     st = state(ctx)
@@ -56,10 +56,25 @@ def show(ctx: typer.Context) -> None:
             "source": "",
         },
     ]
+    dotenv = s.dotenv
+    if dotenv is not None and dotenv.status != "none":
+        rows.append({"key": "dotenv", "value": str(dotenv.path), "source": dotenv.describe()})
+    trusted = sorted(read_trust(s.config_dir))
+    rows.append(
+        {
+            "key": "trusted_env",
+            "value": ", ".join(trusted) if trusted else "(none)",
+            "source": str(trust_path(s.config_dir)) if trusted else "",
+        }
+    )
     if st.out.format in ("json", "jsonl") and not st.out.quiet:
         st.out.item(
             {r["key"]: r["value"] for r in rows}
-            | {"sources": {r["key"]: r["source"] for r in rows if r["source"]}},
+            | {
+                "trusted_env": trusted,
+                "dotenv_status": dotenv.status if dotenv is not None else "none",
+                "sources": {r["key"]: r["source"] for r in rows if r["source"]},
+            },
             [],
         )
         return
@@ -171,6 +186,75 @@ def path(ctx: typer.Context) -> None:
         ],
         id_key="config_file",
     )
+
+
+EnvPath = Annotated[
+    str | None, typer.Argument(help="The .env file (default: ./.env).", show_default=False)
+]
+
+
+def _env_file(path: str | None) -> Any:
+    from pathlib import Path
+
+    p = Path(path or ".env").expanduser()
+    return p if p.is_absolute() else Path.cwd() / p
+
+
+@app.command("trust-env")
+def trust_env(ctx: typer.Context, path: EnvPath = None) -> None:
+    """Let arangetram read this .env (as it is now; a changed file needs trusting again)."""
+    import hashlib
+
+    from arangetram_cli.config import (
+        ENV_ONLY,
+        config_dir_from,
+        parse_dotenv,
+        read_env_file,
+        read_trust,
+        write_trust,
+    )
+    from arangetram_cli.core.errors import Invalid, NotFound
+
+    st = state(ctx)
+    p = _env_file(path)
+    if not p.exists():
+        raise NotFound(f"no such file: {p}", hint="give the path of a .env file")
+    try:
+        data, resolved = read_env_file(p)
+        names = sorted(parse_dotenv(data.decode("utf-8")))
+    except (OSError, ValueError) as e:
+        why = getattr(e, "strerror", None) or str(e) or type(e).__name__
+        raise Invalid(f"cannot trust {p}: {why}", hint="trust a readable UTF-8 file") from None
+    config_dir = config_dir_from()  # the real environment's, as the reader uses
+    trusted = read_trust(config_dir)
+    trusted[str(resolved)] = hashlib.sha256(data).hexdigest()
+    write_trust(config_dir, trusted)
+    shown = ", ".join(names) if names else "nothing"
+    st.out.success(f"trusted {resolved} (sets {shown}); it is read while it stays unchanged")
+    for name in sorted(ENV_ONLY.intersection(names)):
+        st.out.note(f"note: {name} is never read from a .env; set it in the environment")
+    if st.out.format in ("json", "jsonl") and not st.out.quiet:
+        doc = {"path": str(resolved), "sha256": trusted[str(resolved)], "variables": names}
+        st.out.item(doc, [], id_key="path")
+
+
+@app.command("untrust-env")
+def untrust_env(ctx: typer.Context, path: EnvPath = None) -> None:
+    """Stop reading this .env (it is ignored again)."""
+    from arangetram_cli.config import config_dir_from, read_trust, write_trust
+    from arangetram_cli.core.errors import NotFound
+
+    st = state(ctx)
+    p = _env_file(path)
+    resolved = str(p.resolve())
+    config_dir = config_dir_from()
+    trusted = read_trust(config_dir)
+    key = resolved if resolved in trusted else str(p) if str(p) in trusted else None
+    if key is None:
+        raise NotFound(f"{resolved} is not trusted", hint="see: arangetram config show")
+    del trusted[key]
+    write_trust(config_dir, trusted)
+    st.out.success(f"{key} is no longer trusted")
 
 
 # AI provider keys (their own module), registered last.

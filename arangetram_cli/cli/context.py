@@ -52,7 +52,7 @@ class State:
                 from arangetram_cli.core.errors import Unavailable
 
                 raise Unavailable(f"keyring: {e}") from None
-            if stored and stored.server and stored.server != self.settings.server_key:
+            if stored and stored.server and not same_backend(stored.server, self.settings):
                 if self.debug:
                     print(f"debug: ignoring a token issued by {stored.server}", file=sys.stderr)
                 stored = None
@@ -79,6 +79,15 @@ class State:
         if self._planner is not None:
             self._planner.close()
             self._planner = None
+
+
+def same_backend(server: str, settings: Settings) -> bool:
+    """Whether a stored token's `server` is this profile's backend. Both are compared in
+    normalized form, so a token stored under an older, un-normalized key (`.../api/`) keeps
+    working."""
+    from arangetram_cli.config import normalize_api_url
+
+    return normalize_api_url(server) == normalize_api_url(settings.server_key)
 
 
 def open_planner(settings: Settings, stored: StoredToken | None, *, debug: bool = False) -> Planner:

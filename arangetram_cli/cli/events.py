@@ -6,24 +6,31 @@ from typing import Annotated, Any
 
 import typer
 
+from arangetram_cli.cli import plan as _plan
 from arangetram_cli.cli.columns import LIST_COLUMNS, short
 from arangetram_cli.cli.columns import price as _price
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import interactive
+from arangetram_cli.cli.output import Col, interactive
 
 app = typer.Typer(
     rich_markup_mode=None, help="Plan events and choose their vendors.", no_args_is_help=True
 )
 
 EVENT_COLUMNS = [
-    ("id", "Id", short),
-    ("event_name", "Event"),
-    ("event_date", "Date"),
-    ("guest_count", "Guests"),
-    ("budget", "Budget"),
-    ("location_preference", "Where"),
-    ("selected_vendors", "Vendors", lambda e: str(len(e.get("selected_vendors") or []))),
-    ("status", "Status"),
+    Col("id", "Id", short, priority=0, fixed=True),
+    Col("event_name", "Event", priority=0, min_width=14),
+    Col("event_date", "Date", priority=0, fixed=True),
+    Col("guest_count", "Guests", priority=2, fixed=True),
+    Col("budget", "Budget", priority=2, fixed=True),
+    Col("location_preference", "Where", priority=3, min_width=10),
+    Col(
+        "selected_vendors",
+        "Vendors",
+        lambda e: str(len(e.get("selected_vendors") or [])),
+        priority=2,
+        fixed=True,
+    ),
+    Col("status", "Status", priority=0, fixed=True),
 ]
 EVENT_FIELDS = [
     ("event_name", "Event"),
@@ -77,6 +84,7 @@ def _show(st: Any, event: dict[str, Any]) -> None:
                 st.out.items(vendors, LIST_COLUMNS, title="Selected vendors")
             else:
                 st.out.note("no vendors chosen yet: arangetram events add-vendor EVENT VENDOR")
+            st.out.note(f"the whole plan: arangetram events plan {event['id'][:8]}")
 
         st.out.item(event, EVENT_FIELDS, title=event.get("event_name"), extra=extra)
     else:
@@ -93,6 +101,9 @@ def create(
     budget: Budget = None,
     location: Where = None,
     notes: Notes = None,
+    checklist: Annotated[
+        bool, typer.Option("--checklist/--no-checklist", help="Start with the Arangetram tasks.")
+    ] = True,
 ) -> None:
     """Create an event (a form asks for what is missing when a person is at a terminal)."""
     from arangetram_cli.core.errors import Invalid
@@ -115,6 +126,7 @@ def create(
         data = _form(data)
     event = planner.create_event({k: v for k, v in data.items() if v is not None})
     st.out.success(f"Created event {event['event_name']} on {event['event_date']} ({event['id']})")
+    _plan.after_create(st, planner, event, checklist)
     _show(st, event)
 
 
@@ -244,3 +256,6 @@ def remove_vendor(
     updated = st.planner(auth=True).remove_event_vendor(event, vendor)
     st.out.success(f"{updated['event_name']} now has {len(updated['selected_vendors'])} vendor(s)")
     st.out.item(updated, EVENT_FIELDS, title=updated["event_name"])
+
+
+_plan.register(app)  # plan, calendar, export, import (cli/plan.py)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import one_line
+from arangetram_cli.cli.output import Col, one_line
 
 if TYPE_CHECKING:
     from arangetram_cli.media.images import LocalImage
@@ -33,7 +33,11 @@ VendorRef = Annotated[
         "--vendor", help="Vendor id, id prefix or exact name (default: your own profile)."
     ),
 ]
-RESULT_COLUMNS = [("file", "File"), ("status", "Status"), ("url", "URL")]
+RESULT_COLUMNS = [
+    Col("file", "File", priority=0),
+    Col("status", "Status", priority=0, fixed=True),
+    Col("url", "URL", priority=0, min_width=20, fold=True),
+]
 
 
 def _say_bad(path: Any, reason: object) -> None:
@@ -67,7 +71,7 @@ def _progress(st: Any) -> Iterator[Callable[[LocalImage], Callable[[int], None] 
     )
 
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(binary_units=True),
         TransferSpeedColumn(),
@@ -76,7 +80,7 @@ def _progress(st: Any) -> Iterator[Callable[[LocalImage], Callable[[int], None] 
     with Progress(*columns, console=st.out.console(stderr=True)) as bars:
 
         def start(image: LocalImage) -> Callable[[int], None]:
-            task = bars.add_task(image.path.name, total=image.size)
+            task = bars.add_task(one_line(image.path.name), total=image.size)
             return lambda n: bars.update(task, advance=n)
 
         yield start
@@ -249,7 +253,7 @@ def list_(ctx: typer.Context, vendor: VendorRef = None) -> None:
     ]
     st.out.items(
         rows,
-        [("position", "#"), ("url", "URL")],
+        [Col("position", "#", fixed=True), Col("url", "URL", priority=0, fold=True)],
         title=f"Portfolio of {found.get('business_name') or found.get('id')}",
         empty="no images in this portfolio",
         id_key="url",

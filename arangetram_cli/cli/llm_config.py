@@ -76,7 +76,7 @@ def llm(ctx: typer.Context) -> None:
     from arangetram_cli.ai.keys import LlmKeys
 
     st = state(ctx)
-    cfg = resolve_provider(llm_env(), stored_key=LlmKeys(st.settings).get)
+    cfg = resolve_provider(llm_env(settings=st.settings), stored_key=LlmKeys(st.settings).get)
     if cfg is None:
         doc = {"provider": "offline", "model": "", "base_url": "", "key": "", "timeout": ""}
     else:

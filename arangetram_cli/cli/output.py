@@ -14,19 +14,46 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-FORMATS = ("table", "json", "jsonl", "csv")
-Column = tuple[str, str] | tuple[str, str, Callable[[dict[str, Any]], str]]
+FORMATS = ("table", "wide", "json", "jsonl", "csv")
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection
+# rule); a leading apostrophe makes it text. A value that already starts with apostrophes
+# before one of them gets one more, so `seed --file` can take exactly one away again.
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column. `priority` 0 is always shown; at a narrow terminal the columns with the
+    highest number go first (the rightmost of equals first). A `fixed` column (ids, dates,
+    statuses, counts) is never wrapped or cut; the others are cut with an ellipsis, never below
+    `min_width` (or their widest value, if smaller); a `fold` column wraps instead."""
+
+    key: str
+    header: str
+    get: Callable[[dict[str, Any]], Any] | None = None
+    priority: int = 1
+    min_width: int = 10
+    fixed: bool = False
+    fold: bool = False  # wrap onto more lines instead of cutting (URLs, to copy whole)
+
+
+Column = Col | tuple[str, str] | tuple[str, str, Callable[[dict[str, Any]], Any]]
+
+
+def as_col(col: Column) -> Col:
+    """A Col; a plain (key, header[, get]) tuple is a column whose text wraps (settings,
+    paths, URLs: a cut value would be wrong when copied)."""
+    if isinstance(col, Col):
+        return col
+    return Col(col[0], col[1], col[2] if len(col) == 3 else None, fold=True)  # type: ignore[misc]
 
 
 def one_line(text: object) -> str:
-    """`text` with its control characters and line breaks escaped: a message quoting a file
-    name or a value may hold a newline or a carriage return, and an error must stay one line.
-    Other characters stay as they are (the joiners of Indic scripts, a no-break space)."""
-    import unicodedata
+    """`text` made safe for one line of a terminal (see arangetram_cli/sanitize.py): controls,
+    line breaks, bidi and invisible characters escaped, the joiners of Indic scripts kept."""
+    from arangetram_cli.sanitize import visible
 
-    return "".join(
-        repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in str(text)
-    )
+    return visible(text)
 
 
 def _stream_is_tty(stream: Any) -> bool:
@@ -47,6 +74,12 @@ class Output:
     quiet: bool = False
     color: bool = True
     debug: bool = False
+    wide: bool = False  # -o wide / --wide: every column, nothing cut (as kubectl's)
+    csv_raw: bool = False  # --csv-raw: cells written as they are, formulas included
+
+    def __post_init__(self) -> None:
+        if self.fmt == "wide":
+            self.fmt, self.wide = "table", True
 
     @property
     def format(self) -> str:
@@ -61,24 +94,36 @@ class Output:
     def console(self, *, stderr: bool = False) -> Any:
         from rich.console import Console
 
-        return Console(stderr=stderr, no_color=not self.use_color, highlight=False, soft_wrap=False)
+        return Console(
+            stderr=stderr,
+            no_color=not self.use_color,
+            highlight=False,
+            soft_wrap=False,
+            emoji=False,  # ":smile:" in a vendor's name is text
+            markup=False,  # data is never Rich markup
+        )
 
     # ---- messages (stderr) -----------------------------------------------------------------
     def note(self, message: str) -> None:
         if self.quiet:
             return
-        if _stream_is_tty(sys.stderr):
-            self.console(stderr=True).print(message, markup=False, style="dim")
-        else:
-            print(message, file=sys.stderr)
+        self._message(message, "dim")
 
     def success(self, message: str) -> None:
         if self.quiet:
             return
+        self._message(message, "green", mark="✓ ")
+
+    def _message(self, message: str, style: str, mark: str = "") -> None:
+        """One line on stderr: other people's text in it (a vendor's name) is escaped."""
+        from arangetram_cli.sanitize import rich_text, visible
+
         if _stream_is_tty(sys.stderr):
-            self.console(stderr=True).print("✓ " + message, markup=False, style="green")
+            text = rich_text(mark, style=style)
+            text.append_text(rich_text(message, style=style))
+            self.console(stderr=True).print(text)
         else:
-            print(message, file=sys.stderr)
+            print(visible(message), file=sys.stderr)
 
     # ---- data (stdout) ---------------------------------------------------------------------
     def items(
@@ -116,20 +161,79 @@ class Output:
             out.write("[]\n" if n == 0 else "\n]\n")
             return n
         if fmt == "csv":
-            return write_csv(rows, out)
+            return write_csv(rows, out, raw=self.csv_raw)
         rows = list(rows)
         if not rows:
             self.note(empty)
             return 0
+        console = self.console()
+        table, hidden = self.table(rows, columns, title=title, width=console.width)
+        if self.wide and not _stream_is_tty(sys.stdout):
+            console.width = max(console.width, _natural_width(table, console))
+        console.print(table)
+        if hidden:
+            self.note(
+                f"{', '.join(hidden)} hidden at {console.width} columns; -o wide shows every column"
+            )
+        return len(rows)
+
+    def table(
+        self,
+        rows: Sequence[dict[str, Any]],
+        columns: Sequence[Column],
+        *,
+        title: str | None = None,
+        width: int = 80,
+        wrap: bool = False,
+    ) -> tuple[Any, list[str]]:
+        """A Rich table of rows that fits `width` columns, and the headers of the columns left
+        out to make it fit. Wide (or `wrap`): every column, text wrapped rather than cut."""
+        from rich import box
+        from rich.cells import cell_len
         from rich.table import Table
 
-        table = Table(title=title, header_style="bold", show_lines=False, expand=False)
-        for col in columns:
-            table.add_column(col[1], overflow="fold")
-        for r in rows:
-            table.add_row(*(_cell(r, col) for col in columns))
-        self.console().print(table)
-        return len(rows)
+        from arangetram_cli.sanitize import rich_text
+
+        cols = [as_col(c) for c in columns]
+        cells = [[_cell(r, c) for c in cols] for r in rows]
+        headers = [rich_text(c.header) for c in cols]
+        natural, typical = [], []
+        for i in range(len(cols)):
+            sizes = sorted(cell_len(row[i].plain) for row in cells)
+            head = cell_len(headers[i].plain)
+            natural.append(max(head, sizes[-1] if sizes else 0))
+            typical.append(max(head, sizes[(len(sizes) * 9) // 10] if sizes else 0))  # p90
+        wrap = wrap or self.wide
+        if wrap:
+            keep, widths = list(range(len(cols))), {}
+        else:
+            keep, widths = fit(cols, natural, width, typical)
+        table = Table(
+            title=rich_text(title) if title else None,
+            title_justify="left",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            expand=False,
+        )
+        for i in keep:
+            c = cols[i]
+            if wrap:  # everything shown: text wraps, ids and dates do not
+                table.add_column(
+                    headers[i], no_wrap=c.fixed, overflow="ellipsis" if c.fixed else "fold"
+                )
+            else:
+                table.add_column(
+                    headers[i],
+                    width=widths[i],
+                    no_wrap=not c.fold,
+                    overflow="fold" if c.fold else "ellipsis",
+                )
+        for row in cells:
+            table.add_row(*(row[i] for i in keep))
+        hidden = [cols[i].header for i in range(len(cols)) if i not in keep]
+        return table, hidden
 
     def item(
         self,
@@ -152,19 +256,23 @@ class Output:
             print(json.dumps(doc, ensure_ascii=False))
             return
         if fmt == "csv":
-            write_csv([doc], sys.stdout)
+            write_csv([doc], sys.stdout, raw=self.csv_raw)
             return
+        from rich.panel import Panel
         from rich.table import Table
+
+        from arangetram_cli.sanitize import rich_text
 
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold cyan", no_wrap=True)
         grid.add_column(overflow="fold")
         for col in fields:
-            grid.add_row(col[1], _cell(doc, col))
-        from rich.panel import Panel
-
+            c = as_col(col)
+            grid.add_row(rich_text(c.header), _cell(doc, c, multiline=True))
         console = self.console()
-        console.print(Panel(grid, title=title, title_align="left", expand=False))
+        console.print(
+            Panel(grid, title=rich_text(title) if title else None, title_align="left", expand=False)
+        )
         if extra:
             extra(console)
 
@@ -172,20 +280,66 @@ class Output:
         print(value)
 
 
-def _cell(row: dict[str, Any], col: Column) -> Any:
-    from rich.text import Text
+def fit(
+    cols: Sequence[Col],
+    natural: Sequence[int],
+    width: int,
+    typical: Sequence[int] | None = None,
+) -> tuple[list[int], dict[int, int]]:
+    """Which columns to show at `width` terminal columns, and how wide each is.
 
-    if len(col) == 3:
-        value = col[2](row)  # type: ignore[misc]
-    else:
-        value = row.get(col[0])
+    Columns drop, highest priority number first, until every fixed column fits whole and every
+    other one fits at its minimum. The room left goes to the cut columns evenly: first up to
+    their `typical` width (most of their values whole: one long outlier does not take the room
+    of a whole column), then up to their natural (widest) one."""
+
+    def need(i: int) -> int:  # a header is never cut
+        c = cols[i]
+        return natural[i] if c.fixed else min(natural[i], max(c.min_width, len(c.header)))
+
+    def room(k: int) -> int:  # SIMPLE_HEAD, no edge, no outer padding: 3 between columns
+        return width - 3 * (k - 1)
+
+    keep = list(range(len(cols)))
+    while sum(need(i) for i in keep) > room(len(keep)):
+        droppable = [i for i in keep if cols[i].priority > 0]
+        if not droppable:
+            break
+        keep.remove(max(droppable, key=lambda i: (cols[i].priority, i)))
+    widths = {i: need(i) for i in keep}
+    spare = room(len(keep)) - sum(widths.values())
+    for target in (typical or natural, natural):
+        hungry = [i for i in keep if widths[i] < target[i]]
+        while spare > 0 and hungry:
+            share = max(1, spare // len(hungry))
+            for i in list(hungry):
+                add = min(share, target[i] - widths[i], spare)
+                widths[i] += add
+                spare -= add
+                if widths[i] >= target[i]:
+                    hungry.remove(i)
+                if spare <= 0:
+                    break
+    return keep, widths
+
+
+def _natural_width(table: Any, console: Any) -> int:
+    from rich.measure import Measurement
+
+    return Measurement.get(console, console.options.update(width=10**6), table).maximum
+
+
+def _cell(row: dict[str, Any], col: Col, *, multiline: bool = False) -> Any:
+    from arangetram_cli.sanitize import rich_text
+
+    value = col.get(row) if col.get is not None else row.get(col.key)
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
     elif isinstance(value, bool):
         value = "yes" if value else "no"
     elif value is None:
         value = ""
-    return Text(str(value))
+    return rich_text(value, multiline=multiline)
 
 
 def _flat(value: Any) -> str:
@@ -201,7 +355,16 @@ def _flat(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def write_csv(rows: Iterable[dict[str, Any]], out: Any) -> int:
+def csv_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one apostrophe before a formula's first character
+    (`=`, `+`, `-`, `@`, tab, CR), also after apostrophes already there, so that
+    `seed --file` (core/importer.py) takes exactly one away and gets the value back."""
+    if cell.lstrip("'").startswith(CSV_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: Any, *, raw: bool = False) -> int:
     it: Iterator[dict[str, Any]] = iter(rows)
     first = next(it, None)
     if first is None:
@@ -211,7 +374,8 @@ def write_csv(rows: Iterable[dict[str, Any]], out: Any) -> int:
     writer.writerow(header)
     n = 0
     for r in _chain(first, it):
-        writer.writerow([_flat(r.get(k)) for k in header])
+        cells = [_flat(r.get(k)) for k in header]
+        writer.writerow(cells if raw else [csv_safe(c) for c in cells])
         n += 1
     return n
 

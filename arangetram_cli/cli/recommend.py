@@ -10,14 +10,15 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.output import Col
 
 COLUMNS = [
-    ("category", "Category"),
-    ("rank", "#"),
-    ("business_name", "Name"),
-    ("location", "Location"),
-    ("price_range", "Price"),
-    ("reason", "Why"),
+    Col("category", "Category", priority=0, fixed=True),
+    Col("rank", "#", priority=0, fixed=True),
+    Col("business_name", "Name", priority=0, min_width=16),
+    Col("location", "Location", priority=3, min_width=12),
+    Col("price_range", "Price", priority=2, fixed=True),
+    Col("reason", "Why", priority=0, min_width=24, fold=True),  # the point of the command
 ]
 
 

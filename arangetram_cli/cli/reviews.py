@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from arangetram_cli.cli.context import need, state
+from arangetram_cli.cli.output import Col
 
 
 def _short(doc: dict[str, Any]) -> str:
@@ -30,12 +31,12 @@ def _reply(doc: dict[str, Any]) -> str:
 
 
 REVIEW_COLUMNS = [
-    ("id", "Id", _short),
-    ("rating", "Rating", _stars),
-    ("user_name", "By"),
-    ("text", "Review"),
-    ("updated_at", "Date", _day("updated_at")),
-    ("reply", "Vendor's reply", _reply),
+    Col("id", "Id", _short, priority=0, fixed=True),
+    Col("rating", "Rating", _stars, priority=0, fixed=True),
+    Col("user_name", "By"),
+    Col("text", "Review", priority=0, min_width=16),
+    Col("updated_at", "Date", _day("updated_at"), fixed=True),
+    Col("reply", "Vendor's reply", _reply, priority=2, min_width=12),
 ]
 REVIEW_FIELDS = [
     ("id", "Id"),

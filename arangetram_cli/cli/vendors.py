@@ -11,7 +11,7 @@ from arangetram_cli.cli.columns import LIST_COLUMNS, stars
 from arangetram_cli.cli.columns import category as _category
 from arangetram_cli.cli.columns import price as _price
 from arangetram_cli.cli.context import need, state
-from arangetram_cli.cli.output import interactive
+from arangetram_cli.cli.output import Col, interactive
 from arangetram_cli.cli.recommend import recommend
 
 app = typer.Typer(
@@ -113,7 +113,7 @@ def categories(ctx: typer.Context) -> None:
     st = state(ctx)
     st.out.items(
         st.planner().categories(),
-        [("id", "Id"), ("name", "Name"), ("description", "What")],
+        [Col("id", "Id", fixed=True), Col("name", "Name", min_width=12), ("description", "What")],
         title="Categories",
     )
 

@@ -67,6 +67,14 @@ class Unavailable(ArangetramError):
     http_status = 503
 
 
+class NotSupported(ArangetramError):
+    """The server this profile talks to does not offer the operation (a plain web back end
+    has no planning workspace): not a failure to reach it (6), and not bad input (2)."""
+
+    exit_code = 7
+    http_status = 501
+
+
 # Documented exit codes (README table and `arangetram --help` epilog).
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -75,4 +83,5 @@ EXIT_AUTH = 3
 EXIT_NOT_FOUND = 4
 EXIT_CONFLICT = 5
 EXIT_UNAVAILABLE = 6
+EXIT_NOT_SUPPORTED = 7
 EXIT_INTERRUPTED = 130

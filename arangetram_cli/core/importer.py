@@ -26,6 +26,7 @@ from pydantic_core import from_json
 
 from .errors import Invalid
 from .models import CATEGORIES, PRICE_RANGES, VendorSeedIn, first_error, new_id
+from .urls import image_url_ok
 
 FORMATS = ("json", "jsonl", "csv")
 _SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -283,6 +284,8 @@ def fast_vendor_fields(raw: dict) -> tuple | None:
         images = _texts(images, 2000)
         if services is None or images is None:
             return None
+    if images and not all(map(image_url_ok, images)):
+        return None  # the model words what is wrong with it
     rating = get("rating", 0.0)
     kind = type(rating)
     if kind is str:
@@ -460,6 +463,15 @@ def _split_list(cell: str, path: str | Path, n: int, column: str) -> Any:
     return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
 
 
+_FORMULA_GUARD = re.compile(r"'+[=+\-@\t\r]")
+
+
+def _unguard(cell: str) -> str:
+    """A cell as `-o csv` wrote it: the one apostrophe put before a formula's first character
+    (cli/output.py csv_safe, OWASP's CSV injection rule) taken away again."""
+    return cell[1:] if _FORMULA_GUARD.match(cell) else cell
+
+
 def _read_csv(path: str | Path) -> Iterator[tuple[int, dict]]:
     counter = [0]
     reader = csv.reader(_decoded_lines(path, counter), strict=True)
@@ -514,7 +526,7 @@ def _read_csv(path: str | Path) -> Iterator[tuple[int, dict]]:
             )
         row: dict[str, Any] = {}
         for i, column, is_list in plan:
-            cell = record[i].strip()
+            cell = _unguard(record[i].strip())
             if not cell:
                 continue  # empty cell: not given
             row[column] = _split_list(cell, path, n, column) if is_list else cell

@@ -7,11 +7,11 @@ this module, which keeps `vendors list` start-up cheap.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -34,21 +34,26 @@ from arangetram_cli.core.values import (  # noqa: F401
     now_iso,
 )
 
+from .urls import MAX_URL_LENGTH, check_image_url
+
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises past it instead of truncating
 MIN_PASSWORD_CHARS = 8
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# One check for every stored image URL (core/urls.py): https, or the configured S3 store.
+ImageUrl = Annotated[
+    str, StringConstraints(max_length=MAX_URL_LENGTH), AfterValidator(check_image_url)
+]
 
 
 def check_email(value: str) -> str:
-    v = value.strip().lower()
-    if not _EMAIL.match(v) or len(v) > 254:
-        raise ValueError(f"bad email address '{value}'")
-    return v
+    """The address as the web app stores it (NFKC; domain lowercased, local part as typed);
+    invisible characters and mixed-alphabet look-alikes refused (core.identity)."""
+    from arangetram_cli.core.identity import normalize_email
+
+    return normalize_email(value)
 
 
 def check_password(value: str) -> str:
@@ -80,10 +85,8 @@ class LoginIn(_In):
     email: str
     password: str
 
-    @field_validator("email")
-    @classmethod
-    def _lower(cls, v: str) -> str:
-        return v.strip().lower()
+    # As the web app's LoginIn (EmailStr): a malformed address is a 422, not a 401.
+    _email = field_validator("email")(check_email)
 
 
 class GuestIn(_In):
@@ -100,9 +103,7 @@ class VendorIn(_In):
     price_range: str = "$$"
     price_estimate: ShortText = ""
     services: list[ShortText] = Field(default_factory=list, max_length=100)
-    portfolio_images: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(
-        default_factory=list, max_length=100
-    )
+    portfolio_images: list[ImageUrl] = Field(default_factory=list, max_length=100)
     contact_phone: ShortText = ""
     contact_email: ShortText = ""
 
@@ -136,9 +137,7 @@ class VendorUpdateIn(_In):
     price_range: str | None = None
     price_estimate: ShortText | None = None
     services: list[ShortText] | None = Field(default=None, max_length=100)
-    portfolio_images: list[Annotated[str, StringConstraints(max_length=2000)]] | None = Field(
-        default=None, max_length=100
-    )
+    portfolio_images: list[ImageUrl] | None = Field(default=None, max_length=100)
     contact_phone: ShortText | None = None
     contact_email: ShortText | None = None
     is_active: bool | None = None

@@ -1,7 +1,7 @@
 """Portfolio uploads to S3 or any S3-compatible store (MinIO, Cloudflare R2, Backblaze B2,
 Wasabi, Ceph...). boto3 is imported only here, and only when an uploader is made.
 
-Settings (environment, then ./.env): ARANGETRAM_S3_BUCKET (required for uploads),
+Settings (environment, then a trusted ./.env): ARANGETRAM_S3_BUCKET (required for uploads),
 ARANGETRAM_S3_PREFIX, ARANGETRAM_S3_ENDPOINT_URL (a non-AWS store), ARANGETRAM_S3_PUBLIC_URL
 (the base of the URLs stored in portfolios, e.g. a CDN), ARANGETRAM_S3_MAX_BYTES,
 ARANGETRAM_S3_MULTIPART_BYTES. Credentials and region come from boto3's own chain
@@ -89,14 +89,15 @@ class S3Config:
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> S3Config:
-        """From the environment, then ./.env (the precedence of every other setting)."""
-        from arangetram_cli.config import read_dotenv
+        """From the environment, then ./.env if the user trusted it (config.py, the
+        precedence of every other setting)."""
+        from arangetram_cli.config import env_with_dotenv
+        from arangetram_cli.core.urls import allow_store_origins
 
-        env = os.environ if environ is None else environ
-        dotenv = read_dotenv((cwd or Path.cwd()) / ".env")
+        values = env_with_dotenv(ENV_VARS, environ=environ, cwd=cwd)
 
         def pick(name: str) -> str | None:
-            value = (env.get(name) or dotenv.get(name) or "").strip()
+            value = (values.get(name) or "").strip()
             return value or None
 
         endpoint = pick(ENV_ENDPOINT)
@@ -105,6 +106,7 @@ class S3Config:
         public = pick(ENV_PUBLIC)
         if public and not public.startswith(("http://", "https://")):
             raise Invalid(f"{ENV_PUBLIC} must be an http:// or https:// URL, not '{public}'")
+        allow_store_origins(endpoint, public)  # image URLs on this store may be http://
         prefix = (pick(ENV_PREFIX) or "").lstrip("/")
         if prefix and not prefix.endswith("/"):
             prefix += "/"

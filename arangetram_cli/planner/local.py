@@ -11,8 +11,17 @@ from typing import Any
 
 from arangetram_cli.core import security
 from arangetram_cli.core.errors import AuthRequired, Conflict, Forbidden, Invalid, NotFound
+from arangetram_cli.core.identity import email_key
 from arangetram_cli.planner.base import Page
-from arangetram_cli.store.base import Doc, Store, VendorQuery
+from arangetram_cli.planner.workspace import WorkspaceMixin
+from arangetram_cli.store.base import (
+    EMAIL_TAKEN,
+    EMAIL_TAKEN_OTHER_SPELLING,
+    Doc,
+    Store,
+    VendorQuery,
+    Visible,
+)
 
 MIN_PREFIX = 4  # shortest id prefix accepted, like git's abbreviated hashes
 PUBLIC_USER_FIELDS = ("id", "email", "name", "user_type")
@@ -20,15 +29,16 @@ PUBLIC_USER_FIELDS = ("id", "email", "name", "user_type")
 
 MAX_PORTFOLIO_IMAGES = 100  # as VendorIn.portfolio_images
 MAX_PAGE_NUMBER = 2**63 - 1  # SQLite and BSON integers: a larger offset is an overflow error
-MAX_URL_LENGTH = 2000
 
 
 def _check_image_url(url: Any) -> str:
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        raise Invalid(f"image URL must start with https:// or http://: {str(url)[:100]!r}")
-    if len(url) > MAX_URL_LENGTH or any(c.isspace() or ord(c) < 32 for c in url):
-        raise Invalid(f"not a usable image URL: {url[:100]!r}")
-    return url
+    """The one image URL check of core/urls.py (as the vendor models apply it)."""
+    from arangetram_cli.core.urls import check_image_url
+
+    try:
+        return check_image_url(url)
+    except ValueError as e:
+        raise Invalid(str(e)) from None
 
 
 def check_page(offset: int, limit: int) -> None:
@@ -49,6 +59,31 @@ def _validate(model: Any, data: dict[str, Any]) -> Any:
         raise Invalid(first_error(e)) from None
 
 
+LOGIN_HINT = "log in with it (any letter case works): arangetram auth login"
+MAX_CANDIDATES = 10  # vendors listed in an ambiguous-name error
+
+
+def _admits(visible_to: Visible | None, doc: Doc) -> bool:
+    return visible_to is None or any(doc.get(k) == v for k, v in visible_to.items())
+
+
+def _fold(value: Any) -> Any:
+    """Text compared case-insensitively (other values as they are)."""
+    return " ".join(value.split()).casefold() if isinstance(value, str) else value
+
+
+def _candidates(vendors: list[Doc]) -> str:
+    """`1a2b3c4d (Fremont, CA), 5e6f7a8b (San Jose, CA, inactive)`: short ids and places."""
+    shown = []
+    for v in vendors[:MAX_CANDIDATES]:
+        place = [str(v.get("location") or "no location")]
+        if not v.get("is_active", True):
+            place.append("inactive")
+        shown.append(f"{str(v.get('id'))[:8]} ({', '.join(place)})")
+    more = len(vendors) - MAX_CANDIDATES
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
 def public_user(user: Doc) -> Doc:
     return {k: v for k, v in user.items() if k != "password"}
 
@@ -67,7 +102,7 @@ def demo_catalog() -> list[Doc]:
     return json.loads(text)
 
 
-class LocalPlanner:
+class LocalPlanner(WorkspaceMixin):
     def __init__(
         self,
         store: Store,
@@ -113,7 +148,9 @@ class LocalPlanner:
             RegisterIn, {"email": email, "name": name, "password": password, "user_type": user_type}
         )
         if self.store.users.get_by_email(body.email):
-            raise Conflict("Email already registered")
+            raise Conflict(EMAIL_TAKEN)
+        if self.store.users.find_by_email_key(email_key(body.email), 1):
+            raise Conflict(EMAIL_TAKEN_OTHER_SPELLING, hint=LOGIN_HINT)
         user = {
             "id": new_id(),
             "email": body.email,
@@ -126,8 +163,17 @@ class LocalPlanner:
         return self._session(user)
 
     def login(self, email: str, password: str) -> Doc:
-        given = email.strip()
-        user = self.store.users.get_by_email(given) or self.store.users.get_by_email(given.lower())
+        """The account with exactly this address (as stored: see core.identity), else the
+        one account whose address differs only in letter case, width or accents (rows of
+        earlier versions, which lowercased the whole address; web users typing another
+        case). Several such accounts: only the exact spelling logs in."""
+        from arangetram_cli.core.models import LoginIn
+
+        given = _validate(LoginIn, {"email": email, "password": password}).email
+        user = self.store.users.get_by_email(given)
+        if user is None:
+            near = self.store.users.find_by_email_key(email_key(given), 2)
+            user = near[0] if len(near) == 1 else None
         if user is None or not security.verify_password(password, user.get("password") or ""):
             raise AuthRequired("Invalid credentials")
         return self._session(user)
@@ -154,20 +200,34 @@ class LocalPlanner:
         return public_user(self.current_user())
 
     # ---- references -----------------------------------------------------------------------
-    def _resolve(self, repo: Any, ref: str, what: str) -> Doc:
+    def _resolve(self, repo: Any, ref: str, what: str, visible_to: Visible | None = None) -> Doc:
+        """A document by full id or unique id prefix (MIN_PREFIX characters at least).
+
+        With visible_to (store.base.Visible: the fields that make a document the caller's),
+        only the caller's documents count: someone else's, by full id or by prefix, is
+        "not found" exactly as an id that does not exist, and a prefix is ambiguous only
+        among the caller's own. Public documents (vendors, reviews) pass None."""
         ref = ref.strip()
         doc = repo.get(ref) if ref else None
-        if doc is not None:
+        if doc is not None and _admits(visible_to, doc):
             return doc
         if len(ref) >= MIN_PREFIX:
-            ids = repo.ids_with_prefix(ref.lower(), 2)
+            ids = repo.ids_with_prefix(ref.lower(), 2, visible_to=visible_to)
             if len(ids) == 1:
                 found = repo.get(ids[0])
-                if found is not None:
+                if found is not None and _admits(visible_to, found):
                     return found
             elif len(ids) > 1:
                 raise Invalid(f"{what} id prefix '{ref}' is ambiguous; give more characters")
         raise NotFound(f"{what} not found")
+
+    def _booking_visibility(self, user: Doc) -> Visible:
+        """The bookings a caller may see: the ones it sent and the ones to its profile."""
+        mine: dict[str, str] = {"user_id": user["id"]}
+        vendor = self.store.vendors.get_by_user(user["id"])
+        if vendor is not None:
+            mine["vendor_id"] = vendor["id"]
+        return mine
 
     # ---- vendors --------------------------------------------------------------------------
     def categories(self) -> list[Doc]:
@@ -182,6 +242,8 @@ class LocalPlanner:
         return self.store.vendors.iter_search(q)
 
     def get_vendor(self, ref: str) -> Doc:
+        """A vendor (public) by id, unique id prefix, or exact name (case-insensitive). A name
+        that several vendors have is refused with the candidates' short ids and locations."""
         try:
             return self._resolve(self.store.vendors, ref, "Vendor")
         except NotFound:
@@ -189,8 +251,40 @@ class LocalPlanner:
             if len(named) == 1:
                 return named[0]
             if len(named) > 1:
-                raise Invalid(f"{len(named)} vendors are named '{ref}'; use an id") from None
+                raise Invalid(
+                    f"{len(named)} vendors are named '{ref.strip()}': {_candidates(named)}",
+                    hint="give the id (or its first 8 characters) instead of the name",
+                ) from None
             raise
+
+    def _check_name_free(self, vendor: Doc, fields: Doc | None = None) -> None:
+        """Refuse (Conflict) a business name another active vendor already has in the same
+        category and location (both case-insensitive): such twins break name look-ups of
+        the original for everyone. Checked on create and on any rename, move or
+        reactivation; rows written before the rule (or by the web app) are left alone.
+        Checked before the write, not by an index (existing catalogs hold such twins, and
+        the web app writes them): two vendors taking one name at the same instant could
+        both pass, and look-ups then list both with their ids."""
+        after = {**vendor, **(fields or {})}
+        if not after.get("is_active", True):
+            return
+        name = str(after.get("business_name") or "").strip()
+        place = _fold(after.get("location"))
+        twins = [
+            v
+            for v in self.store.vendors.find_by_name(name)
+            if v.get("id") != vendor.get("id")
+            and v.get("is_active", True)
+            and v.get("category") == after.get("category")
+            and _fold(v.get("location")) == place
+        ]
+        if twins:
+            where = f" in {twins[0].get('location')}" if place else ""
+            raise Conflict(
+                f"another {after.get('category')} vendor{where} is already named "
+                f"'{twins[0].get('business_name')}' ({str(twins[0].get('id'))[:8]})",
+                hint="choose a business name that tells you apart (add your town or style)",
+            )
 
     def my_vendor(self) -> Doc:
         user = self.current_user()
@@ -217,6 +311,7 @@ class LocalPlanner:
             "is_active": True,
             "created_at": now_iso(),
         }
+        self._check_name_free(vendor)
         self.store.vendors.insert(vendor)  # the unique index settles races
         return vendor
 
@@ -231,6 +326,12 @@ class LocalPlanner:
         fields = body.model_dump(exclude_none=True)
         if not fields:
             return vendor
+        if any(
+            _fold(fields[k]) != _fold(vendor.get(k))
+            for k in ("business_name", "location", "is_active")
+            if k in fields
+        ):
+            self._check_name_free(vendor, fields)
         updated = self.store.vendors.update(vendor["id"], fields)
         if updated is None:
             raise NotFound("Vendor not found")
@@ -278,11 +379,10 @@ class LocalPlanner:
 
     # ---- events ---------------------------------------------------------------------------
     def _own_event(self, ref: str) -> Doc:
+        """One of the caller's events: anybody else's is "Event not found" (an event is its
+        owner's alone; a vendor sees the events of its requests embedded in them)."""
         user = self.current_user()
-        event = self._resolve(self.store.events, ref, "Event")
-        if event.get("user_id") != user["id"]:
-            raise Forbidden("Not authorized")
-        return event
+        return self._resolve(self.store.events, ref, "Event", {"user_id": user["id"]})
 
     def create_event(self, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import EventIn, new_id, now_iso
@@ -467,7 +567,7 @@ class LocalPlanner:
         """One booking with its `history`, `vendor`, `event` and `user` (no password): for
         the family that sent it and the booked vendor only."""
         user = self.current_user()
-        booking = self._resolve(self.store.bookings, ref, "Booking")
+        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
         roles, vendor = self._roles(booking, user)
         if not roles:
             raise Forbidden("Not authorized")
@@ -521,7 +621,7 @@ class LocalPlanner:
 
         user = self.current_user()
         body = _validate(BookingRespondIn, {"status": status, "response_message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking")
+        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
         roles, vendor = self._roles(booking, user)
         if not roles & may(body.status) or vendor is None:
             raise Forbidden("Not authorized")
@@ -544,6 +644,8 @@ class LocalPlanner:
         updated = self._move(
             booking, body.status, user, "vendor", body.response_message or "", fields
         )
+        if body.status == ACCEPTED:
+            self.booking_accepted(updated)  # the family's checklist and budget (workspace)
         return {**updated, "warnings": warnings} if warnings else updated
 
     def cancel_booking(self, ref: str, reason: str = "") -> Doc:
@@ -553,7 +655,7 @@ class LocalPlanner:
 
         user = self.current_user()
         body = _validate(CancelIn, {"reason": reason})
-        booking = self._resolve(self.store.bookings, ref, "Booking")
+        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
         roles, _ = self._roles(booking, user)
         if not roles & may(CANCELLED):
             hint = None
@@ -573,7 +675,7 @@ class LocalPlanner:
 
         user = self.current_user()
         body = _validate(CompleteIn, {"message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking")
+        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
         roles, _ = self._roles(booking, user)
         if not roles & may(COMPLETED):
             raise Forbidden("Only the family or the booked vendor can complete a booking")

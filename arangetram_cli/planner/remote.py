@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from arangetram_cli import __version__
-from arangetram_cli.config import mask_url
+from arangetram_cli.config import mask_url, normalize_api_url
 from arangetram_cli.core.errors import (
     ArangetramError,
     AuthRequired,
@@ -38,6 +38,7 @@ from arangetram_cli.core.errors import (
     Unavailable,
 )
 from arangetram_cli.planner.base import Page
+from arangetram_cli.planner.remote_workspace import RemoteWorkspaceMixin
 from arangetram_cli.store.base import Doc, VendorQuery
 
 SERVER_HEADER = "x-arangetram-api"  # set by `arangetram serve` on every answer
@@ -76,6 +77,19 @@ _DNS = (
     "errno -9]",
 )
 _NO_BODY = object()
+# The web back end's fixed answer when its AI provider fails (api-contract.md): a 200 that
+# is in truth a failure.
+APOLOGY = (
+    "I apologize, but I'm having trouble processing your request. Please try again "
+    "or browse our vendor categories directly."
+)
+# Characters with a meaning in a regular expression (PCRE, as MongoDB's $regex, and Python).
+_REGEX_META = re.compile(r"([\\.^$|?*+()\[\]{}])")
+_ID_PREFIX = re.compile(r"^[0-9a-fA-F][0-9a-fA-F-]*$")
+LOGIN_CASE_HINT = (
+    "check the password, and type the address exactly as it was registered: this server "
+    "matches the part before the @ case-sensitively"
+)
 
 
 def _env_float(name: str, default: float) -> float:
@@ -108,8 +122,34 @@ def normalize_url(api_url: str) -> str:
         raise Invalid(f"bad API URL '{clean(api_url)}': use http(s)://host[:port]")
     if parts.query or parts.fragment:
         raise Invalid(f"bad API URL '{clean(api_url)}': no query or fragment")
-    # The contract's base is <server>/api; accept either form.
-    return url.removesuffix("/api")
+    # The contract's base is <server>/api; accept either form (one spelling per backend).
+    return normalize_api_url(url)
+
+
+def literal_pattern(text: str) -> str:
+    """Text as a regular expression that matches it literally (re.escape-style, but only the
+    metacharacters, so PCRE and Python read it alike): the web back end puts `search` and
+    `location` into `$regex` unescaped."""
+    return _REGEX_META.sub(r"\\\1", text)
+
+
+def checked(model_name: str, data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Local mode's input validation (core.models), before any request: the plain web back
+    end accepts what local mode refuses (a 6-character password, a bad date, an unknown
+    category). Returns data with the validated fields normalized as local mode stores them,
+    and local mode's defaults for fields not given (the web back end requires some, such as
+    a vendor's description); with partial (an update), fields not given stay absent.
+    Unknown fields pass through."""
+    from pydantic import ValidationError
+
+    from arangetram_cli.core import models
+
+    try:
+        body = getattr(models, model_name).model_validate(data)
+    except ValidationError as e:
+        raise Invalid(models.first_error(e)) from None
+    dumped = body.model_dump()
+    return {**data, **{k: v for k, v in dumped.items() if k in data or not partial}}
 
 
 def is_id(ref: str) -> bool:
@@ -151,7 +191,7 @@ def _sort_newest(items: list[Doc]) -> list[Doc]:
     return sorted(by_id, key=lambda d: str(d.get("created_at", "")), reverse=True)
 
 
-class RemotePlanner:
+class RemotePlanner(RemoteWorkspaceMixin):
     def __init__(
         self,
         api_url: str,
@@ -449,16 +489,26 @@ class RemotePlanner:
     def register(self, email: str, name: str, password: str, user_type: str = "user") -> Doc:
         path = "/api/auth/register"
         body = {"email": email, "name": name, "password": password, "user_type": user_type}
+        valid = checked("RegisterIn", body)  # password rules etc., before any request
+        # The address goes as typed: the server normalizes it its own way (the web back end
+        # lowercases only the domain).
+        body = {**valid, "email": email.strip()}
         return self._session(self._call("POST", path, body=body), path)
 
     def login(self, email: str, password: str) -> Doc:
         path = "/api/auth/login"
-        body = {"email": email, "password": password}
-        return self._session(self._call("POST", path, body=body), path)
+        body = {"email": email.strip(), "password": password}
+        try:
+            return self._session(self._call("POST", path, body=body), path)
+        except AuthRequired as e:
+            if self._ours or e.message != "Invalid credentials" or e.hint:
+                raise
+            raise AuthRequired(e.message, hint=LOGIN_CASE_HINT) from None
 
     def guest(self, name: str = "Guest") -> Doc:
         path = "/api/auth/guest"
-        return self._session(self._call("POST", path, body={"name": name}), path)
+        body = checked("GuestIn", {"name": name})
+        return self._session(self._call("POST", path, body=body), path)
 
     def me(self) -> Doc:
         if not self.token:
@@ -484,10 +534,13 @@ class RemotePlanner:
 
     def _contract_vendors(self, q: VendorQuery) -> tuple[list[Doc], list[str]]:
         """GET /api/vendors, filtered and sorted as LocalPlanner would; notes on what the
-        plain back end cannot do."""
-        items = self._list(
-            self._call("GET", "/api/vendors", params=self._vendor_params(q)), "/api/vendors"
-        )
+        plain back end cannot do. Its `search` and `location` are regular expressions: the
+        text goes escaped, so it matches literally, as everywhere else."""
+        params = self._vendor_params(q)
+        for key in ("search", "location"):
+            if params[key]:
+                params[key] = literal_pattern(str(params[key]))
+        items = self._list(self._call("GET", "/api/vendors", params=params), "/api/vendors")
         notes: list[str] = []
         capped = len(items) >= CONTRACT_CAP
         if q.max_price_range:
@@ -564,8 +617,22 @@ class RemotePlanner:
             return self._get_doc(f"/api/vendors/{seg(r)}", "id")
         if self.server_is_ours():
             return self._get_doc(f"/api/v1/vendors/resolve/{seg(r)}", "id")
-        # The plain back end knows full ids only: try an exact name through `search`.
-        found, _ = self._contract_vendors(VendorQuery(search=r))
+        return self._plain_vendor(r)
+
+    def _plain_vendor(self, r: str) -> Doc:
+        """On the plain back end, which knows full ids only: LocalPlanner's order (an id
+        prefix, then an exact name, any case), by literal comparison here on listings."""
+        capped = False
+        if len(r) >= MIN_PREFIX and _ID_PREFIX.match(r):
+            items = self._list(self._call("GET", "/api/vendors"), "/api/vendors")
+            capped = len(items) >= CONTRACT_CAP
+            found = [v for v in items if str(v.get("id", "")).lower().startswith(r.lower())]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise Invalid(f"Vendor id prefix '{r}' is ambiguous; give more characters")
+        found, notes = self._contract_vendors(VendorQuery(search=r))
+        capped = capped or any("at most" in n for n in notes)
         named = [v for v in found if str(v.get("business_name", "")).lower() == r.lower()]
         if len(named) == 1:
             return named[0]
@@ -573,7 +640,9 @@ class RemotePlanner:
             raise Invalid(f"{len(named)} vendors are named '{r}'; use an id")
         raise NotFound(
             "Vendor not found",
-            hint="this server resolves only full vendor ids and exact names of active vendors",
+            hint="this server lists only active vendors"
+            + (f", at most {CONTRACT_CAP} at a time" if capped else "")
+            + "; give the full id, or the exact name",
         )
 
     def _vendor_id(self, ref: str) -> str:
@@ -583,9 +652,11 @@ class RemotePlanner:
         return self._get_doc("/api/vendors/my/profile", "id")
 
     def create_vendor(self, data: dict[str, Any]) -> Doc:
-        return self._dict(self._call("POST", "/api/vendors", body=data), "/api/vendors", "id")
+        body = checked("VendorIn", data)
+        return self._dict(self._call("POST", "/api/vendors", body=body), "/api/vendors", "id")
 
     def update_vendor(self, ref: str | None, data: dict[str, Any]) -> Doc:
+        data = checked("VendorUpdateIn", data, partial=True)
         vendor_id = self.my_vendor()["id"] if ref is None else self._vendor_id(ref)
         path = f"/api/vendors/{seg(vendor_id)}"
         return self._dict(self._call("PUT", path, body=data), path, "id")
@@ -596,7 +667,8 @@ class RemotePlanner:
         return _sort_newest(items), len(items) >= CONTRACT_CAP
 
     def create_event(self, data: dict[str, Any]) -> Doc:
-        return self._dict(self._call("POST", "/api/events", body=data), "/api/events", "id")
+        body = checked("EventIn", data)
+        return self._dict(self._call("POST", "/api/events", body=body), "/api/events", "id")
 
     def list_events(self, *, offset: int = 0, limit: int = 100) -> Page:
         data = self._v1_get("/api/v1/events", {"offset": offset, "limit": limit})
@@ -661,6 +733,7 @@ class RemotePlanner:
         return out
 
     def update_event(self, ref: str, data: dict[str, Any]) -> Doc:
+        data = checked("EventUpdateIn", data, partial=True)
         path = f"/api/events/{seg(self._event_ref(ref))}"
         return self._dict(self._call("PUT", path, body=data), path, "id")
 
@@ -681,19 +754,33 @@ class RemotePlanner:
 
     # ---- bookings -------------------------------------------------------------------------
     def create_booking(self, event_ref: str, vendor_ref: str, message: str = "") -> Doc:
-        event_id, vendor_id = event_ref.strip(), vendor_ref.strip()
-        # `arangetram serve` resolves prefixes and names in the body; the plain back end
-        # needs full ids (empty values go as they are: the server's 422 names them).
-        if (
-            event_id
-            and vendor_id
-            and not (is_id(event_id) and is_id(vendor_id))
-            and not self.server_is_ours()
-        ):
-            event_id = self._event_ref(event_id)
-            vendor_id = self._vendor_id(vendor_id)
-        body = {"event_id": event_id, "vendor_id": vendor_id, "message": message}
+        body = checked(
+            "BookingIn", {"event_id": event_ref, "vendor_id": vendor_ref, "message": message}
+        )
+        # `arangetram serve` resolves prefixes and names in the body and keeps every rule;
+        # the plain back end needs full ids, and forgets the duplicate-request rule.
+        if not self.server_is_ours():
+            if not (is_id(body["event_id"]) and is_id(body["vendor_id"])):
+                body["event_id"] = self._event_ref(body["event_id"])
+                body["vendor_id"] = self._vendor_id(body["vendor_id"])
+            self._no_pending_twice(body["event_id"], body["vendor_id"])
         return self._dict(self._call("POST", "/api/bookings", body=body), "/api/bookings", "id")
+
+    def _no_pending_twice(self, event_id: str, vendor_id: str) -> None:
+        """LocalPlanner's rule, on the caller's own requests: one pending request per vendor
+        and event (the plain back end takes a second one)."""
+        path = "/api/bookings/user"
+        try:
+            mine = self._list(self._call("GET", path), path)
+        except (NotFound, Forbidden):  # the list is not visible to this caller: the server decides
+            return
+        for b in mine:
+            if (
+                b.get("event_id") == event_id
+                and b.get("vendor_id") == vendor_id
+                and b.get("status") == "pending"
+            ):
+                raise Conflict(f"a pending request to this vendor exists already: {b.get('id')}")
 
     def _filter_params(
         self, status: str | None, event: str | None, upcoming: bool
@@ -978,6 +1065,13 @@ class RemotePlanner:
     ) -> Doc:
         from arangetram_cli.core.recommend import criteria_for, recommend_for
 
+        if categories:
+            from arangetram_cli.core.values import check_category
+
+            try:
+                categories = [check_category(c) for c in categories]
+            except ValueError as e:
+                raise Invalid(str(e)) from None
         if self.server_is_ours():
             path = "/api/v1/ai/recommendations"
             body = {
@@ -1022,15 +1116,46 @@ class RemotePlanner:
         }
         doc = self._dict(self._call("POST", path, body=body), path, "recommendations")
         recs = doc["recommendations"]
-        if not isinstance(recs, dict):
+        if not isinstance(recs, dict) or not all(isinstance(v, list) for v in recs.values()):
             raise self._malformed(path)
-        notes = list(doc.get("notes") or [])
+        notes = [clean(n) for n in doc.get("notes") or [] if isinstance(n, str)]
+        picks = {k: [v for v in vs if isinstance(v, dict)][:limit] for k, vs in recs.items()}
         if limit > 3:
             notes.append("this server recommends at most 3 vendors per category")
         return {
-            "recommendations": {k: list(v)[:limit] for k, v in recs.items()},
+            "recommendations": self._with_reasons(picks, c, limit, notes),
             "criteria": doc.get("criteria") or c.as_doc(),
             "notes": notes,
+        }
+
+    def _with_reasons(
+        self, picks: dict[str, list[Doc]], c: Any, limit: int, notes: list[str]
+    ) -> dict[str, list[Doc]]:
+        """The plain back end's recommendations made whole: it matches a region name ("Bay
+        Area", its own default) as a substring of "Fremont, CA" and finds nobody, so for the
+        categories it left empty the same rules run here on its catalog (a region matches
+        its cities); and every vendor gets its one-line reason, which it never sends."""
+        from dataclasses import replace
+
+        from arangetram_cli.core.recommend import reason, recommend, region_of
+
+        empty = [cat for cat in dict.fromkeys(c.categories) if not picks.get(cat)]
+        if empty and region_of(c.location):
+            here = recommend(self.iter_vendors, replace(c, categories=empty), limit=limit)
+            found = [cat for cat in empty if here["recommendations"].get(cat)]
+            for cat in empty:
+                picks[cat] = here["recommendations"].get(cat, [])
+            if found:
+                notes.append(
+                    f"this server found no vendor in '{c.location}' (it matches the region's "
+                    f"name, not its cities); chosen here from its catalog: {', '.join(found)}"
+                )
+            notes.extend(n for n in here["notes"] if n not in notes)
+            if c.event_date:
+                notes.append("vendors booked on the date could not be checked on this server")
+        return {
+            cat: [v if v.get("reason") else {**v, "reason": reason(v, c)} for v in vs]
+            for cat, vs in picks.items()
         }
 
     def ask_stream(
@@ -1085,6 +1210,13 @@ class RemotePlanner:
             text = doc["response"]
             if not isinstance(text, str):
                 raise self._malformed(path)
+            if " ".join(text.split()) == APOLOGY:  # its 200 for "the provider failed"
+                raise Unavailable(
+                    f"the assistant of {self.base} failed (it answered with its fixed apology, "
+                    "which hides the cause)",
+                    hint="try again later, or see the server's log; "
+                    "`arangetram ask --offline` on a local profile answers from the catalog",
+                )
             if text:
                 yield text
 

@@ -2,10 +2,10 @@
 additive, streaming POST /api/v1/ai/chat/completions and POST /api/v1/ai/recommendations.
 
 The provider is the SERVER's (its ARANGETRAM_LLM_* / GEMINI_API_KEY / ... environment, then its
-./.env; never a key stored in a keyring); with none configured the offline planner answers and
-says so. Failures are real HTTP errors (never the web back end's 200 apology): before any text
-they are the status below; once text has streamed, one SSE event
-`data: {"error": {"message", "code"}}` ends the stream (no `[DONE]`).
+./.env if trusted with `config trust-env`; never a key stored in a keyring); with none
+configured the offline planner answers and says so. Failures are real HTTP errors (never
+the web back end's 200 apology): before any text they are the status below; once text has
+streamed, one SSE event `data: {"error": {"message", "code"}}` ends the stream (no `[DONE]`).
 
 Provider failures: the provider refused the server's key or its request -> 502; unreachable,
 timed out, over quota or cut off -> 503; the server's provider settings are wrong -> 503.

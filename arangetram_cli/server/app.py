@@ -121,6 +121,9 @@ def create_app(
     app.include_router(routes.v1)
     app.include_router(ai.router)
     app.include_router(images.router)
+    from arangetram_cli.server import workspace_routes
+
+    app.include_router(workspace_routes.router)
 
     origins = list(cors_origins)
     if origins:

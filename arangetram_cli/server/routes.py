@@ -340,6 +340,7 @@ FEATURES = [
     "ai-chat-stream",
     "ai-recommendations",
     "vendor-images",
+    "planning-workspace",
 ]
 
 

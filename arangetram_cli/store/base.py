@@ -7,7 +7,7 @@ Uniqueness and atomic list updates are the adapter's job, done in the database i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,12 +27,30 @@ class VendorQuery:
     max_price_range: str | None = None  # "$$" admits "$" and "$$" (recommendations)
 
 
+Visible = Mapping[str, str]
+"""Who may see a document, for `ids_with_prefix(..., visible_to=...)`: field -> value pairs,
+any one of which admits a document (`{"user_id": me, "vendor_id": my_profile}`)."""
+
+EMAIL_TAKEN = "Email already registered"
+EMAIL_TAKEN_OTHER_SPELLING = (
+    "Email already registered in another spelling (letter case, accents or width)"
+)
+
+
 class UsersRepo(Protocol):
     def insert(self, doc: Doc) -> None:
-        """Raises Conflict("Email already registered") on a duplicate email."""
+        """Stores the account with its `email_key` (core.identity) under a unique index.
+        Raises Conflict(EMAIL_TAKEN) on the same email, Conflict(EMAIL_TAKEN_OTHER_SPELLING)
+        when only the key is taken. The key is never returned in a document."""
 
     def get(self, user_id: str) -> Doc | None: ...
-    def get_by_email(self, email: str) -> Doc | None: ...
+    def get_by_email(self, email: str) -> Doc | None:
+        """Exact, case-sensitive match on the stored address."""
+
+    def find_by_email_key(self, key: str, limit: int = 2) -> list[Doc]:
+        """Up to `limit` accounts whose address has this `email_key`, including rows written
+        without a stored key (by the web app, or older versions of this tool)."""
+
     def get_many(self, ids: Iterable[str]) -> dict[str, Doc]: ...
     def delete(self, user_id: str) -> bool: ...
     def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
@@ -94,7 +112,11 @@ class EventsRepo(Protocol):
     def remove_vendor(self, event_id: str, vendor_id: str) -> bool:
         """Atomic pull. False when the event does not exist."""
 
-    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
+    def ids_with_prefix(
+        self, prefix: str, limit: int = 2, *, visible_to: Visible | None = None
+    ) -> list[str]:
+        """Ids starting with prefix, in id order; with visible_to, only among the documents
+        it admits (so a prefix never tells whether someone else's document exists)."""
 
 
 class BookingsRepo(Protocol):
@@ -120,7 +142,10 @@ class BookingsRepo(Protocol):
         missing or its status is no longer expect_status. push_history is appended to the
         booking's `history` list in the same atomic update."""
 
-    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
+    def ids_with_prefix(
+        self, prefix: str, limit: int = 2, *, visible_to: Visible | None = None
+    ) -> list[str]:
+        """As EventsRepo.ids_with_prefix."""
 
 
 class ReviewsRepo(Protocol):

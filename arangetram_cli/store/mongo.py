@@ -43,14 +43,18 @@ from pymongo.errors import (
 )
 
 from arangetram_cli.core.errors import Conflict, Unavailable
+from arangetram_cli.core.identity import email_domain, email_key
 from arangetram_cli.store.base import (
     BOOKING_FIELDS,
+    EMAIL_TAKEN,
+    EMAIL_TAKEN_OTHER_SPELLING,
     EVENT_FIELDS,
     REVIEW_FIELDS,
     USER_FIELDS,
     VENDOR_FIELDS,
     Doc,
     VendorQuery,
+    Visible,
     prices_up_to,
     search_then_count,
 )
@@ -69,6 +73,7 @@ _SORT_KEY = "_arangetram_sort_name"  # computed in the listing pipeline, never s
 _ID_EXCLUDED = {"_id": 0}
 # reviews_version: the Mongo adapter's change counter for rating recomputation (internal).
 _VENDOR_PROJECTION = {"_id": 0, "owner_key": 0, "reviews_version": 0}
+_USER_PROJECTION = {"_id": 0, "email_lower": 0}
 
 # Defaults for missing or null contract fields, by kind (store.base's field tables).
 _DEFAULTS: dict[str, Callable[[], Any]] = {
@@ -227,17 +232,18 @@ class _Repo:
         return out
 
     @_guarded
-    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]:
+    def ids_with_prefix(
+        self, prefix: str, limit: int = 2, *, visible_to: Visible | None = None
+    ) -> list[str]:
         if limit <= 0:
             return []
         # A range on the unique id index (same bounds as the SQLite adapter).
-        cur = (
-            self._c.find(
-                {"id": {"$gte": prefix, "$lt": prefix + "\U0010ffff"}}, {"_id": 0, "id": 1}
-            )
-            .sort("id", 1)
-            .limit(limit)
-        )
+        flt: Doc = {"id": {"$gte": prefix, "$lt": prefix + "\U0010ffff"}}
+        if visible_to is not None:
+            if not visible_to or set(visible_to) - set(self.fields):
+                raise ValueError(f"cannot filter {self.name} on {sorted(visible_to)}")
+            flt["$or"] = [{k: v} for k, v in visible_to.items()]
+        cur = self._c.find(flt, {"_id": 0, "id": 1}).sort("id", 1).limit(limit)
         return [d["id"] for d in cur]
 
     def _page(self, flt: Doc, offset: int, limit: int) -> list[Doc]:
@@ -276,16 +282,72 @@ class _Repo:
 
 
 class _Users(_Repo):
+    """Users, with the address's `email_key` (core.identity) in an additive `email_lower`
+    field under its own unique partial index. The web app writes users without it: a
+    look-up by key also compares the unkeyed users of the same domain in Python, and
+    MongoStore's start-up backfills the field (see `backfill_email_keys`)."""
+
     name, fields, label = "users", USER_FIELDS, "User"
+    projection = _USER_PROJECTION
 
     def _conflict(self, e: DuplicateKeyError, doc: Doc) -> Conflict:
         if "email" in f"{e.details} {e}":
-            return Conflict("Email already registered")
+            same = self._c.find_one({"email": doc.get("email")}, {"_id": 1}) is not None
+            return Conflict(EMAIL_TAKEN if same else EMAIL_TAKEN_OTHER_SPELLING)
         return self._dup(doc)
+
+    @_guarded
+    def insert(self, doc: Doc) -> None:
+        out = _normalize(self.fields, doc, fill=True)
+        out["email_lower"] = email_key(str(out["email"]))
+        self._insert(out)
 
     @_guarded
     def get_by_email(self, email: str) -> Doc | None:
         return self._c.find_one({"email": email}, self.projection)
+
+    @_guarded
+    def find_by_email_key(self, key: str, limit: int = 2) -> list[Doc]:
+        found = list(self._c.find({"email_lower": key}, self.projection).limit(limit))
+        # Unkeyed users (an index scan on users_unkeyed): only those of the key's domain (an
+        # anchored, escaped, case-blind regex; stored domains are lowercase) are compared in
+        # Python.
+        domain = {"$regex": f"@{_literal(email_domain(key))['$regex']}$", "$options": "i"}
+        unkeyed = self._c.find({"email_lower": None, "email": domain}, _USER_PROJECTION)
+        found += [d for d in unkeyed if email_key(str(d.get("email", ""))) == key]
+        return found[:limit]
+
+    def backfill_email_keys(self) -> int:
+        """Give every user without `email_lower` its key, unless another user has that key
+        (look-alike or case-variant addresses the web app let in: the earliest keeps it).
+        Returns how many users got one. Idempotent; safe next to other writers (each update
+        is conditional, and the unique index refuses a key taken in between)."""
+        missing = list(
+            self._c.find(
+                {"email_lower": None},  # missing: an index scan on users_unkeyed
+                {"_id": 0, "id": 1, "email": 1, "created_at": 1},
+            )
+        )
+        missing.sort(key=lambda d: (str(d.get("created_at") or ""), str(d.get("id"))))
+        done = 0
+        seen: set[str] = set()
+        for d in missing:
+            if not isinstance(d.get("email"), str) or "id" not in d:
+                continue
+            key = email_key(d["email"])
+            if key in seen or self._c.find_one({"email_lower": key}, {"_id": 1}) is not None:
+                seen.add(key)
+                continue
+            seen.add(key)
+            try:
+                res = self._c.update_one(
+                    {"id": d["id"], "email_lower": None},
+                    {"$set": {"email_lower": key}},
+                )
+            except DuplicateKeyError:
+                continue
+            done += res.modified_count
+        return done
 
     @_guarded
     def delete(self, user_id: str) -> bool:
@@ -780,7 +842,20 @@ def _indexes() -> dict[str, list[IndexModel]]:
         return IndexModel([("id", 1)], name=f"{coll}_id", unique=True)
 
     return {
-        "users": [uid("users"), IndexModel([("email", 1)], name="users_email", unique=True)],
+        "users": [
+            uid("users"),
+            IndexModel([("email", 1)], name="users_email", unique=True),
+            IndexModel(
+                [("email_lower", 1)],
+                name="users_email_lower",
+                unique=True,
+                partialFilterExpression={"email_lower": {"$exists": True}},
+            ),
+            # Finds the users without a key (`email_lower: null` matches a missing field;
+            # the partial index above cannot): the start-up backfill and the look-up of
+            # users the web app wrote since are index scans, not collection scans.
+            IndexModel([("email_lower", 1), ("id", 1)], name="users_unkeyed"),
+        ],
         "vendors": [
             uid("vendors"),
             IndexModel(
@@ -850,6 +925,9 @@ class MongoStore:
             self.events = _Events(self)
             self.bookings = _Bookings(self)
             self.reviews = _Reviews(self)
+            from arangetram_cli.store.mongo_workspace import attach  # tasks, budget_items
+
+            attach(self)
             self._ensure_indexes()
         except Exception as e:
             if not _is_unavailable(e):
@@ -859,9 +937,18 @@ class MongoStore:
             raise self._unavailable(e) from None
 
     def _ensure_indexes(self) -> None:
-        """Create the indexes (idempotent). An index the data or the server refuses (for
-        example duplicates written before it existed, or a read-only user) is logged and
-        kept in index_warnings rather than making the database unusable."""
+        """Backfill the users' `email_lower` keys, then create the indexes (idempotent). An
+        index or backfill the data or the server refuses (for example duplicates written
+        before it existed, or a read-only user) is logged and kept in index_warnings rather
+        than making the database unusable."""
+        try:
+            self.users.backfill_email_keys()
+        except OperationFailure as e:
+            if e.code == 18:  # authentication failed: nothing else will work either
+                raise
+            msg = f"users.email_lower not backfilled: {_short_reason(e)}"
+            self.index_warnings.append(msg)
+            log.warning(msg)
         for coll, models in _indexes().items():
             try:
                 self.db[coll].create_indexes(models)

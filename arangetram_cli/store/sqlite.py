@@ -18,19 +18,23 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from arangetram_cli.core.errors import Conflict, Unavailable
+from arangetram_cli.core.identity import email_key
 from arangetram_cli.store.base import (
     BOOKING_FIELDS,
+    EMAIL_TAKEN,
+    EMAIL_TAKEN_OTHER_SPELLING,
     EVENT_FIELDS,
     REVIEW_FIELDS,
     USER_FIELDS,
     VENDOR_FIELDS,
     Doc,
     VendorQuery,
+    Visible,
     prices_up_to,
     search_then_count,
 )
 
-SCHEMA_VERSION = 3  # PRAGMA user_version; _MIGRATIONS brings older files up to it
+SCHEMA_VERSION = 4  # PRAGMA user_version; _MIGRATIONS brings older files up to it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -110,9 +114,30 @@ CREATE INDEX IF NOT EXISTS vendors_price
   ON vendors(price_range, is_active, rating DESC, business_name COLLATE NOCASE, id);
 """
 
-# Each step takes a database of version N-1 to N. Every statement is idempotent (IF NOT
-# EXISTS), so two processes opening an old file at once both succeed.
-_MIGRATIONS = {1: _SCHEMA, 2: _REVIEWS_SCHEMA, 3: _PRICE_INDEX}
+# Version 4: one account per address whatever its letter case, width or accents. Each user
+# row keeps its address's `email_key` (core.identity; computed in Python, registered for the
+# migration as the SQL function below) in `email_lower`, under a unique index. Rows from
+# earlier versions (which lowercased the whole address) get their key here; of rows whose
+# keys collide (look-alikes registered before this check existed) the earliest keeps it and
+# the others keep none: they still log in by their exact address, and a look-up by key also
+# finds them (unkeyed rows are an index search on NULL), so it sees them as several.
+_EMAIL_KEY_FUNCTION = "arangetram_email_key"
+_EMAIL_KEY = f"""
+ALTER TABLE users ADD COLUMN email_lower TEXT;
+UPDATE users SET email_lower = {_EMAIL_KEY_FUNCTION}(email);
+UPDATE users SET email_lower = NULL WHERE id IN (
+  SELECT id FROM (
+    SELECT id, row_number() OVER (PARTITION BY email_lower ORDER BY created_at, id) AS n
+    FROM users
+  ) WHERE n > 1
+);
+CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower ON users(email_lower);
+"""
+
+# Each step takes a database of version N-1 to N. Statements are idempotent (IF NOT EXISTS)
+# where SQL allows; a step that is not (ALTER TABLE) fails in a second process that opened
+# the old file at the same time, which then finds the file migrated (see _migrate).
+_MIGRATIONS = {1: _SCHEMA, 2: _REVIEWS_SCHEMA, 3: _PRICE_INDEX, 4: _EMAIL_KEY}
 
 _DEFAULTS = {"s": "", "i": 0, "f": 0.0, "b": 1, "j": "[]"}
 
@@ -354,11 +379,20 @@ class _Repo:
         )
         return {d["id"]: d for d in rows}
 
-    def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]:
+    def ids_with_prefix(
+        self, prefix: str, limit: int = 2, *, visible_to: Visible | None = None
+    ) -> list[str]:
         lo, hi = _prefix_bounds(prefix)
+        where, args = "", []
+        if visible_to is not None:
+            unknown = set(visible_to) - set(self.cols)
+            if unknown or not visible_to:
+                raise ValueError(f"cannot filter {self.table} on {sorted(unknown) or 'nothing'}")
+            where = " AND (" + " OR ".join(f"{f} = ?" for f in visible_to) + ")"
+            args = list(visible_to.values())
         rows = self._s.conn.execute(
-            f"SELECT id FROM {self.table} WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
-            (lo, hi, limit),
+            f"SELECT id FROM {self.table} WHERE id >= ? AND id < ?{where} ORDER BY id LIMIT ?",
+            (lo, hi, *args, limit),
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -379,19 +413,37 @@ class _Repo:
 
 
 class _Users(_Repo):
+    """Users, with the address's `email_key` in the `email_lower` column (unique; never
+    part of a returned document)."""
+
     table, cols = "users", USER_FIELDS
 
+    def __init__(self, store: SqliteStore) -> None:
+        super().__init__(store)
+        ph = ", ".join("?" * (len(self.cols) + 2))
+        self._insert_sql = (
+            f"INSERT INTO users ({', '.join(self.cols)}, extra, email_lower) VALUES ({ph})"
+        )
+
     def insert(self, doc: Doc) -> None:
+        row = _encode(self.cols, doc)
         try:
             with self._s.write():
-                self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
+                self._s.conn.execute(self._insert_sql, [*row, email_key(str(doc["email"]))])
         except sqlite3.IntegrityError as e:
             if "email" in str(e):
-                raise Conflict("Email already registered") from None
+                same = self.get_by_email(str(doc["email"])) is not None
+                raise Conflict(EMAIL_TAKEN if same else EMAIL_TAKEN_OTHER_SPELLING) from None
             raise Conflict(f"User {doc.get('id')} already exists") from None
 
     def get_by_email(self, email: str) -> Doc | None:
         return self._one("email = ?", email)
+
+    def find_by_email_key(self, key: str, limit: int = 2) -> list[Doc]:
+        found = self._all("WHERE email_lower = ? LIMIT ?", key, limit)
+        # Rows without a key (see _EMAIL_KEY): few, found through the same index.
+        found += [d for d in self._all("WHERE email_lower IS NULL") if email_key(d["email"]) == key]
+        return found[:limit]
 
     def delete(self, user_id: str) -> bool:
         with self._s.write():
@@ -894,6 +946,9 @@ class SqliteStore:
         self.events = _Events(self)
         self.bookings = _Bookings(self)
         self.reviews = _Reviews(self)
+        from arangetram_cli.store.sqlite_workspace import attach  # tasks, budget_items
+
+        attach(self)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -913,11 +968,20 @@ class SqliteStore:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version >= SCHEMA_VERSION:
             return
-        # One transaction (IF NOT EXISTS makes a concurrent first run harmless).
+        conn.create_function(_EMAIL_KEY_FUNCTION, 1, email_key, deterministic=True)
+        # One transaction: a failure leaves the file as it was.
         steps = " ".join(_MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1))
-        conn.executescript(
-            f"BEGIN IMMEDIATE; {steps} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-        )
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE; {steps} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            )
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            # Another process migrated the file while this one waited for the write lock.
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+                return
+            raise
 
     @contextmanager
     def write(self) -> Iterator[None]:

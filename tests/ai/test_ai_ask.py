@@ -251,10 +251,16 @@ def test_gemini_key_from_the_environment_is_sent_as_bearer(cli, llm, monkeypatch
     assert req["body"]["model"] == "gemini-3-flash-preview"
 
 
-def test_emergent_key_in_dotenv_is_read_like_the_web_app(cli, env, llm, monkeypatch, tmp_path):
+def test_emergent_key_in_a_trusted_dotenv_is_read_like_the_web_app(
+    cli, env, llm, monkeypatch, tmp_path
+):
     monkeypatch.delenv("ARANGETRAM_LLM_API_KEY")
     (tmp_path / ".env").write_text('EMERGENT_LLM_KEY="sk-emergent-abc"\n')
     llm.script = stream("ok")
+    untrusted = cli("ask", "--provider", "emergent", "hi")  # not trusted yet: not read
+    assert untrusted.code == 3 and "config trust-env" in untrusted.err, untrusted.err
+    assert not llm.requests
+    assert cli("config", "trust-env").code == 0
     r = cli("ask", "--provider", "emergent", "hi")
     assert r.code == 0, r.err
     assert llm.requests[-1]["headers"]["Authorization"] == "Bearer sk-emergent-abc"

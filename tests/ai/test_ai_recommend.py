@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from arangetram_cli.core.errors import Forbidden
+from arangetram_cli.core.errors import NotFound
 from arangetram_cli.core.recommend import (
     Criteria,
     location_matches,
@@ -197,7 +197,7 @@ def test_an_event_gets_the_categories_it_lacks_and_only_its_owner_may_ask(planne
     assert explicit["recommendations"] == {"venue": []}  # the chosen hall is not re-suggested
     stranger = LocalPlanner(store, "x" * 40)
     stranger.register("other@example.com", "Other", "correct horse battery")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound, match=r"^Event not found$"):
         stranger.recommend(ev["id"])
 
 

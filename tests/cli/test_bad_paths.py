@@ -127,17 +127,34 @@ def test_wrong_user_on_every_mutating_command(world):
     eid, vid, bid = w["eid"], w["vid"], w["bid"]
     other, ven, ven2, fam = w["other"], w["ven"], w["ven2"], w["fam"]
     before = fam("events", "show", eid).json()
-    cases = [
-        other("events", "show", eid),
-        other("events", "update", eid, "--guests", "5"),
-        other("events", "add-vendor", eid, vid),
-        other("events", "remove-vendor", eid, vid),
-        other("bookings", "create", "--event", eid, "--vendor", vid),
-        ven2("vendors", "update", vid, "--name", "Stolen"),
-        ven2("bookings", "respond", bid, "accept"),
-        fam("bookings", "respond", bid, "accept"),
+    # Someone else's event or booking, by full id or by prefix, answers exactly as an id
+    # that does not exist (exit 4, same line): no oracle for guessing ids.
+    ghost = "0" * 8 if not eid.startswith("0" * 8) else "f" * 8
+    hidden = [
+        (["events", "show", "{e}"], "Event not found"),
+        (["events", "update", "{e}", "--guests", "5"], "Event not found"),
+        (["events", "add-vendor", "{e}", vid], "Event not found"),
+        (["events", "remove-vendor", "{e}", vid], "Event not found"),
+        (["bookings", "create", "--event", "{e}", "--vendor", vid], "Event not found"),
     ]
-    for r in cases:
+    for args, message in hidden:
+        errs = set()
+        for ref in (eid, eid[:8], ghost):
+            r = other(*[a.replace("{e}", ref) for a in args])
+            one_error_line(r, 4, message)
+            errs.add(r.err)
+        assert errs == {f"error: {message}\n"}, (args, errs)
+    errs = set()
+    for ref in (bid, bid[:8], ghost):
+        r = ven2("bookings", "respond", ref, "accept")
+        one_error_line(r, 4, "Booking not found")
+        errs.add(r.err)
+    assert errs == {"error: Booking not found\n"}, errs
+    # Public vendors, and a booking the caller is a party to: known, but not theirs to change.
+    for r in (
+        ven2("vendors", "update", vid, "--name", "Stolen"),
+        fam("bookings", "respond", bid, "accept"),
+    ):
         one_error_line(r, 3, "Not authorized")
     one_error_line(
         fam(

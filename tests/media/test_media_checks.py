@@ -159,10 +159,17 @@ def test_config_defaults_and_normalisation(tmp_path: Path):
     assert cfg.max_bytes == 2 * 1024**2 and cfg.multipart_bytes == 5 * 1024**2
 
 
-def test_config_reads_dotenv_under_the_environment(tmp_path: Path):
-    (tmp_path / ".env").write_text("ARANGETRAM_S3_BUCKET=from-dotenv\nARANGETRAM_S3_PREFIX=p\n")
-    assert S3Config.load({}, cwd=tmp_path).bucket == "from-dotenv"
-    cfg = S3Config.load({"ARANGETRAM_S3_BUCKET": "from-env"}, cwd=tmp_path)
+def test_config_reads_a_trusted_dotenv_under_the_environment(tmp_path: Path):
+    from arangetram_cli.config import dotenv_for, read_env_file, write_trust
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("ARANGETRAM_S3_BUCKET=from-dotenv\nARANGETRAM_S3_PREFIX=p\n")
+    env = {"ARANGETRAM_CONFIG_DIR": str(tmp_path / "config")}
+    assert S3Config.load(env, cwd=tmp_path).bucket is None  # not trusted: not read
+    _, resolved = read_env_file(dotenv)
+    write_trust(tmp_path / "config", {str(resolved): dotenv_for(tmp_path, env).sha256})
+    assert S3Config.load(env, cwd=tmp_path).bucket == "from-dotenv"
+    cfg = S3Config.load({**env, "ARANGETRAM_S3_BUCKET": "from-env"}, cwd=tmp_path)
     assert cfg.bucket == "from-env" and cfg.prefix == "p/"
 
 

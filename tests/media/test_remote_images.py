@@ -300,10 +300,13 @@ def test_other_spellings_of_the_servers_objects_are_refused(images_server, moto_
         assert refused.status_code == 400 and "do not match" in refused.json()["detail"]
         assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
 
-        # URLs on other hosts are linked as they are, query and all
-        elsewhere = ["https://images.example.org/a.jpg?v=1#x", "http://127.0.0.2/a.jpg"]
+        # https URLs on other hosts are linked as they are, query and all; plain http
+        # only on the configured store (core/urls.py)
+        elsewhere = ["https://images.example.org/a.jpg?v=1#x", "https://127.0.0.2/a.jpg"]
         ok = http.post(images, json={"urls": elsewhere}, headers=owner)
         assert ok.status_code == 200 and ok.json()["portfolio_images"] == elsewhere
+        plain = http.post(images, json={"urls": ["http://127.0.0.2/a.jpg"]}, headers=owner)
+        assert plain.status_code == 400 and "https://" in plain.json()["detail"]
 
 
 def test_aws_spellings_of_the_bucket_are_refused(serve_with, moto_endpoint, bucket):

@@ -105,9 +105,13 @@ def make_cast(backend) -> Cast:
 
 
 def refusal(actor: str, action: str, state: str) -> tuple[type, str]:
-    """The error (type, exact message) for a move that is not allowed."""
+    """The error (type, exact message) for a move that is not allowed. Someone who is not
+    a party to the booking is told it does not exist (no 403/404 oracle); a party that may
+    not make this move is refused."""
     if actor == "anonymous":
         return AuthRequired, "Not authenticated"
+    if actor not in ("family", "vendor"):
+        return NotFound, "Booking not found"
     if action in ("accept", "decline"):
         if actor != "vendor":
             return Forbidden, "Not authorized"
@@ -121,8 +125,6 @@ def refusal(actor: str, action: str, state: str) -> tuple[type, str]:
             Conflict,
             f"Booking is already {state}; only pending or accepted bookings can be cancelled",
         )
-    if actor not in ("family", "vendor"):
-        return Forbidden, "Only the family or the booked vendor can complete a booking"
     return Conflict, f"Booking is {state}; only accepted bookings can be completed"
 
 
@@ -216,8 +218,10 @@ def test_show_is_for_the_two_parties_only(backend):
     for actor in ("family", "vendor"):
         assert cast[actor].get_booking(booking["id"])["id"] == booking["id"]
     for actor in ("other family", "other vendor", "guest"):
-        with pytest.raises(Forbidden, match=r"^Not authorized$"):
-            cast[actor].get_booking(booking["id"])
+        # not a party: the booking does not exist for them, by full id or by prefix
+        for ref in (booking["id"], booking["id"][:8]):
+            with pytest.raises(NotFound, match=r"^Booking not found$"):
+                cast[actor].get_booking(ref)
     with pytest.raises(AuthRequired, match=r"^Not authenticated$"):
         cast["anonymous"].get_booking(booking["id"])
     with pytest.raises(NotFound, match=r"^Booking not found$"):
@@ -300,7 +304,7 @@ def test_listing_filters(backend):
     assert ids(listed) == [soon["id"]] and listed[0]["vendor"]["id"] == cast.profile["id"]
     with pytest.raises(Invalid, match=r"^unknown booking status 'maybe'"):
         family.list_bookings(status="maybe")
-    with pytest.raises(Forbidden, match=r"^Not authorized$"):
+    with pytest.raises(NotFound, match=r"^Event not found$"):
         cast["other family"].list_bookings(event=soon["event_id"])
 
     assert ids(vendor.list_vendor_bookings(upcoming=True)) == [today["id"], soon["id"], later["id"]]

@@ -6,6 +6,13 @@ How it works
 * ``MATRIX`` (below) is the expected answer of each (action, actor) as ``EXIT/STATUS``: the
   CLI's exit code (0 ok, 2 bad input, 3 not logged in or forbidden, 4 not found, 5 conflict)
   and the HTTP status of the REST endpoint. ``-`` means "not applicable in that mode".
+* The rule for 404 versus 403 (no oracle): an object the caller may not see is "not found"
+  (4/404), exactly like an id that does not exist, by full id and by prefix, so ids cannot
+  be probed. Events are their owner's alone; a booking is seen by its two parties (the
+  family that sent it and the booked vendor's owner); vendors, their portfolios and reviews
+  are public. 403 (exit 3) is kept only where the caller can see the object but may not do
+  this to it: someone else's vendor profile or review, or a party making the other party's
+  move (the family accepting its own request, the vendor cancelling it).
   ``REMOTE_CLI`` lists the few places where the CLI in remote mode (``--api-url``) answers
   differently from local mode.
 * Every case runs in a fresh *world* (an owner with an event, a vendor with a profile on that
@@ -101,33 +108,33 @@ vendors.mine         4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401
 events.create        0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
 events.list          0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
 events.list.v1       -/200 -/200 -/200 -/200 -/200 -/200 -/401 -/401 -/401 -/401 -/401 -/401
-events.show          0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-events.update        0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-events.update.status 0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-events.add-vendor    0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-events.remove-vendor 0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.create      0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.respond     3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+events.show          0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.update        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.update.status 0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.add-vendor    0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.remove-vendor 0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.create      0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.respond     3/403 4/404 0/200 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 bookings.list        0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
 bookings.list.vendor 4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 seed                 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
 seed.v1              -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200 -/200
 seed.file            0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
-steal.event          -/200 -/403 -/403 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
+steal.event          -/200 -/404 -/404 -/404 -/404 -/404 -/401 -/401 -/401 -/401 -/401 -/401
 steal.vendor         -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
-steal.booking        -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
+steal.booking        -/403 -/404 -/200 -/404 -/404 -/404 -/401 -/401 -/401 -/401 -/401 -/401
 register.as-guest    -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422
 register.as-admin    -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422 -/422
 auth.logout          0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
 config.set           0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-   0/-
-bookings.decline     3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.show        0/200 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.decline     3/403 4/404 0/200 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.show        0/200 4/404 0/200 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 bookings.inbox       4/404 4/404 0/200 0/200 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 bookings.list.v1     -/200 -/200 -/200 -/200 -/200 -/200 -/401 -/401 -/401 -/401 -/401 -/401
-bookings.cancel      0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.complete    0/200 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.guest-done  3/403 3/403 0/200 3/403 3/403 0/200 3/401 3/401 3/401 3/401 3/401 3/401
-bookings.too-early   3/403 5/409 5/409 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.cancel      0/200 4/404 3/403 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.complete    0/200 4/404 0/200 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.guest-done  4/404 4/404 0/200 4/404 4/404 0/200 3/401 3/401 3/401 3/401 3/401 3/401
+bookings.too-early   4/404 5/409 5/409 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 vendors.review       0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
 vendors.review.unbkd 3/403 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
 steal.review         -/200 -/403 -/403 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
@@ -136,11 +143,25 @@ images.add           3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401
 images.add.own       4/-   4/-   0/-   0/-   4/-   4/-   3/-   3/-   3/-   3/-   3/-   3/-
 images.presign       -/403 -/403 -/200 -/403 -/403 -/403 -/401 -/401 -/401 -/401 -/401 -/401
 images.remove        3/403 3/403 0/200 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
-recommend.event      0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+recommend.event      0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 recommend.public     0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200 0/200
-ask.event            0/200 3/403 3/403 3/403 3/403 3/403 3/401 3/401 3/401 3/401 3/401 3/401
+ask.event            0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 ask                  0/200 0/200 0/200 0/200 0/200 0/200 0/200 3/200 3/200 3/200 3/200 3/200
 ask.show             0/-   4/-   4/-   4/-   4/-   4/-   4/-   3/-   3/-   3/-   3/-   3/-
+tasks.list           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+tasks.add            0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+tasks.done           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+tasks.remove         0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+tasks.template       0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.show          0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.whatif        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.add           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.pay           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+budget.set           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.plan          0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.calendar      0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.export        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.import        0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
 """
 # fmt: on
 
@@ -291,6 +312,8 @@ def build_world(store: Any, secret: str, s3: Bucket | None = None) -> World:
     mine = planner(owner["token"])
     event = mine.create_event({"event_name": f"Debut {tag}", "event_date": "2027-06-12"})
     mine.add_event_vendor(event["id"], v1["id"])
+    task = mine.add_task(event["id"], {"title": f"Book the hall {tag}"})  # the workspace
+    item = mine.add_budget_item(event["id"], {"name": f"Hall {tag}", "quoted": 100000})
     booking = mine.create_booking(event["id"], v1["id"], "Is 12 June free?")
     # An event that has happened, with an accepted booking of v1 (it may be completed, and
     # it lets the owner review v1), the owner's review of v1, and a conversation about it.
@@ -362,6 +385,8 @@ def build_world(store: Any, secret: str, s3: Bucket | None = None) -> World:
         "review": review["id"],
         "image": image,
         "conv": conv["id"],
+        "task": task["id"],
+        "item": item["id"],
     }
     private = {k: ids[k] for k in PRIVATE}
     return World(ids, tokens, tag, private)
@@ -415,6 +440,25 @@ def _chat(event: str | None) -> dict[str, Any]:
 
 
 NEW_EVENT = {"event_name": "Another debut", "event_date": "2027-09-01"}
+PLAN_DOC = {
+    "format": "arangetram-plan",
+    "version": 1,
+    "event": {"event_name": "Imported debut", "event_date": "2027-09-01"},
+    "tasks": [{"title": "Book the hall", "due_date": "2027-03-01", "status": "open"}],
+    "budget_items": [{"name": "Hall", "estimate_cents": 250000}],
+}
+
+
+def _ws(w: World) -> str:
+    return f"/api/v1/events/{w.ids['event']}"
+
+
+def _plan_file(tmp: Path) -> Path:
+    path = tmp / f"plan-{uuid.uuid4().hex[:8]}.json"
+    path.write_text(json.dumps(PLAN_DOC))
+    return path
+
+
 NEW_VENDOR = {
     "business_name": "Fresh Studio",
     "category": "photographer",
@@ -465,7 +509,7 @@ ACTIONS = [
                 "vendors",
                 "create",
                 "--name",
-                NEW_VENDOR["business_name"],
+                f"{NEW_VENDOR['business_name']} {w.tag}",
                 "--category",
                 NEW_VENDOR["category"],
                 "--location",
@@ -475,7 +519,12 @@ ACTIONS = [
             ],
             None,
         ),
-        http=lambda w: ("POST", "/api/vendors", NEW_VENDOR),
+        # the name is the world's own: one active vendor per name, category and location
+        http=lambda w: (
+            "POST",
+            "/api/vendors",
+            {**NEW_VENDOR, "business_name": f"{NEW_VENDOR['business_name']} {w.tag}"},
+        ),
     ),
     Action(
         "vendors.update",
@@ -785,6 +834,84 @@ ACTIONS = [
         http=lambda w: ("POST", "/api/ai/chat", {"message": QUESTION}),
     ),
     Action("ask.show", cli=lambda w, t: (["ask", "--show", w.ids["conv"]], None)),
+    # The planning workspace: the event's owner only; anybody else is told "not found".
+    Action(
+        "tasks.list",
+        cli=lambda w, t: (["tasks", "list", "--event", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/tasks", NO_BODY),
+    ),
+    Action(
+        "tasks.add",
+        cli=lambda w, t: (["tasks", "add", "Sneaky", "--event", w.ids["event"]], None),
+        http=lambda w: ("POST", f"{_ws(w)}/tasks", {"title": "Sneaky"}),
+    ),
+    Action(
+        "tasks.done",
+        cli=lambda w, t: (["tasks", "done", w.ids["task"], "--event", w.ids["event"]], None),
+        http=lambda w: ("PUT", f"{_ws(w)}/tasks/{w.ids['task']}", {"status": "done"}),
+    ),
+    Action(
+        "tasks.remove",
+        cli=lambda w, t: (["tasks", "remove", w.ids["task"], "--event", w.ids["event"]], None),
+        http=lambda w: ("DELETE", f"{_ws(w)}/tasks/{w.ids['task']}", NO_BODY),
+    ),
+    Action(
+        "tasks.template",
+        cli=lambda w, t: (["tasks", "apply-template", "--event", w.ids["event"]], None),
+        http=lambda w: ("POST", f"{_ws(w)}/tasks/apply-template", None),
+    ),
+    Action(
+        "budget.show",
+        cli=lambda w, t: (["budget", "show", "--event", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/budget", NO_BODY),
+    ),
+    Action(
+        "budget.whatif",
+        cli=lambda w, t: (["budget", "--event", w.ids["event"], "--guests", "400"], None),
+        http=lambda w: ("GET", f"{_ws(w)}/budget?guests=400", NO_BODY),
+    ),
+    Action(
+        "budget.add",
+        cli=lambda w, t: (
+            ["budget", "add", "Gifts", "--estimate", "50", "-e", w.ids["event"]],
+            None,
+        ),
+        http=lambda w: ("POST", f"{_ws(w)}/budget/items", {"name": "Gifts", "estimate": 5000}),
+    ),
+    Action(
+        "budget.pay",
+        cli=lambda w, t: (["budget", "pay", w.ids["item"], "100", "-e", w.ids["event"]], None),
+        http=lambda w: (
+            "POST",
+            f"{_ws(w)}/budget/items/{w.ids['item']}/payments",
+            {"amount": 10000},
+        ),
+    ),
+    Action(
+        "budget.set",
+        cli=lambda w, t: (["budget", "set", "25000", "--event", w.ids["event"]], None),
+        http=lambda w: ("PUT", f"{_ws(w)}/budget", {"amount": 2500000}),
+    ),
+    Action(
+        "events.plan",
+        cli=lambda w, t: (["events", "plan", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/plan", NO_BODY),
+    ),
+    Action(
+        "events.calendar",
+        cli=lambda w, t: (["events", "calendar", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/calendar.ics", NO_BODY),
+    ),
+    Action(
+        "events.export",
+        cli=lambda w, t: (["events", "export", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/export", NO_BODY),
+    ),
+    Action(
+        "events.import",
+        cli=lambda w, t: (["events", "import", str(_plan_file(t))], None),
+        http=lambda w: ("POST", "/api/v1/plans/import", PLAN_DOC),
+    ),
 ]
 
 EXPECTED = parse_matrix(MATRIX)

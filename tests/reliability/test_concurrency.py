@@ -225,7 +225,11 @@ def test_sqlite_processes_cannot_create_two_profiles_for_one_vendor(cli_env, tmp
         args = ["vendors", "create", "--category", "venue", "--location", "Fremont, CA"]
         args += ["--price-range", "$$", "--name"]
         return [
-            {"args": [*args, f"Hall {name}"], "env": {"ARANGETRAM_TOKEN": v["token"]}}
+            # names differ per vendor: one active vendor per name, category and location
+            {
+                "args": [*args, f"Hall {name} {v['user']['id'][:8]}"],
+                "env": {"ARANGETRAM_TOKEN": v["token"]},
+            }
             for v in vendors
         ]
 
@@ -344,7 +348,8 @@ def test_server_threads_cannot_create_two_profiles_for_one_vendor(served, server
     vendors = [account(server_store, uuid.uuid4().hex[:8], "vendor") for _ in range(PAIR_ROUNDS)]
 
     def create(t: int, r: int, client: httpx.Client) -> tuple[int, str]:
-        body = {"business_name": f"Hall {t}", "category": "venue", "location": "Fremont, CA"}
+        name = f"Hall {t} {vendors[r]['user']['id'][:8]}"  # one per name, category, place
+        body = {"business_name": name, "category": "venue", "location": "Fremont, CA"}
         resp = client.post(
             f"{served.url}/api/vendors", json=body, headers=bearer(vendors[r]["token"])
         )

@@ -48,6 +48,7 @@ from tests.media.conftest import (  # noqa: F401  (moto_endpoint: a session fixt
     s3_client,
     test_aws_env,
 )
+from tests.reliability.hostile import HOSTILE, READABLE
 
 pytestmark = [
     pytest.mark.reliability,
@@ -103,7 +104,7 @@ LLM_VARS = (
     "EMERGENT_LLM_KEY",
     "OLLAMA_HOST",
 )
-DOCUMENTED_EXITS = {0, 2, 3, 4, 5, 6}  # 1 = unhandled exception; 130 needs a Ctrl-C
+DOCUMENTED_EXITS = {0, 2, 3, 4, 5, 6, 7}  # 1 = unhandled exception; 130 needs a Ctrl-C
 
 
 # ---- the store ---------------------------------------------------------------------------
@@ -301,6 +302,9 @@ class Lab:
         asked_help = any(a in ("-h", "--help", "--version") for a in args)
         if "--debug" not in args:
             assert "Traceback" not in r.err + r.out, f"{shown}: traceback\n{r.err[-2000:]}"
+        # messages and errors quote what was typed: escaped, never acting on the terminal
+        raw = TERMINAL_CONTROLS.search(r.err)
+        assert raw is None, f"{shown}: raw {raw.group()!r} on stderr\n{r.err[-2000:]}"
         # `vendors images add` reports each bad file on its own `error:` line, sends the good
         # ones and links them, then exits 2 (docs/images.md)
         per_file = "images" in args and "add" in args
@@ -412,6 +416,8 @@ NUMBER = st.one_of(
     st.integers(-(2**70), 2**70).map(str),
     st.integers(-3, 1001).map(str),
 )
+# What must never reach a terminal unescaped (arangetram_cli/sanitize.py)
+TERMINAL_CONTROLS = re.compile("[\x1b\x07\x08\x80-\x9f\u202a-\u202e\u2066-\u2069\u200b]")
 WEIRD = [
     "",
     " ",
@@ -448,6 +454,8 @@ WEIRD = [
     "x" * 20_000,
     "é" * 5_000,
     "🎭" * 100,
+    *HOSTILE,  # terminal escapes, bidi, invisible characters, Rich markup, formulas
+    *READABLE,
 ]
 
 
@@ -513,7 +521,26 @@ COMMANDS = [
     ("config", "show"),
     ("config", "path"),
     ("config", "profiles"),
+    ("tasks", "list"),
+    ("tasks", "add"),
+    ("tasks", "done"),
+    ("tasks", "reopen"),
+    ("tasks", "update"),
+    ("tasks", "remove"),
+    ("tasks", "apply-template"),
+    ("budget", "show"),
+    ("budget", "add"),
+    ("budget", "pay"),
+    ("budget", "update"),
+    ("budget", "remove"),
+    ("budget", "set"),
+    ("events", "plan"),
+    ("events", "calendar"),
+    ("events", "export"),
+    ("events", "import"),
     ("config",),
+    ("tasks",),
+    ("budget",),
     ("vendors",),
     ("events",),
     ("bookings",),
@@ -531,6 +558,9 @@ GLOBAL_PIECES = [
     ["-o", "jsonl"],
     ["-o", "csv"],
     ["-o", "table"],
+    ["-o", "wide"],
+    ["--wide"],
+    ["--csv-raw"],
     ["-o", "xml"],
     ["-ojson"],
     ["--output=csv"],
@@ -614,7 +644,7 @@ def command_line(draw: Any, specs: dict, world: World) -> tuple[list[str], str |
 
 def test_command_lines(lab: Lab) -> None:
     specs = command_specs()
-    assert sum(s.leaf for s in specs.values()) == 40, "a command in COMMANDS is gone?"
+    assert sum(s.leaf for s in specs.values()) == 57, "a command in COMMANDS is gone?"
     for path, spec in specs.items():  # each one runs (not 'No such command' for all)
         r = lab.run([*path, "--help"], None, "anon")
         assert r.code == (0 if spec.leaf or path != ("nosuch",) else 2), (path, r.err)
@@ -809,10 +839,73 @@ def base_lines(w: World) -> list[tuple[str, list[str], str | None]]:
         ("owner", ["ask", "--show", w.ids["conv"]], None),
         ("anon", ["ask", "--offline", "--history", "-n", "5"], None),
         ("anon", ["config", "set", "db_name", "fuzz"], None),
+        (
+            "owner",
+            [
+                "tasks",
+                "add",
+                "Order the salangai",
+                "--event",
+                e,
+                "--due",
+                "2027-01-05",
+                "--category",
+                "jewellery",
+                "--notes",
+                "100 bells",
+                "--books",
+                "decorations",
+            ],
+            None,
+        ),
+        ("owner", ["tasks", "add", "Fittings", "-e", e, "--before", "8w"], None),
+        (
+            "owner",
+            ["tasks", "list", "-e", e, "--open", "--due-before", "2027-06-01", "-c", "x"],
+            None,
+        ),
+        (
+            "owner",
+            [
+                "budget",
+                "add",
+                "Costume silk",
+                "-e",
+                e,
+                "--category",
+                "costume",
+                "--estimate",
+                "$1,800",
+                "--quoted",
+                "2,000.50",
+                "--paid",
+                "500",
+                "--due",
+                "2027-02-01",
+                "--notes",
+                "two sets",
+            ],
+            None,
+        ),
+        ("owner", ["budget", "show", "-e", e, "--guests", "250", "--budget-amount", "9,000"], None),
+        ("owner", ["budget", "set", "25000", "-e", e, "--currency", "INR"], None),
+        ("owner", ["events", "plan", e], None),
+        ("owner", ["events", "export", e], None),
     ]
 
 
-NUMERIC_FLAGS = {"--guests", "--limit", "-n", "--offset", "--rating", "-r"}
+NUMERIC_FLAGS = {
+    "--guests",
+    "--limit",
+    "-n",
+    "--offset",
+    "--rating",
+    "-r",
+    "--estimate",
+    "--quoted",
+    "--paid",
+    "--budget-amount",
+}
 
 
 def test_flag_values(lab: Lab) -> None:
@@ -844,7 +937,9 @@ def test_flag_values(lab: Lab) -> None:
 # ---- 3. seed files -----------------------------------------------------------------------
 CATEGORIES = ["venue", "catering", "photographer", "videographer", "decorations", "musicians"]
 PRICES = ["$", "$$", "$$$", "$$$$"]
-NAME = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() and "\x00" not in s)
+NAME = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() and "\x00" not in s) | (
+    st.sampled_from([s[:200] for s in HOSTILE + READABLE])
+)
 
 
 @st.composite
@@ -856,8 +951,8 @@ def valid_row(draw: Any) -> dict[str, Any]:
     if draw(st.booleans()):
         row["id"] = str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)), version=4))
     optional = {
-        "description": st.text(max_size=60),
-        "location": st.text(max_size=30),
+        "description": st.text(max_size=60) | st.sampled_from([s[:5000] for s in HOSTILE]),
+        "location": st.text(max_size=30) | st.sampled_from([s[:200] for s in HOSTILE]),
         "price_range": st.sampled_from(PRICES),
         "price_estimate": st.text(max_size=20),
         "services": st.lists(st.text(alphabet=string.ascii_letters, min_size=1), max_size=3),

@@ -120,7 +120,7 @@ def journey(run: Transcript, *, local: bool) -> None:
     run("-p", "ven", "bookings", "list", "--as-vendor")
     run("-p", "ven", "bookings", "respond", booking, "accept", "-m", "See you there")
     run("-p", "fam", "events", "show", event)
-    run("-p", "ven", "events", "show", event, want=3)
+    run("-p", "ven", "events", "show", event, want=4)  # not the vendor's: not found
     run("-p", "fam", "config", "show")
     if local:
         run("-p", "spare", "config", "set", "db", str(run.cwd / "spare.db"))
@@ -233,7 +233,7 @@ def test_secrets_in_unreachable_urls_stay_masked(tmp_path: Path) -> None:
 
 # ---- config show ---------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
-@pytest.mark.parametrize("source", ["environment", ".env"])
+@pytest.mark.parametrize("source", ["environment", "trusted .env", "untrusted .env"])
 def test_config_show_masks_every_secret(tmp_path: Path, fmt: str, source: str) -> None:
     from arangetram_cli.core.security import create_token
 
@@ -249,18 +249,26 @@ def test_config_show_masks_every_secret(tmp_path: Path, fmt: str, source: str) -
         env.update(values)
     else:
         (tmp_path / ".env").write_text("".join(f"{k}='{v}'\n" for k, v in values.items()))
-    p = subprocess.run(
-        [sys.executable, "-m", "arangetram_cli", "--debug", "config", "show", "-o", fmt],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=tmp_path,
-    )
+
+    def show(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "arangetram_cli", "--debug", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=tmp_path,
+        )
+
+    trust = show("config", "trust-env") if source == "trusted .env" else None
+    p = show("config", "show", "-o", fmt)
     assert p.returncode == 0, p.stderr
-    text = p.stdout + p.stderr
+    text = p.stdout + p.stderr + (trust.stdout + trust.stderr if trust else "")
     assert "Hunter2pw" not in text
-    assert "db.example" in text  # the address is shown, only the password is not
+    if source == "untrusted .env":  # not read at all: named, with the command to trust it
+        assert "db.example" not in text and "config trust-env" in p.stderr
+    else:
+        assert "db.example" in text  # the address is shown, only the password is not
     _, payload, signature = token.split(".")
     assert payload not in text and signature not in text
     for i in range(0, len(jwt_secret) - 8):  # not even a part of the signing secret

@@ -1,0 +1,220 @@
+"""Shared by `tasks`, `budget` and the `events plan|calendar|export|import` commands: picking
+the event, reading money, and drawing the plan.
+
+What people wrote (titles, notes, vendor names) is hostile: it is drawn as rich.text.Text,
+never as markup, on one line per row (control characters escaped, long text cut with an
+ellipsis), so a title cannot restyle or rearrange the screen.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from arangetram_cli.cli.output import one_line
+
+EventOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--event",
+        "-e",
+        help="Event id, prefix or exact name (default: your next upcoming event).",
+    ),
+]
+
+
+def pick_event(st: Any, planner: Any, ref: str | None) -> str:
+    """The event a command acts on: --event, else the caller's next upcoming one (said on
+    stderr, so a script sees which)."""
+    if ref is not None and ref.strip():
+        return ref
+    event = planner.next_event()
+    st.out.note(
+        f"event: {one_line(event.get('event_name'))} on {event.get('event_date')} "
+        f"({str(event.get('id'))[:8]}); choose another with --event"
+    )
+    return str(event["id"])
+
+
+def money(value: str | None, flag: str) -> int | None:
+    if value is None:
+        return None
+    from arangetram_cli.core.workspace import parse_money
+
+    return parse_money(value, flag)
+
+
+def fmt_money(cents: Any, currency: str = "USD") -> str:
+    from arangetram_cli.core.workspace import format_money
+
+    return format_money(cents if isinstance(cents, int) else None, currency)
+
+
+def line(text: Any) -> str:
+    return one_line("" if text is None else text)
+
+
+def _t(text: Any, style: str = "") -> Any:
+    from rich.text import Text
+
+    return Text(line(text), style=style, no_wrap=True, overflow="ellipsis")
+
+
+def grid(console: Any, rows: list[list[Any]], widths: list[int | None]) -> None:
+    """One line per row: columns cut with an ellipsis rather than wrapped."""
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 1))
+    for w in widths:
+        table.add_column(no_wrap=True, overflow="ellipsis", width=w, min_width=w)
+    for r in rows:
+        table.add_row(*r)
+    console.print(table)
+
+
+BAR_GLYPHS = {"paid": "█", "quoted": "▒", "estimate": "░"}
+
+
+def bar(est: int, quo: int, paid: int, scale: int, width: int) -> Any:
+    """A horizontal bar: paid (█) within quoted (▒) within estimate (░), scaled to the
+    largest category; readable without colour."""
+    from rich.text import Text
+
+    def cells(v: int) -> int:
+        return 0 if scale <= 0 else min(width, round(width * v / scale))
+
+    p, q, e = cells(paid), cells(max(quo, paid)), cells(max(est, quo, paid))
+    out = Text()
+    out.append(BAR_GLYPHS["paid"] * p, style="green")
+    out.append(BAR_GLYPHS["quoted"] * (q - p), style="yellow")
+    out.append(BAR_GLYPHS["estimate"] * (e - q), style="cyan")
+    out.append(" " * (width - e))
+    return out
+
+
+def render_budget_bars(console: Any, budget: dict[str, Any], width: int) -> None:
+    cur = budget.get("currency") or "USD"
+    cats = budget.get("categories") or []
+    bar_w = max(10, min(40, width - 58))
+    scale = max([max(c["estimate_cents"], c["quoted_cents"], c["paid_cents"]) for c in cats] or [0])
+    rows = [
+        [
+            _t("", "bold"),
+            _t(""),
+            _t("estimate", "bold"),
+            _t("quoted", "bold"),
+            _t("paid", "bold"),
+        ]
+    ]
+    for c in cats:
+        rows.append(
+            [
+                _t(c["category"]),
+                bar(c["estimate_cents"], c["quoted_cents"], c["paid_cents"], scale, bar_w),
+                _t(fmt_money(c["estimate_cents"], cur)),
+                _t(fmt_money(c["quoted_cents"], cur)),
+                _t(fmt_money(c["paid_cents"], cur)),
+            ]
+        )
+    if not cats:
+        console.print(_t("  no budget lines yet: arangetram budget add ITEM --estimate AMOUNT"))
+        return
+    grid(console, rows, [12, bar_w, 10, 10, 10])
+    console.print(
+        _t(
+            f"{BAR_GLYPHS['paid']} paid  {BAR_GLYPHS['quoted']} quoted  "
+            f"{BAR_GLYPHS['estimate']} estimate",
+            "dim",
+        )
+    )
+    render_totals(console, budget)
+
+
+def render_totals(console: Any, budget: dict[str, Any]) -> None:
+    cur = budget.get("currency") or "USD"
+    totals = budget["totals"]
+    parts = [
+        f"committed {fmt_money(totals['committed_cents'], cur)}",
+        f"paid {fmt_money(totals['paid_cents'], cur)}",
+    ]
+    amount = budget.get("budget_amount_cents")
+    if amount is None:
+        parts.append("no budget set")
+        console.print(_t("Total: " + ", ".join(parts)))
+    else:
+        remaining = totals["remaining_cents"]
+        console.print(_t(f"Total: {', '.join(parts)} of a budget of {fmt_money(amount, cur)}"))
+        if totals["over_budget"]:
+            console.print(_t(f"OVER BUDGET by {fmt_money(-remaining, cur)}", "bold red"))
+        else:
+            console.print(_t(f"Remaining: {fmt_money(remaining, cur)}", "green"))
+    for w in budget.get("warnings") or []:
+        if not w.startswith("over budget"):
+            console.print(_t(f"warning: {w}", "yellow"))
+
+
+def task_marker(t: dict[str, Any]) -> str:
+    if t.get("status") == "done":
+        return "done"
+    return "OVERDUE" if t.get("overdue") else "open"
+
+
+def render_plan(console: Any, plan: dict[str, Any]) -> None:
+    """`events plan`: days to go, vendors per category, the checklist, the budget bars."""
+    width = console.width
+    ev = plan["event"]
+    days = plan.get("days_to_go")
+    if days is None:
+        when = "no date"
+    elif days > 0:
+        when = f"{days} days to go"
+    elif days == 0:
+        when = "today!"
+    else:
+        when = f"{-days} days ago"
+    console.print(_t(f"{line(ev.get('event_name'))} - {ev.get('event_date')} - {when}", "bold"))
+    console.print(
+        _t(
+            f"{ev.get('guest_count')} guests, {line(ev.get('location_preference'))}, "
+            f"status {ev.get('status')}"
+        )
+    )
+    console.print()
+    console.print(_t("Vendors", "bold underline"))
+    styles = {"booked": "green", "requested": "yellow", "shortlisted": "cyan", "missing": "red"}
+    rows = []
+    for v in plan["vendors"]:
+        names = v["booked"] or v["requested"] or v["shortlisted"]
+        rows.append(
+            [
+                _t(v["category"]),
+                _t(v["status"], styles.get(v["status"], "")),
+                _t(", ".join(line(n) for n in names) or "-"),
+            ]
+        )
+    grid(console, rows, [12, 11, max(10, width - 26)])
+    console.print()
+    ck = plan["checklist"]
+    head = f"Checklist: {ck['done']}/{ck['total']} done"
+    if ck["overdue"]:
+        head += f", {ck['overdue']} overdue"
+    console.print(_t(head, "bold underline"))
+    if not ck["total"]:
+        console.print(_t("  no checklist: arangetram tasks apply-template"))
+    rows = []
+    for t in ck["next"]:
+        marker = task_marker(t)
+        rows.append(
+            [
+                _t(t.get("due_date") or "-"),
+                _t(marker, "bold red" if marker == "OVERDUE" else ""),
+                _t(t.get("title")),
+            ]
+        )
+    if rows:
+        grid(console, rows, [10, 7, max(10, width - 20)])
+    console.print()
+    cur = plan["budget"].get("currency") or "USD"
+    console.print(_t(f"Budget ({cur})", "bold underline"))
+    render_budget_bars(console, plan["budget"], width)
