@@ -7,6 +7,7 @@ sent to another server or database than the one it came from.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -64,21 +65,84 @@ def _bounded(fn: Any, *args: Any) -> Any:
     t.join(_timeout())
     if t.is_alive():
         raise KeyringUnavailable(f"the keyring did not answer within {_timeout():g}s")
+    if isinstance(box.get("error"), KeyringUnavailable):
+        raise box["error"]
     if "error" in box:
         raise KeyringUnavailable(f"{type(box['error']).__name__}: {box['error']}")
     return box.get("value")
 
 
-def _backend() -> Any:
-    import keyring
+def keyringrc_path() -> Path:
+    """keyring's config file (keyring.core._config_path), found without importing keyring:
+    %LOCALAPPDATA%/Python Keyring on Windows, $XDG_CONFIG_HOME/python_keyring elsewhere."""
+    if sys.platform == "win32":
+        root = Path(os.environ.get("LOCALAPPDATA", os.environ.get("PROGRAMDATA", ".")))
+        return root / "Python Keyring" / "keyringrc.cfg"
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config, "python_keyring", "keyringrc.cfg")
 
-    kr = _bounded(keyring.get_keyring)
+
+def _platform_backends() -> list[str]:
+    """The OS keyrings worth asking here, best first (keyring's own priorities)."""
+    if sys.platform == "darwin":
+        return ["keyring.backends.macOS.Keyring"]
+    if sys.platform == "win32":
+        return ["keyring.backends.Windows.WinVaultKeyring"]
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        # Secret Service and KWallet are reached over the session bus (jeepney reads this
+        # variable, nothing else): without it no OS keyring can answer.
+        raise KeyringUnavailable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)")
+    names = ["keyring.backends.SecretService.Keyring"]
+    if "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", "").split(":"):
+        names.insert(0, "keyring.backends.kwallet.DBusKeyring")  # keyring ranks it first on KDE
+    return names
+
+
+def _choose() -> tuple[Any, bool]:
+    """The keyring backend to use, and whether the user chose it.
+
+    keyring's own discovery (keyring.get_keyring) imports every backend and its entry points,
+    and its macOS backend runs ctypes.util.find_library, which spawns gcc and ldconfig on
+    Linux: ~40% of a logged-in command. This picks the backend the way keyring would on this
+    platform, asking only that one: a backend set in this process (keyring.set_keyring),
+    PYTHON_KEYRING_BACKEND, keyring's config file, else the platform's OS keyring. Backends
+    that only entry points name (keyrings.alt, ...) are used when chosen in one of the first
+    three ways."""
+    core = sys.modules.get("keyring.core")
+    if core is not None and getattr(core, "_keyring_backend", None) is not None:
+        return core._keyring_backend, bool(os.environ.get("PYTHON_KEYRING_BACKEND"))
+    if os.environ.get("PYTHON_KEYRING_BACKEND"):
+        import keyring.core
+
+        return keyring.core.load_env(), True
+    if keyringrc_path().is_file():
+        import keyring.core
+
+        kr = keyring.core.load_config()
+        if kr is not None:
+            return kr, True
+    import importlib
+
+    reasons = []
+    for dotted in _platform_backends():
+        module, _, cls_name = dotted.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module), cls_name)
+            cls.priority  # noqa: B018  (raises when the backend cannot work here)
+        except Exception as e:
+            reasons.append(f"{module.rsplit('.', 1)[-1]}: {e}")
+            continue
+        return cls(), False
+    raise KeyringUnavailable("; ".join(reasons) or "no OS keyring on this platform")
+
+
+def _backend() -> Any:
+    kr, chosen = _bounded(_choose)
     name = f"{type(kr).__module__.rsplit('.', 1)[-1]}.{type(kr).__name__}"
     if name in _UNUSABLE and not getattr(kr, "backends", None):
         raise KeyringUnavailable(f"no usable keyring backend ({name})")
     if name.startswith(("fail.", "null.")):
         raise KeyringUnavailable(f"no usable keyring backend ({name})")
-    chosen = bool(os.environ.get("PYTHON_KEYRING_BACKEND"))
     if type(kr).__module__.startswith("keyrings.alt") and not chosen:
         raise KeyringUnavailable(f"no OS keyring (only {type(kr).__name__} from keyrings.alt)")
     if name == "chainer.ChainerBackend":
@@ -91,6 +155,57 @@ def _backend() -> Any:
         if len(real) == 1:
             return real[0]
     return kr
+
+
+# ---- remembering that no keyring works ------------------------------------------------------
+# Finding out costs a D-Bus round trip, the import of keyring, secretstorage and cryptography,
+# or (a locked, hanging keyring) the whole ARANGETRAM_KEYRING_TIMEOUT. So a failure is kept in
+# the config directory with what it depends on; while that is unchanged (and for a day at
+# most), reads go straight to the file. Only reads use it: a save or logout asks the keyring
+# again, and a read that finds nothing in the file does too, so a keyring that came back is
+# never missed, only asked later.
+MEMO_FILE = "keyring-unavailable.json"
+MEMO_TTL = 24 * 3600
+
+
+def _memo_key() -> dict[str, str]:
+    rc = keyringrc_path()
+    try:
+        rc_stamp = str(rc.stat().st_mtime_ns)
+    except OSError:
+        rc_stamp = "absent"
+    env = ("DBUS_SESSION_BUS_ADDRESS", "PYTHON_KEYRING_BACKEND", "XDG_CURRENT_DESKTOP")
+    return {
+        "platform": sys.platform,
+        **{k: os.environ.get(k, "") for k in env},
+        "keyringrc": f"{rc}:{rc_stamp}",
+    }
+
+
+def keyring_known_unavailable(config_dir: Path) -> str | None:
+    """Why the keyring failed last time, if it did in this same environment (else None)."""
+    import time
+
+    memo = read_private_json(config_dir / MEMO_FILE)
+    if not memo or memo.get("key") != _memo_key():
+        return None
+    checked = memo.get("checked")
+    if not isinstance(checked, int | float) or not 0 <= time.time() - checked < MEMO_TTL:
+        return None
+    return str(memo.get("reason", ""))
+
+
+def remember_keyring_unavailable(config_dir: Path, reason: str) -> None:
+    import time
+
+    memo = {"key": _memo_key(), "checked": time.time(), "reason": reason}
+    with contextlib.suppress(OSError):  # a read-only config dir: we shall ask again next time
+        write_private_json(config_dir / MEMO_FILE, memo)
+
+
+def forget_keyring_unavailable(config_dir: Path) -> None:
+    with contextlib.suppress(OSError):
+        (config_dir / MEMO_FILE).unlink(missing_ok=True)
 
 
 def _name(kr: Any) -> str:
@@ -171,6 +286,10 @@ class Credentials:
         s = self.settings
         if s.env_token:
             return StoredToken(s.env_token, s.server_key, "environment variable ARANGETRAM_TOKEN")
+        if s.credentials == "auto" and keyring_known_unavailable(s.config_dir) is not None:
+            stored = self._load_file()
+            if stored is not None:
+                return stored  # the keyring failed last time in this environment: skip it
         if s.credentials != "file":
             try:
                 kr = _backend()
@@ -178,8 +297,10 @@ class Credentials:
             except KeyringUnavailable as e:
                 if s.credentials == "keyring":
                     raise _required(e) from None
+                remember_keyring_unavailable(s.config_dir, str(e))
                 raw = None
             else:
+                forget_keyring_unavailable(s.config_dir)
                 if raw:
                     entry = _parse(raw)
                     if entry:
@@ -188,7 +309,10 @@ class Credentials:
                             entry.get("server", ""),
                             f"keyring ({where})",
                         )
-        entry = self._read_file().get("profiles", {}).get(s.profile)
+        return self._load_file()
+
+    def _load_file(self) -> StoredToken | None:
+        entry = self._read_file().get("profiles", {}).get(self.settings.profile)
         if isinstance(entry, dict) and entry.get("token"):
             return StoredToken(entry["token"], entry.get("server", ""), f"file {self.file}")
         return None
@@ -205,11 +329,13 @@ class Credentials:
                 raw, where = _bounded(_lookup, kr, s.profile)
                 if raw == value:
                     self._forget_file()
+                    forget_keyring_unavailable(s.config_dir)
                     return f"keyring ({where})"
                 raise KeyringUnavailable("the keyring did not keep the token")
             except KeyringUnavailable as e:
                 if s.credentials == "keyring":
                     raise _required(e) from None
+                remember_keyring_unavailable(s.config_dir, str(e))
         data = self._read_file()
         if s.credentials == "auto":  # with ARANGETRAM_CREDENTIALS=file the file is no surprise
             self._file_note(data)

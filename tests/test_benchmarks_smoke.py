@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from benchmarks import import_speed, listing, search, synth
+from benchmarks import import_speed, listing, search, startup, synth
 
 
 def test_synth_quick_writes_and_reports(env, capsys):
@@ -76,3 +76,20 @@ def test_listing_quick_prints_figures(env, capsys):
 def test_vendor_bookings_query_count_is_constant(env):
     counts = {n: q for n, q, _, _ in listing.sqlite_booking_queries([10, 1200])}
     assert counts[10] == counts[1200], counts
+
+
+@pytest.mark.slow
+@pytest.mark.service
+def test_startup_quick_measures_every_setting(env, capsys):
+    """Logged in on the default settings: headless, with a Secret Service (or the printed
+    reason it was skipped), and ARANGETRAM_CREDENTIALS=file; each with a CPU ratio."""
+    startup.main(["--quick"])
+    out = capsys.readouterr().out
+    row = r"\s+\d+ ms\s+\d+ ms\s+\d+\.\d\d$"
+    assert re.search(rf"^\s+typer hello-world{row}", out, re.M)
+    settings = ["headless", "file"]
+    if "secret-service: skipped" not in out:
+        settings.append("secret-service")
+    for setting in settings:
+        for group in ("events", "bookings"):
+            assert re.search(rf"^\s+{group} list --json \({setting}\){row}", out, re.M), out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import stat
+import sys
 import threading
 import time
 from pathlib import Path
@@ -27,7 +28,14 @@ from arangetram_cli.cli.context import State
 from arangetram_cli.cli.output import Output
 from arangetram_cli.config import load_settings
 from arangetram_cli.core.errors import Unavailable
-from arangetram_cli.credentials import SERVICE, Credentials, KeyringUnavailable
+from arangetram_cli.credentials import (
+    MEMO_FILE,
+    SERVICE,
+    Credentials,
+    KeyringUnavailable,
+    backend_name,
+    keyringrc_path,
+)
 
 PW = "correct horse battery\n"
 NOTE = "note: no usable OS keyring"
@@ -129,8 +137,9 @@ def test_fail_backend_falls_back_to_an_owner_only_file(use_keyring, env, capsys)
     assert where == f"file {cred_file(env)}"
     assert file_profiles(env)["default"]["token"] == "tok.en.one"
     config_dir = Path(env["ARANGETRAM_CONFIG_DIR"])
-    files = [p for p in config_dir.rglob("*") if p.is_file()]
-    assert files == [cred_file(env)]  # no temporary file left behind
+    files = sorted(p for p in config_dir.rglob("*") if p.is_file())
+    # no temporary file left behind; beside the token, the memo that no keyring works here
+    assert files == [cred_file(env), config_dir / MEMO_FILE]
     assert all(mode(p) == 0o600 for p in files), {str(p): oct(mode(p)) for p in files}
 
     err = capsys.readouterr().err
@@ -386,3 +395,143 @@ def test_cli_required_keyring_fails_with_one_error_line(use_keyring, cli, monkey
         errors = [ln for ln in r.err.splitlines() if ln.startswith("error: ")]
         assert len(errors) == 1 and "ARANGETRAM_CREDENTIALS=keyring" in errors[0], r.err
         assert "Traceback" not in r.err
+
+
+# ---- choosing the backend, and remembering that none works ------------------------------------
+
+
+class CountingKeyring(MemoryKeyring):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.reads += 1
+        return super().get_password(service, username)
+
+
+@pytest.fixture
+def no_choice(use_keyring, monkeypatch):
+    """Nothing chosen: no backend set in this process, no PYTHON_KEYRING_BACKEND, no bus."""
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    for name in ("PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS", "XDG_CURRENT_DESKTOP"):
+        monkeypatch.delenv(name, raising=False)
+    return use_keyring
+
+
+def memo(env: dict[str, str]) -> Path:
+    return Path(env["ARANGETRAM_CONFIG_DIR"]) / MEMO_FILE
+
+
+def test_keyringrc_is_found_where_keyring_looks(env, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert keyringrc_path() == Path(keyring.core._config_path())
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="the Linux choice")
+def test_without_a_session_bus_there_is_no_keyring_to_ask(no_choice, env, capsys):
+    assert creds().save("tok.en.one").startswith("file ")
+    assert NOTE in capsys.readouterr().err
+    reason = json.loads(memo(env).read_text())["reason"]
+    assert "DBUS_SESSION_BUS_ADDRESS is unset" in reason
+    assert "no D-Bus session bus" in backend_name()
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="the Linux choice")
+def test_a_bus_without_a_secret_service_falls_back_and_says_why(no_choice, env, monkeypatch):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+    monkeypatch.setenv("ARANGETRAM_KEYRING_TIMEOUT", "10")
+    assert creds().save("tok.en.one").startswith("file ")
+    assert "SecretService" in json.loads(memo(env).read_text())["reason"]
+    monkeypatch.setenv("ARANGETRAM_CREDENTIALS", "keyring")
+    with pytest.raises(KeyringUnavailable, match="SecretService"):
+        creds().load()
+
+
+def test_python_keyring_backend_and_keyringrc_are_honoured(no_choice, env, monkeypatch, tmp_path):
+    data = tmp_path / "xdg-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))  # where keyrings.alt keeps its file
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    assert creds().save("tok.en.one") == "keyring (PlaintextKeyring)"
+    assert creds().load().source == "keyring (PlaintextKeyring)"
+
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    rc = keyringrc_path()
+    rc.parent.mkdir(parents=True)
+    rc.write_text("[backend]\ndefault-keyring=keyrings.alt.file.PlaintextKeyring\n")
+    stored = creds().load()
+    assert (stored.token, stored.source) == ("tok.en.one", "keyring (PlaintextKeyring)")
+    rc.write_text("[backend]\ndefault-keyring=keyring.backends.null.Keyring\n")
+    assert "null.Keyring" in backend_name()
+
+
+def test_reads_skip_a_keyring_that_failed_in_this_environment(use_keyring, env, monkeypatch):
+    use_keyring(fail.Keyring())
+    creds().save("file.token.x")  # the keyring fails: the file, and the memo
+    assert mode(memo(env)) == 0o600
+    kr = use_keyring(CountingKeyring())  # it works now, but nothing we key on changed
+    kr.set_password(SERVICE, "default", json.dumps({"token": "kr.token.x", "server": ""}))
+    assert creds().load().token == "file.token.x"
+    assert kr.reads == 0  # straight to the file
+
+    # the environment the memo was made in changed: ask the keyring again
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    assert creds().load().token == "kr.token.x"
+    assert kr.reads == 1
+    assert not memo(env).exists()  # it worked: forgotten
+
+
+def test_a_memo_expires_and_a_missing_token_is_looked_for(use_keyring, env):
+    use_keyring(fail.Keyring())
+    creds().save("file.token.x")
+    kr = use_keyring(CountingKeyring())
+    data = json.loads(memo(env).read_text())
+    data["checked"] -= 2 * 24 * 3600  # two days old
+    memo(env).write_text(json.dumps(data))
+    assert creds().load().token == "file.token.x"
+    assert kr.reads == 1 and not memo(env).exists()
+
+    # a fresh memo, and no token in the file: the keyring is asked after all
+    use_keyring(fail.Keyring())
+    creds().delete()
+    creds().load()
+    assert memo(env).exists()
+    kr = use_keyring(CountingKeyring())
+    kr.set_password(SERVICE, "default", json.dumps({"token": "kr.token.y", "server": ""}))
+    assert creds().load().token == "kr.token.y"
+    assert kr.reads == 1
+
+
+def test_saving_asks_the_keyring_despite_the_memo(use_keyring, env):
+    use_keyring(fail.Keyring())
+    creds().save("file.token.x")
+    use_keyring(MemoryKeyring())
+    assert creds().save("kr.token.x") == "keyring (MemoryKeyring)"
+    assert not memo(env).exists() and file_profiles(env) == {}
+    assert creds().load().token == "kr.token.x"
+
+
+def test_a_required_keyring_ignores_the_memo(use_keyring, env, monkeypatch):
+    use_keyring(fail.Keyring())
+    creds().save("file.token.x")
+    monkeypatch.setenv("ARANGETRAM_CREDENTIALS", "keyring")
+    with pytest.raises(KeyringUnavailable):
+        creds().load()
+
+
+def test_whoami_shows_when_a_web_app_token_expires(use_keyring, cli, monkeypatch):
+    import jwt
+
+    from arangetram_cli.core.security import load_or_create_secret
+
+    use_keyring(MemoryKeyring())
+    register(cli)
+    secret = load_or_create_secret(load_settings().secret_path)
+    user_id = cli("auth", "whoami", "--json").json()["id"]
+    exp = 2_000_000_000.5  # a float, as the web app makes it
+    token = jwt.encode({"user_id": user_id, "user_type": "user", "exp": exp}, secret, "HS256")
+    monkeypatch.setenv("ARANGETRAM_TOKEN", token)
+    r = cli("auth", "whoami", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["token_expires"] == "2033-05-18T03:33:20Z"

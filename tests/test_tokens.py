@@ -1,7 +1,10 @@
-"""Our HS256 JWT reader and writer against PyJWT, the library the web back end uses.
+"""Our use of PyJWT for tokens: what we make, the web back end reads (and the reverse), and
+what we check refuses every hostile token: another algorithm or `none`, tampering, expiry, a
+missing or odd claim, a header nested too deep for json, an oversized token.
 
-Tokens must work both ways (the web app reads ours, we read its), and our reader must refuse
-every token PyJWT refuses; it may refuse more (it is stricter about base64), never less.
+The web back end calls `jwt.decode(token, secret, algorithms=["HS256"])`; our reader must
+refuse everything that call refuses (it may refuse more: it requires `exp` and a text
+`user_id`), never less.
 """
 
 from __future__ import annotations
@@ -43,13 +46,15 @@ def we_accept(token: str, secret: str = SECRET) -> bool:
 
 def test_pyjwt_reads_our_tokens_and_we_read_its() -> None:
     ours = create_token("u1", "vendor", SECRET)
+    assert jwt.get_unverified_header(ours) == {"alg": "HS256", "typ": "JWT"}
     claims = jwt.decode(ours, SECRET, algorithms=["HS256"])
+    assert set(claims) == {"user_id", "user_type", "exp"}  # the web app's payload, no more
     assert claims["user_id"] == "u1" and claims["user_type"] == "vendor"
-    assert claims["exp"] > time.time() + 6 * 24 * 3600  # the contract's 7 days
-    theirs = jwt.encode(
-        {"user_id": "u2", "user_type": "user", "exp": int(time.time()) + 60}, SECRET, "HS256"
-    )
-    assert decode_token(theirs, SECRET)["user_id"] == "u2"
+    assert isinstance(claims["exp"], float)  # as the web app makes it (api-contract.md)
+    assert time.time() + 7 * 24 * 3600 - 60 < claims["exp"] <= time.time() + 7 * 24 * 3600
+    for exp in (int(time.time()) + 60, time.time() + 60.5):  # either kind of timestamp
+        theirs = jwt.encode({"user_id": "u2", "user_type": "user", "exp": exp}, SECRET, "HS256")
+        assert decode_token(theirs, SECRET) == {"user_id": "u2", "user_type": "user", "exp": exp}
     assert peek_token(ours)["user_id"] == "u1"
 
 
@@ -118,7 +123,8 @@ def test_refuses(name: str) -> None:
     with pytest.raises(AuthRequired) as e:
         decode_token(BAD[name], SECRET)
     assert e.value.exit_code == 3
-    expired = {"expired", "fractional exp just past"}
+    # PyJWT compares int(exp) with the clock: `true` is 1 (1970), and so is expired
+    expired = {"expired", "fractional exp just past", "exp a bool"}
     assert e.value.message == ("Token expired" if name in expired else "Invalid token")
 
 

@@ -55,7 +55,7 @@ class Conversations:
         self.owner_id = owner_id
 
     def start(self, title: str, *, event_id: str | None = None) -> Doc:
-        from arangetram_cli.core.models import new_id, now_iso
+        from arangetram_cli.core.values import new_id, now_iso
 
         now = now_iso()
         doc = {
@@ -93,7 +93,7 @@ class Conversations:
         return self.repo.list_by_owner(self.owner_id, offset=offset, limit=limit)
 
     def add(self, conv: Doc, message: Doc) -> Doc:
-        from arangetram_cli.core.models import now_iso
+        from arangetram_cli.core.values import now_iso
 
         msg = {"created_at": now_iso(), **message}
         if not self.repo.add_message(conv["id"], msg, updated_at=msg["created_at"]):

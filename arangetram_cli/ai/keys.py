@@ -2,7 +2,8 @@
 with the same policy as login tokens (ARANGETRAM_CREDENTIALS): `auto` falls back to an
 owner-only file `llm_keys.json` in the config directory when no keyring works, `keyring`
 requires the keyring, `file` uses only the file. Every keyring call is bounded in time
-(credentials._bounded), so a locked Secret Service never hangs `ask`.
+(credentials._bounded), so a locked Secret Service never hangs `ask`, and a keyring that
+failed is skipped on later reads in the same environment (credentials.keyring_known_unavailable).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from arangetram_cli.credentials import (
     KeyringUnavailable,
     _backend,
     _bounded,
+    forget_keyring_unavailable,
+    keyring_known_unavailable,
     read_private_json,
+    remember_keyring_unavailable,
     write_private_json,
 )
 
@@ -45,6 +49,11 @@ class LlmKeys:
         """(key, where it is kept) or None. A broken keyring reads as 'no key' unless the
         keyring is required."""
         mode = self.settings.credentials
+        config_dir = self.settings.config_dir
+        if mode == "auto" and keyring_known_unavailable(config_dir) is not None:
+            found = self._from_file(provider)
+            if found is not None:
+                return found  # the keyring failed last time in this environment: skip it
         if mode != "file":
             try:
                 kr = _backend()
@@ -52,9 +61,14 @@ class LlmKeys:
             except KeyringUnavailable as e:
                 if mode == "keyring":
                     raise self._required(e) from None
+                remember_keyring_unavailable(config_dir, str(e))
             else:
+                forget_keyring_unavailable(config_dir)
                 if key:
                     return key, f"keyring ({SERVICE}/{provider})"
+        return self._from_file(provider)
+
+    def _from_file(self, provider: str) -> tuple[str, str] | None:
         key = self._read().get("keys", {}).get(provider)
         return (key, f"file {self.file}") if isinstance(key, str) and key else None
 
@@ -68,10 +82,12 @@ class LlmKeys:
                 if _bounded(kr.get_password, SERVICE, provider) != key:
                     raise KeyringUnavailable("the keyring did not keep the key")
                 self._forget_file(provider)
+                forget_keyring_unavailable(self.settings.config_dir)
                 return f"keyring ({SERVICE}/{provider})"
             except KeyringUnavailable as e:
                 if mode == "keyring":
                     raise self._required(e) from None
+                remember_keyring_unavailable(self.settings.config_dir, str(e))
                 if mode == "auto":
                     print(
                         f"note: no usable OS keyring ({e}); keeping the key in {self.file} "

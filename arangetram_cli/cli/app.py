@@ -328,4 +328,8 @@ def root(
 
 
 def main() -> None:
+    # Pydantic looks for plugins (an entry-point scan of every installed distribution) the
+    # first time it builds a model in a process; this tool uses none. A value the user set,
+    # to load some or all of theirs, wins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from typing import Annotated, Any
@@ -121,11 +122,11 @@ def whoami(ctx: typer.Context) -> None:
         )
     user = st.planner(auth=True).me()
     exp = peek_token(stored.token).get("exp")
-    expires = (
-        dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        if isinstance(exp, int | float) and not isinstance(exp, bool)  # the web app: float
-        else "unknown"
-    )
+    expires = "unknown"
+    if isinstance(exp, int | float) and not isinstance(exp, bool):  # the web app's is a float
+        # a far-future timestamp stays "unknown"
+        with contextlib.suppress(OverflowError, ValueError, OSError):
+            expires = dt.datetime.fromtimestamp(exp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     info = {
         **{k: user.get(k) for k in ("id", "name", "email", "user_type")},
         "profile": st.settings.profile,

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
+from arangetram_cli.cli.columns import short
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col
-from arangetram_cli.cli.vendors import short
 
 app = typer.Typer(
     rich_markup_mode=None, help="Send booking requests and answer them.", no_args_is_help=True

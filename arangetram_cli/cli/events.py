@@ -7,9 +7,10 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli import plan as _plan
+from arangetram_cli.cli.columns import LIST_COLUMNS, short
+from arangetram_cli.cli.columns import price as _price
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col, interactive
-from arangetram_cli.cli.vendors import LIST_COLUMNS, _price, short
 
 app = typer.Typer(
     rich_markup_mode=None, help="Plan events and choose their vendors.", no_args_is_help=True
@@ -56,7 +57,7 @@ def _date(value: str | None) -> str | None:
     if value is None:
         return None
     from arangetram_cli.core.errors import Invalid
-    from arangetram_cli.core.models import check_date
+    from arangetram_cli.core.values import check_date
 
     try:
         return check_date(value)
@@ -132,7 +133,7 @@ def create(
 def _form(data: dict[str, Any]) -> dict[str, Any]:
     import questionary
 
-    from arangetram_cli.core.models import PRICE_RANGES, check_date
+    from arangetram_cli.core.values import PRICE_RANGES, check_date
 
     def valid_date(text: str) -> bool | str:
         try:
@@ -208,7 +209,7 @@ def update(
 ) -> None:
     """Change an event."""
     from arangetram_cli.core.errors import Invalid
-    from arangetram_cli.core.models import EVENT_STATUSES
+    from arangetram_cli.core.values import EVENT_STATUSES
 
     st = state(ctx)
     if status is not None and status not in EVENT_STATUSES:

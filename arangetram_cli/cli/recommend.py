@@ -60,8 +60,9 @@ def recommend(
     a city, the region around it), at most the budget, best rated first, then most reviews,
     then name; vendors booked on the date are left out, and so are venues with fewer seats
     than guests."""
+    from arangetram_cli.cli.columns import category as _category
+    from arangetram_cli.cli.columns import price as _price
     from arangetram_cli.cli.events import _date, _guests
-    from arangetram_cli.cli.vendors import _category, _price
 
     st = state(ctx)
     cats = [c for c in (_category(c) for c in category or []) if c] or None

@@ -7,6 +7,9 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli import images, reviews
+from arangetram_cli.cli.columns import LIST_COLUMNS, stars
+from arangetram_cli.cli.columns import category as _category
+from arangetram_cli.cli.columns import price as _price
 from arangetram_cli.cli.context import need, state
 from arangetram_cli.cli.output import Col, interactive
 from arangetram_cli.cli.recommend import recommend
@@ -18,26 +21,6 @@ app = typer.Typer(
 )
 
 
-def short(doc: dict[str, Any]) -> str:
-    return str(doc.get("id", ""))[:8]
-
-
-def stars(doc: dict[str, Any]) -> str:
-    rating = float(doc.get("rating") or 0)
-    count = int(doc.get("review_count") or 0)
-    return f"{rating:.1f} ({count})" if count else ("new" if not rating else f"{rating:.1f}")
-
-
-# One line per vendor at 80 columns: the estimate goes first, then what is left is cut.
-LIST_COLUMNS = [
-    Col("id", "Id", short, priority=0, fixed=True),
-    Col("business_name", "Name", priority=0, min_width=16),
-    Col("category", "Category", fixed=True),
-    Col("location", "Location", priority=2, min_width=12),
-    Col("price_range", "Price", priority=2, fixed=True),
-    Col("price_estimate", "Estimate", priority=3, min_width=12),
-    Col("rating", "Rating", stars, priority=2, fixed=True),
-]
 DETAIL_FIELDS = [
     ("business_name", "Name"),
     ("id", "Id"),
@@ -53,30 +36,6 @@ DETAIL_FIELDS = [
     ("portfolio_images", "Portfolio"),
     ("is_active", "Active"),
 ]
-
-
-def _category(value: str | None) -> str | None:
-    if value is None:
-        return None
-    from arangetram_cli.core.errors import Invalid
-    from arangetram_cli.core.models import check_category
-
-    try:
-        return check_category(value)
-    except ValueError as e:
-        raise Invalid(str(e)) from None
-
-
-def _price(value: str | None, flag: str = "--price-range") -> str | None:
-    if value is None:
-        return None
-    from arangetram_cli.core.errors import Invalid
-    from arangetram_cli.core.models import check_price_range
-
-    try:
-        return check_price_range(value)
-    except ValueError as e:
-        raise Invalid(f"{flag}: {e}") from None
 
 
 @app.command("list")
@@ -216,7 +175,7 @@ def create(
     image: Images = None,
 ) -> None:
     """Create your vendor profile (vendor accounts; one profile per account)."""
-    from arangetram_cli.core.models import CATEGORIES, PRICE_RANGES
+    from arangetram_cli.core.values import CATEGORIES, PRICE_RANGES
 
     st = state(ctx)
     planner = st.planner(auth=True)

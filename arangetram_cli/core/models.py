@@ -7,7 +7,6 @@ this module, which keeps `vendors list` start-up cheap.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -21,21 +20,22 @@ from pydantic import (
     field_validator,
 )
 
+# Re-exported: callers that build models import these from here too.
+from arangetram_cli.core.values import (  # noqa: F401
+    BOOKING_STATUSES,
+    CATEGORIES,
+    EVENT_STATUSES,
+    PRICE_RANGES,
+    USER_TYPES,
+    check_category,
+    check_date,
+    check_price_range,
+    new_id,
+    now_iso,
+)
+
 from .urls import MAX_URL_LENGTH, check_image_url
 
-CATEGORIES: dict[str, tuple[str, str, str]] = {
-    # id: (name, icon, description) as GET /api/categories returns them
-    "venue": ("Venues", "building", "Auditoriums and halls with a stage for the recital"),
-    "catering": ("Catering", "utensils", "South Indian and multi-cuisine caterers"),
-    "photographer": ("Photographers", "camera", "Stage and portrait photographers"),
-    "videographer": ("Videographers", "video", "Multi-camera recital videography"),
-    "decorations": ("Decorations", "sparkles", "Stage backdrops, flowers and lighting"),
-    "musicians": ("Musicians", "music", "Carnatic orchestra: nattuvangam, vocal, mridangam"),
-}
-PRICE_RANGES = ("$", "$$", "$$$", "$$$$")
-EVENT_STATUSES = ("planning", "confirmed", "completed")
-BOOKING_STATUSES = ("pending", "accepted", "declined", "cancelled", "completed")
-USER_TYPES = ("user", "vendor", "guest")
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises past it instead of truncating
 MIN_PASSWORD_CHARS = 8
 
@@ -46,40 +46,6 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ImageUrl = Annotated[
     str, StringConstraints(max_length=MAX_URL_LENGTH), AfterValidator(check_image_url)
 ]
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def now_iso() -> str:
-    """UTC timestamp in the web app's exact format (always with microseconds and offset)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def check_category(value: str) -> str:
-    v = value.strip().lower()
-    if v not in CATEGORIES:
-        raise ValueError(f"unknown category '{value}' (choose from {', '.join(CATEGORIES)})")
-    return v
-
-
-def check_price_range(value: str) -> str:
-    v = value.strip()
-    if v not in PRICE_RANGES:
-        raise ValueError(f"bad price range '{value}' (use $, $$, $$$ or $$$$)")
-    return v
-
-
-def check_date(value: str) -> str:
-    v = value.strip()
-    try:
-        parsed = dt.date.fromisoformat(v)
-    except ValueError:
-        raise ValueError(f"bad date '{value}' (use YYYY-MM-DD)") from None
-    if len(v) != 10:
-        raise ValueError(f"bad date '{value}' (use YYYY-MM-DD)")
-    return parsed.isoformat()
 
 
 def check_email(value: str) -> str:

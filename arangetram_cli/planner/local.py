@@ -89,7 +89,7 @@ def public_user(user: Doc) -> Doc:
 
 
 def categories() -> list[Doc]:
-    from arangetram_cli.core.models import CATEGORIES
+    from arangetram_cli.core.values import CATEGORIES
 
     return [
         {"id": cid, "name": name, "icon": icon, "description": desc}
@@ -595,7 +595,7 @@ class LocalPlanner(WorkspaceMixin):
         """Apply one state move: compare-and-set on the current status, with its history
         entry in the same update."""
         from arangetram_cli.core.lifecycle import history_entry, refusal
-        from arangetram_cli.core.models import now_iso
+        from arangetram_cli.core.values import now_iso
 
         now = now_iso()
         current = booking["status"]
@@ -828,7 +828,7 @@ class LocalPlanner(WorkspaceMixin):
     def seed_demo(self, *, only_if_empty: bool = False) -> Doc:
         """Insert the demo catalog's missing vendors. `only_if_empty` is the web API's rule
         (any vendor at all means 'already seeded')."""
-        from arangetram_cli.core.models import now_iso
+        from arangetram_cli.core.values import now_iso
 
         existing = self.store.vendors.count_all()
         catalog = demo_catalog()

@@ -1066,7 +1066,7 @@ class RemotePlanner(RemoteWorkspaceMixin):
         from arangetram_cli.core.recommend import criteria_for, recommend_for
 
         if categories:
-            from arangetram_cli.core.models import check_category
+            from arangetram_cli.core.values import check_category
 
             try:
                 categories = [check_category(c) for c in categories]

@@ -6,22 +6,35 @@ modules a command loads, checked in a real subprocess.
 
 from __future__ import annotations
 
+import json
+import stat
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-# Runs the CLI as `arangetram ARGS...` and, at exit, lists every module that was loaded.
+from arangetram_cli.credentials import MEMO_FILE
+
+# Runs the CLI as `arangetram ARGS...` and, at exit, lists every module that was loaded and
+# whether pydantic scanned the installed distributions for plugins.
 _PROBE = """
-import atexit, runpy, sys
-atexit.register(lambda: sys.stderr.write("MODULES " + " ".join(sorted(sys.modules)) + "\\n"))
+import atexit, os, runpy, sys
+def report():
+    loader = sys.modules.get("pydantic.plugin._loader")
+    scanned = getattr(loader, "_plugins", None) is not None
+    plugins = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+    sys.stderr.write(f"PLUGINS={plugins} scanned={scanned}\\n")
+    sys.stderr.write("MODULES " + " ".join(sorted(sys.modules)) + "\\n")
+atexit.register(report)
 sys.argv = ["arangetram", *sys.argv[1:]]
 runpy.run_module("arangetram_cli", run_name="__main__")
 """
 
 
-def loaded(env: dict[str, str], *args: str, input: str | None = None) -> tuple[int, set[str]]:
-    r = subprocess.run(
+def probe(env: dict[str, str], *args: str, input: str | None = None) -> Any:
+    return subprocess.run(
         [sys.executable, "-c", _PROBE, *args],
         env=env,
         input=input,
@@ -29,8 +42,16 @@ def loaded(env: dict[str, str], *args: str, input: str | None = None) -> tuple[i
         text=True,
         timeout=60,
     )
+
+
+def modules(r: Any) -> set[str]:
     line = next(x for x in r.stderr.splitlines() if x.startswith("MODULES "))
-    return r.returncode, set(line.split()[1:])
+    return set(line.split()[1:])
+
+
+def loaded(env: dict[str, str], *args: str, input: str | None = None) -> tuple[int, set[str]]:
+    r = probe(env, *args, input=input)
+    return r.returncode, modules(r)
 
 
 def tops(modules: set[str]) -> set[str]:
@@ -72,13 +93,84 @@ def test_vendor_listing_loads_no_crypto_http_or_rich(logged_in: dict[str, str]) 
     assert not tops(mods) & {"cryptography", "httpx", "rich", "boto3", "jwt", "bcrypt"}
 
 
-def test_logged_in_command_verifies_its_token_without_pyjwt(logged_in: dict[str, str]) -> None:
-    code, mods = loaded(logged_in, "events", "list", "--json")
+def default_settings(env: dict[str, str], **extra: str) -> dict[str, str]:
+    """The environment a user has: no ARANGETRAM_CREDENTIALS, no PYTHON_KEYRING_BACKEND, no
+    keyringrc.cfg (HOME and XDG dirs are the test's own), here a headless box: no bus."""
+    out = {k: v for k, v in env.items() if k not in DEFAULT_DROP}
+    out.update(extra)
+    return out
+
+
+DEFAULT_DROP = ("ARANGETRAM_CREDENTIALS", "PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS")
+# keyring's discovery imports these (and runs ctypes.util.find_library, which spawns gcc and
+# ldconfig on Linux): a command that picks its backend directly loads none it does not use
+OTHER_BACKENDS = {
+    "keyring.backends.macOS",
+    "keyring.backends.Windows",
+    "keyring.backends.kwallet",
+    "keyring.backends.libsecret",
+    "keyring.backends.chainer",
+    "keyrings.alt",
+}
+
+
+def test_logged_in_command_on_a_headless_box_loads_no_keyring(logged_in: dict[str, str]) -> None:
+    env = default_settings(logged_in)
+    code, mods = loaded(env, "events", "list", "--json")
     assert code == 0
-    assert "arangetram_cli.core.security" in mods  # the token was verified...
-    # ...by our HS256 reader, without PyJWT's JWKS client (ssl, urllib) or cryptography
-    assert not tops(mods) & {"jwt", "cryptography", "ssl", "httpx", "rich"}
-    assert "urllib.request" not in mods
+    assert "arangetram_cli.core.security" in mods and "jwt" in mods  # PyJWT checked the token
+    # no session bus: no OS keyring can answer, so keyring itself is never imported
+    assert not tops(mods) & {"keyring", "keyrings", "secretstorage", "jeepney", "ctypes"}
+    # (PyJWT loads cryptography when installed, and its ssh module loads bcrypt: README, Speed)
+    assert not tops(mods) & {"boto3", "botocore", "httpx", "rich", "questionary", "pymongo"}
+    assert "arangetram_cli.core.models" not in mods and "arangetram_cli.cli.vendors" not in mods
+
+
+def test_a_keyring_that_failed_is_not_asked_again(logged_in: dict[str, str]) -> None:
+    """A session bus without a Secret Service behind it: the first run asks the Secret Service
+    (and only it), the next goes straight to the file until the environment changes."""
+    config = Path(logged_in["ARANGETRAM_CONFIG_DIR"])
+    env = default_settings(logged_in, DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus")
+    code, mods = loaded(env, "bookings", "list", "--json")
+    assert code == 0
+    assert "keyring.backends.SecretService" in mods
+    assert not {m for m in mods if m.startswith(tuple(OTHER_BACKENDS))}
+    memo = json.loads((config / MEMO_FILE).read_text())
+    assert memo["key"]["DBUS_SESSION_BUS_ADDRESS"] == "unix:path=/nonexistent/bus"
+    assert "SecretService" in memo["reason"]
+    assert stat.S_IMODE((config / MEMO_FILE).stat().st_mode) == 0o600
+
+    code, mods = loaded(env, "bookings", "list", "--json")
+    assert code == 0
+    assert not tops(mods) & {"keyring", "secretstorage", "jeepney"}
+
+    # another bus is another environment: asked again
+    other = {**env, "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/other"}
+    code, mods = loaded(other, "bookings", "list", "--json")
+    assert code == 0 and "keyring.backends.SecretService" in mods
+
+
+def test_a_chosen_backend_is_the_only_one_loaded(logged_in: dict[str, str]) -> None:
+    env = default_settings(logged_in, PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    code, mods = loaded(env, "events", "list", "--json")
+    assert code == 0
+    assert "keyring.backends.null" in mods
+    assert "keyring.backends.SecretService" not in mods and "secretstorage" not in tops(mods)
+    assert not {m for m in mods if m.startswith(tuple(OTHER_BACKENDS))}
+
+
+def test_pydantic_never_scans_for_plugins_unless_the_user_asks(logged_in: dict[str, str]) -> None:
+    """`events create` builds a pydantic model; the entry-point scan for plugins that comes
+    with the first one is skipped (PYDANTIC_DISABLE_PLUGINS=__all__), unless the user set
+    the variable themselves."""
+    args = ("events", "create", "--name", "Second", "--date", "2027-06-01")
+    r = probe(logged_in, *args)
+    assert r.returncode == 0, r.stderr
+    assert "PLUGINS=__all__ scanned=False" in r.stderr
+    assert "arangetram_cli.core.models" in modules(r)  # a model was built: the scan was due
+    r = probe({**logged_in, "PYDANTIC_DISABLE_PLUGINS": "some_plugin"}, *args)
+    assert r.returncode == 0, r.stderr
+    assert "PLUGINS=some_plugin scanned=True" in r.stderr
 
 
 def test_a_run_builds_only_its_subcommand(env: dict[str, str]) -> None:
