@@ -17,10 +17,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from arangetram_cli.core.errors import Invalid, NotFound
+from arangetram_cli.core import refs
+from arangetram_cli.core.errors import NotFound
+from arangetram_cli.core.refs import MIN_PREFIX
 from arangetram_cli.store.base import Doc
 
-MIN_PREFIX = 4
 MAX_HISTORY_MESSAGES = 20
 MAX_HISTORY_CHARS = 24_000
 
@@ -78,7 +79,7 @@ class Conversations:
         if len(ref) >= MIN_PREFIX:
             ids = self.repo.ids_with_prefix(self.owner_id, ref.lower(), 2)
             if len(ids) > 1:
-                raise Invalid(f"conversation id prefix '{ref}' is ambiguous; give more characters")
+                raise refs.ambiguous("Conversation", ref)
             if ids:
                 found = self.repo.get(ids[0])
                 if found is not None and found.get("owner_id") == self.owner_id:

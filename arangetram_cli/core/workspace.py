@@ -29,7 +29,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from arangetram_cli.core.errors import Conflict, Invalid
+from arangetram_cli.core import refs
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
 
 Doc = dict[str, Any]
 
@@ -52,14 +54,6 @@ VENDOR_CATEGORIES = (
 # Budget categories per-guest by nature (what-if scales them with the headcount).
 PER_GUEST_WORDS = ("per person", "per guest", "per plate", "/person", "/guest", "per head")
 _SYMBOLS = {"USD": "$", "CAD": "$", "AUD": "$", "SGD": "$", "EUR": "€", "GBP": "£", "INR": "₹"}
-
-
-class Overpayment(Conflict):
-    """A payment that takes the total paid past the quote (or the estimate when there is no
-    quote): usually a typo, so it needs a confirmation (the CLI's --yes). The server sends
-    `code` with its 409 so a client can tell it from other conflicts."""
-
-    code = "overpayment"
 
 
 def new_id() -> str:
@@ -430,27 +424,11 @@ def filter_tasks(
 def resolve_ref(
     items: list[Doc], ref: str, what: str, name_key: str, hint: str | None = None
 ) -> Doc:
-    """An item of an event by id, unique id prefix (4+) or exact name (case-insensitive)."""
-    r = (ref or "").strip()
-    if not r:
+    """An item of an event by id, unique id prefix (4+) or exact name (case-insensitive):
+    core.refs.pick, with the ref in the not-found message (`Task not found: buy flowers`)."""
+    if not (ref or "").strip():
         raise Invalid(f"missing {what.lower()}")
-    for d in items:
-        if d.get("id") == r:
-            return d
-    if len(r) >= 4:
-        found = [d for d in items if str(d.get("id", "")).startswith(r.lower())]
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise Invalid(f"{what} id prefix '{r}' is ambiguous; give more characters")
-    named = [d for d in items if str(d.get(name_key, "")).strip().lower() == r.lower()]
-    if len(named) == 1:
-        return named[0]
-    if len(named) > 1:
-        raise Invalid(f"{len(named)} {what.lower()}s are called '{r[:80]}'; use an id")
-    from arangetram_cli.core.errors import NotFound
-
-    raise NotFound(f"{what} not found: {r[:80]}", hint=hint)
+    return refs.pick(items, ref, what, name_key=name_key, hint=hint, detail=True)
 
 
 def checklist_summary(tasks: list[Doc], today: dt.date, next_n: int = 5) -> Doc:

@@ -28,7 +28,10 @@ from urllib.parse import quote, urlsplit
 
 from arangetram_cli import __version__
 from arangetram_cli.config import mask_url, normalize_api_url
+from arangetram_cli.core import policy, refs
 from arangetram_cli.core.errors import (
+    HINTS,
+    LOGIN_AGAIN,
     ArangetramError,
     AuthRequired,
     Conflict,
@@ -36,14 +39,16 @@ from arangetram_cli.core.errors import (
     Invalid,
     NotFound,
     Unavailable,
+    from_status,
 )
+from arangetram_cli.core.lifecycle import check_status, filter_bookings, refusal
+from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.base import Page
 from arangetram_cli.planner.remote_workspace import RemoteWorkspaceMixin
 from arangetram_cli.store.base import Doc, VendorQuery
 
 SERVER_HEADER = "x-arangetram-api"  # set by `arangetram serve` on every answer
 CONTRACT_CAP = 100  # the contract's listings answer at most this many
-MIN_PREFIX = 4  # as LocalPlanner
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 2  # extra attempts for an idempotent GET
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -53,14 +58,14 @@ CHAT_TIMEOUT = 90.0  # an answer may take a while: the server waits up to 60 s o
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 # 400 answers that are uniqueness conflicts in the contract (everything else 400 is Invalid).
-CONFLICT_TEXTS = ("Email already registered", "Vendor profile already exists")
-LOGIN_AGAIN = "log in again: arangetram auth login"
-HINTS = {
-    "Not authenticated": "log in first: arangetram auth login",
-    "Token expired": LOGIN_AGAIN,
-    "Invalid token": LOGIN_AGAIN,
-    "User not found": LOGIN_AGAIN,
-    "No vendor profile found": "create one: arangetram vendors create",
+# What an error answer without a detail stands for (the class comes from core.errors).
+_DEFAULT_DETAIL = {
+    400: "the server refused the request (400)",
+    401: "Not authenticated",
+    403: "Not authorized",
+    404: "Not found",
+    409: "Conflict",
+    422: "invalid request",
 }
 _DNS = (
     "name or service not known",
@@ -389,19 +394,7 @@ class RemotePlanner(RemoteWorkspaceMixin):
                 detail = clean(raw)
             if isinstance(data.get("hint"), str):
                 hint = clean(data["hint"])
-        if detail is not None and hint is None:
-            hint = HINTS.get(detail)
         ours = bool(response.headers.get(SERVER_HEADER))
-        if status == 400:
-            if detail in CONFLICT_TEXTS:
-                return Conflict(detail, hint=hint)
-            return Invalid(detail or "the server refused the request (400)", hint=hint)
-        if status == 401:
-            if hint is None and detail != "Invalid credentials":
-                hint = LOGIN_AGAIN  # a token the server no longer takes
-            return AuthRequired(detail or "Not authenticated", hint=hint)
-        if status == 403:
-            return Forbidden(detail or "Not authorized", hint=hint)
         if status in (404, 405) and (detail in (None, "Not Found", "Method Not Allowed")):
             return Unavailable(
                 f"{self.base} has no endpoint {method} {path}",
@@ -409,16 +402,16 @@ class RemotePlanner(RemoteWorkspaceMixin):
                 if not ours
                 else "the server is older than this client; upgrade it",
             )
-        if status == 404:
-            return NotFound(detail or "Not found", hint=hint)
-        if status == 409:
-            if isinstance(data, dict) and data.get("code") == "double_booking":
-                from arangetram_cli.core.errors import DoubleBooking
-
-                return DoubleBooking(detail or "Double booking", hint=hint)
-            return Conflict(detail or "Conflict", hint=hint)
-        if status == 422:
-            return Invalid(detail or "invalid request", hint=hint)
+        if status == 401 and hint is None and detail not in HINTS:
+            hint = LOGIN_AGAIN  # a token the server no longer takes
+        if status in (400, 401, 403, 404, 409, 422):
+            code = data.get("code") if isinstance(data, dict) else None
+            return from_status(
+                status,
+                detail or _DEFAULT_DETAIL[status],
+                hint=hint,
+                code=code if isinstance(code, str) else None,
+            )
         if status == 429:
             wait = self._retry_after(response)
             message = detail or "Too many requests"
@@ -501,7 +494,7 @@ class RemotePlanner(RemoteWorkspaceMixin):
         try:
             return self._session(self._call("POST", path, body=body), path)
         except AuthRequired as e:
-            if self._ours or e.message != "Invalid credentials" or e.hint:
+            if self._ours or e.message != "Invalid credentials" or e.hint != HINTS[e.message]:
                 raise
             raise AuthRequired(e.message, hint=LOGIN_CASE_HINT) from None
 
@@ -630,16 +623,20 @@ class RemotePlanner(RemoteWorkspaceMixin):
             if len(found) == 1:
                 return found[0]
             if len(found) > 1:
-                raise Invalid(f"Vendor id prefix '{r}' is ambiguous; give more characters")
+                raise refs.ambiguous("Vendor", r)
         found, notes = self._contract_vendors(VendorQuery(search=r))
         capped = capped or any("at most" in n for n in notes)
         named = [v for v in found if str(v.get("business_name", "")).lower() == r.lower()]
         if len(named) == 1:
             return named[0]
         if len(named) > 1:
-            raise Invalid(f"{len(named)} vendors are named '{r}'; use an id")
-        raise NotFound(
-            "Vendor not found",
+            raise refs.ambiguous_name("Vendor", r, named, lambda v: v.get("location") or "")
+        raise refs.not_found(
+            "Vendor",
+            r,
+            matches=found[: refs.MAX_SUGGESTIONS],
+            name_key="business_name",
+            search=f"vendors list --search {r[:40]}",
             hint="this server lists only active vendors"
             + (f", at most {CONTRACT_CAP} at a time" if capped else "")
             + "; give the full id, or the exact name",
@@ -694,21 +691,13 @@ class RemotePlanner(RemoteWorkspaceMixin):
     @staticmethod
     def _match(items: list[Doc], ref: str, what: str, capped: bool) -> Doc:
         """Resolve an id prefix among the caller's own items (the plain back end cannot)."""
-        r = ref.strip().lower()
-        if len(r) >= MIN_PREFIX:
-            found = [d for d in items if str(d.get("id", "")).startswith(r)]
-            if len(found) == 1:
-                return found[0]
-            if len(found) > 1:
-                raise Invalid(
-                    f"{what} id prefix '{ref.strip()}' is ambiguous; give more characters"
-                )
         hint = (
             "this server cannot resolve id prefixes past your newest 100; give the full id"
             if capped
             else None
         )
-        raise NotFound(f"{what} not found", hint=hint)
+        name_key = "event_name" if what == "Event" else None  # events go by name too
+        return refs.pick(items, ref, what, name_key=name_key, hint=hint)
 
     def _event_ref(self, ref: str) -> str:
         """What to put in an event path: the ref itself when the server resolves it."""
@@ -780,13 +769,11 @@ class RemotePlanner(RemoteWorkspaceMixin):
                 and b.get("vendor_id") == vendor_id
                 and b.get("status") == "pending"
             ):
-                raise Conflict(f"a pending request to this vendor exists already: {b.get('id')}")
+                raise policy.pending_exists(b.get("id"))
 
     def _filter_params(
         self, status: str | None, event: str | None, upcoming: bool
     ) -> dict[str, Any] | None:
-        from arangetram_cli.core.lifecycle import check_status
-
         try:
             wanted = check_status(status)
         except ValueError as e:
@@ -805,23 +792,14 @@ class RemotePlanner(RemoteWorkspaceMixin):
         data = self._v1_get(path, {**filters, "as_vendor": "true" if as_vendor else None})
         if data is not None:
             return self._list(data, path)
-        # The plain back end: filter its whole listing here (as LocalPlanner does).
-        from arangetram_cli.core.lifecycle import filter_bookings
-
+        # The plain back end: filter its whole listing here (LocalPlanner asks its store).
         items = self._list(self._call("GET", contract_path), contract_path)
         event_id = None
         if filters.get("event"):
             if as_vendor:
-                event_ids = sorted({str(b.get("event_id")) for b in items})
-                ref = filters["event"].lower()
-                found = [i for i in event_ids if i == ref] or [
-                    i for i in event_ids if len(ref) >= MIN_PREFIX and i.startswith(ref)
-                ]
-                if len(found) > 1:
-                    raise Invalid(
-                        f"Event id prefix '{filters['event']}' is ambiguous; give more characters"
-                    )
-                event_id = found[0] if found else ref
+                ids = {str(b.get("event_id")) for b in items}
+                ref = filters["event"]
+                event_id = refs.prefix_match(ids, ref, "Event") or ref.strip().lower()
             else:
                 event_id = self._event_ref(filters["event"])
         return filter_bookings(
@@ -906,9 +884,6 @@ class RemotePlanner(RemoteWorkspaceMixin):
         """On the plain back end: resolve a prefix among the caller's requests and keep the
         rules it forgets (only pending requests can be answered; a second accepted booking
         on one date needs confirming). Returns the id and any warnings."""
-        from arangetram_cli.core.errors import DoubleBooking
-        from arangetram_cli.core.lifecycle import refusal
-
         try:
             mine = self.list_vendor_bookings()
         except NotFound:
@@ -918,29 +893,16 @@ class RemotePlanner(RemoteWorkspaceMixin):
         if not found and len(r) >= MIN_PREFIX and not is_id(r):
             found = [b for b in mine if str(b.get("id", "")).startswith(r)]
         if len(found) > 1:
-            raise Invalid(f"Booking id prefix '{ref}' is ambiguous; give more characters")
+            raise refs.ambiguous("Booking", ref)
         if not found:
             if is_id(ref):
                 return ref, []  # not one of ours: the server answers 403 or 404
-            raise NotFound("Booking not found")
+            raise refs.not_found("Booking", ref)
         booking = found[0]
         if booking.get("status") != "pending":
             raise Conflict(refusal(str(booking.get("status")), status or "accepted"))
-        warnings: list[str] = []
-        date = booking.get("event_date")
-        if status == "accepted" and date:
-            taken = [
-                b
-                for b in mine
-                if b.get("id") != booking.get("id")
-                and b.get("status") == "accepted"
-                and b.get("event_date") == date
-            ]
-            if taken:
-                text = f"You already accepted another booking for {date}"
-                if confirm is False:
-                    raise DoubleBooking(text, hint="confirm to accept this one as well")
-                warnings.append(f"{text}; this one is accepted as well")
+        taken = policy.other_accepted_on(mine, booking)
+        warnings = policy.double_booking(booking, status, taken, confirm)
         return str(booking["id"]), warnings
 
     def cancel_booking(self, ref: str, reason: str = "") -> Doc:

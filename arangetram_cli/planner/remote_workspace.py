@@ -38,16 +38,6 @@ class RemoteWorkspaceMixin:
                 raise NotSupported(
                     NOT_OFFERED, hint="the server is older than this client; upgrade it"
                 )
-        if response.status_code == 409:
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-            if isinstance(data, dict) and data.get("code") == "overpayment":
-                from arangetram_cli.core.workspace import Overpayment
-
-                hint = data.get("hint") if isinstance(data.get("hint"), str) else None
-                raise Overpayment(str(data.get("detail") or "Overpayment"), hint=hint)
         return response
 
     def _ws(self, method: str, path: str, **kw: Any) -> Any:

@@ -14,38 +14,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from arangetram_cli.core.errors import (
-    ArangetramError,
-    AuthRequired,
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
-    Unavailable,
-)
+from arangetram_cli.core.errors import ArangetramError, sends_code
 
 log = logging.getLogger("arangetram.server")
 
-# Conflicts the contract answers with 400; our additive state rules answer 409.
-CONTRACT_400_CONFLICTS = frozenset({"Email already registered", "Vendor profile already exists"})
-
 
 def status_for(err: ArangetramError) -> int:
-    explicit = getattr(err, "status_override", None)  # e.g. 502 for an upstream's failure
+    """The error table's status (core.errors), or an edge's own (413, 502) when it sets one."""
+    explicit = getattr(err, "status_override", None)
     if isinstance(explicit, int) and 400 <= explicit <= 599:
         return explicit
-    if isinstance(err, Conflict):
-        return 400 if err.message in CONTRACT_400_CONFLICTS else 409
-    for cls, status in (
-        (Invalid, 400),
-        (AuthRequired, 401),
-        (Forbidden, 403),
-        (NotFound, 404),
-        (Unavailable, 503),
-    ):
-        if isinstance(err, cls):
-            return status
-    return 500
+    return err.status()
 
 
 def error_response(err: ArangetramError) -> JSONResponse:
@@ -53,9 +32,8 @@ def error_response(err: ArangetramError) -> JSONResponse:
     body: dict[str, Any] = {"detail": err.message}
     if err.hint:
         body["hint"] = err.hint
-    code = getattr(err, "code", None)
-    if isinstance(code, str):  # additive: a machine-readable kind (e.g. "double_booking")
-        body["code"] = code
+    if sends_code(err):  # additive: tells this 409 from the other conflicts
+        body["code"] = err.code
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
 

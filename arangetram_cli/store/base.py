@@ -11,6 +11,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+# re-exported: their home is core.errors
+from arangetram_cli.core.errors import EMAIL_TAKEN as EMAIL_TAKEN
+from arangetram_cli.core.errors import EMAIL_TAKEN_OTHER_SPELLING as EMAIL_TAKEN_OTHER_SPELLING
+
 Doc = dict[str, Any]
 
 
@@ -30,11 +34,6 @@ class VendorQuery:
 Visible = Mapping[str, str]
 """Who may see a document, for `ids_with_prefix(..., visible_to=...)`: field -> value pairs,
 any one of which admits a document (`{"user_id": me, "vendor_id": my_profile}`)."""
-
-EMAIL_TAKEN = "Email already registered"
-EMAIL_TAKEN_OTHER_SPELLING = (
-    "Email already registered in another spelling (letter case, accents or width)"
-)
 
 
 class UsersRepo(Protocol):
@@ -126,6 +125,20 @@ class BookingsRepo(Protocol):
     def list_by_vendor(self, vendor_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]: ...
     def list_by_event(self, event_id: str) -> list[Doc]:
         """Oldest first."""
+
+    def list_for(
+        self,
+        *,
+        user_id: str | None = None,
+        vendor_id: str | None = None,
+        event_id: str | None = None,
+        status: str | None = None,
+        from_date: str | None = None,
+        limit: int = 10_000,
+    ) -> list[Doc]:
+        """Bookings matching every given filter, in the database: newest first, or with
+        from_date (event on that day or later) soonest event first."""
+        ...
 
     def vendors_booked_on(self, event_date: str, vendor_ids: Iterable[str]) -> set[str]:
         """Those of vendor_ids with an accepted booking on event_date (recommendations)."""

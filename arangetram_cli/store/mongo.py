@@ -617,10 +617,61 @@ class _Bookings(_Repo):
     def list_by_vendor(self, vendor_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
         return self._page({"vendor_id": vendor_id}, offset, limit)
 
+    def _conflict(self, e: DuplicateKeyError, doc: Doc) -> Conflict:
+        if "pending_dup" in str(getattr(e, "details", None) or e):
+            return Conflict("a pending request to this vendor exists already")
+        return self._dup(doc)
+
     @_guarded
     def list_by_event(self, event_id: str) -> list[Doc]:
         cur = self._c.find({"event_id": event_id}, self.projection)
         return list(cur.sort([("created_at", 1), ("id", 1)]))
+
+    @_guarded
+    def list_for(
+        self,
+        *,
+        user_id: str | None = None,
+        vendor_id: str | None = None,
+        event_id: str | None = None,
+        status: str | None = None,
+        from_date: str | None = None,
+        limit: int = 10_000,
+    ) -> list[Doc]:
+        flt: Doc = {
+            k: v
+            for k, v in (
+                ("user_id", user_id),
+                ("vendor_id", vendor_id),
+                ("event_id", event_id),
+                ("status", status),
+            )
+            if v is not None
+        }
+        if from_date is not None:
+            flt["event_date"] = {"$gte": from_date}
+            order = [("event_date", 1), ("created_at", 1), ("id", 1)]
+        else:
+            order = [("created_at", -1), ("id", 1)]
+        return list(self._c.find(flt, self.projection).sort(order).limit(max(0, limit)))
+
+    def mark_pending_duplicates(self) -> int:
+        """Set apart (`pending_dup`: their own id) the pending requests that repeat an older
+        pending one to the same vendor for the same event, written before the unique index
+        existed; the oldest stays under the rule. Returns how many were set apart."""
+        first: set[tuple[Any, Any]] = set()
+        marked = 0
+        cur = self._c.find(
+            {"status": "pending", "pending_dup": {"$exists": False}},
+            {"_id": 0, "id": 1, "event_id": 1, "vendor_id": 1},
+        ).sort([("created_at", 1), ("id", 1)])
+        for d in cur:
+            key = (d.get("event_id"), d.get("vendor_id"))
+            if key in first:
+                self._c.update_one({"id": d["id"]}, {"$set": {"pending_dup": d["id"]}})
+                marked += 1
+            first.add(key)
+        return marked
 
     @_guarded
     def vendors_booked_on(self, event_date: str, vendor_ids: Iterable[str]) -> set[str]:
@@ -881,6 +932,14 @@ def _indexes() -> dict[str, list[IndexModel]]:
             IndexModel([("user_id", 1), ("created_at", -1)], name="bookings_user"),
             IndexModel([("vendor_id", 1), ("created_at", -1)], name="bookings_vendor"),
             IndexModel([("event_id", 1)], name="bookings_event"),
+            IndexModel(  # one pending request per event and vendor (see mark_pending_duplicates)
+                # status in the key: the same rule, and stand-ins that check the partial
+                # filter only on the stored side (mongomock_ng) keep it too
+                [("event_id", 1), ("vendor_id", 1), ("status", 1), ("pending_dup", 1)],
+                name="bookings_one_pending",
+                unique=True,
+                partialFilterExpression={"status": "pending"},
+            ),
         ],
         "reviews": [
             uid("reviews"),
@@ -947,6 +1006,15 @@ class MongoStore:
             if e.code == 18:  # authentication failed: nothing else will work either
                 raise
             msg = f"users.email_lower not backfilled: {_short_reason(e)}"
+            self.index_warnings.append(msg)
+            log.warning(msg)
+        try:  # once: before the unique index exists (a scan of the pending requests)
+            if "bookings_one_pending" not in self.db["bookings"].index_information():
+                self.bookings.mark_pending_duplicates()
+        except OperationFailure as e:
+            if e.code == 18:
+                raise
+            msg = f"bookings.pending_dup not marked: {_short_reason(e)}"
             self.index_warnings.append(msg)
             log.warning(msg)
         for coll, models in _indexes().items():

@@ -37,7 +37,7 @@ from arangetram_cli.store.base import (
 )
 from arangetram_cli.store.sqlite_workspace import WORKSPACE_SCHEMA
 
-SCHEMA_VERSION = 6  # PRAGMA user_version; _MIGRATIONS brings older files up to it
+SCHEMA_VERSION = 7  # PRAGMA user_version; _MIGRATIONS brings older files up to it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -154,6 +154,20 @@ INSERT INTO vendors_fts(vendors_fts) VALUES ('rebuild');
 # Each step takes a database of version N-1 to N. Statements are idempotent (IF NOT EXISTS)
 # where SQL allows; a step that is not (ALTER TABLE) fails in a second process that opened
 # the old file at the same time, which then finds the file migrated (see _migrate).
+# One pending request per event and vendor, kept by the database (not check-then-insert).
+# Files written before the rule may hold several: the oldest stays under the rule, the others
+# are left as they are, set apart by `pending_dup` (their own id; '' for every other row).
+_ONE_PENDING = """
+ALTER TABLE bookings ADD COLUMN pending_dup TEXT NOT NULL DEFAULT '';
+UPDATE bookings SET pending_dup = id WHERE status = 'pending' AND EXISTS (
+  SELECT 1 FROM bookings o WHERE o.event_id = bookings.event_id
+  AND o.vendor_id = bookings.vendor_id AND o.status = 'pending'
+  AND (o.created_at < bookings.created_at
+       OR (o.created_at = bookings.created_at AND o.id < bookings.id)));
+CREATE UNIQUE INDEX IF NOT EXISTS bookings_one_pending
+  ON bookings(event_id, vendor_id, pending_dup) WHERE status = 'pending';
+"""
+
 _MIGRATIONS = {
     1: _SCHEMA,
     2: _REVIEWS_SCHEMA,
@@ -161,6 +175,7 @@ _MIGRATIONS = {
     4: _EMAIL_KEY,
     5: _FTS_WITHOUT_SIZES,
     6: WORKSPACE_SCHEMA,  # tasks and budget_items (store/sqlite_workspace.py)
+    7: _ONE_PENDING,
 }
 
 _DEFAULTS = {"s": "", "i": 0, "f": 0.0, "b": 1, "j": "[]"}
@@ -857,8 +872,37 @@ class _Bookings(_Repo):
         try:
             with self._s.write():
                 self._s.conn.execute(self._insert_sql, _encode(self.cols, doc))
-        except sqlite3.IntegrityError:
+        except sqlite3.IntegrityError as e:
+            if "bookings_one_pending" in str(e) or "pending_dup" in str(e):
+                raise Conflict("a pending request to this vendor exists already") from None
             raise Conflict(f"Booking {doc.get('id')} already exists") from None
+
+    def list_for(
+        self,
+        *,
+        user_id: str | None = None,
+        vendor_id: str | None = None,
+        event_id: str | None = None,
+        status: str | None = None,
+        from_date: str | None = None,
+        limit: int = 10_000,
+    ) -> list[Doc]:
+        where, args = [], []
+        for col, value in (
+            ("user_id", user_id),
+            ("vendor_id", vendor_id),
+            ("event_id", event_id),
+            ("status", status),
+        ):
+            if value is not None:
+                where.append(f"{col} = ?")
+                args.append(value)
+        if from_date is not None:
+            where.append("event_date >= ?")
+            args.append(from_date)
+        order = "event_date, created_at, id" if from_date is not None else "created_at DESC, id"
+        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        return self._all(f"{clause}ORDER BY {order} LIMIT ?", *args, limit)
 
     def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
         return self._all(

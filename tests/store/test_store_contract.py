@@ -84,9 +84,10 @@ def event_doc(**kw):
 
 
 def booking_doc(**kw):
+    doc_id = kw.pop("id", None) or new_id()
     return {
-        "id": kw.pop("id", None) or new_id(),
-        "event_id": "e1",
+        "id": doc_id,
+        "event_id": f"e-{doc_id}",  # one pending request per event and vendor (a unique index)
         "vendor_id": "v1",
         "user_id": "u1",
         "message": "Are you free?",
