@@ -65,7 +65,8 @@ print(json.dumps({"code": code, "wall": wall, "rss_kib": rss_kib, "lines": lines
 
 def schema_sql() -> str:
     """The store's whole schema as one script (every migration step)."""
-    from arangetram_cli.store.sqlite import _MIGRATIONS, SCHEMA_VERSION
+    from arangetram_cli.store.sqlite.schema import MIGRATIONS as _MIGRATIONS
+    from arangetram_cli.store.sqlite.schema import SCHEMA_VERSION
 
     steps = " ".join(_MIGRATIONS[v] for v in range(1, SCHEMA_VERSION + 1))
     return f"{steps}\nPRAGMA user_version = {SCHEMA_VERSION};"
@@ -73,7 +74,7 @@ def schema_sql() -> str:
 
 def floor_cmd(schema: Path, db: Path, fmt: str, path: Path) -> list[str]:
     """The floor's command line (benchmarks/floor.py), with the store's FTS5 settings."""
-    from arangetram_cli.store.sqlite import _IMPORT_FTS
+    from arangetram_cli.store.sqlite.bulk import _IMPORT_FTS
     from benchmarks import floor
 
     fts = json.dumps(_IMPORT_FTS)  # run as a script: only the standard library is loaded

@@ -168,7 +168,8 @@ class Load:
 
 
 def bench_sqlite(sizes: list[int], rounds: int, seed: int) -> tuple[list[Row], list[Load]]:
-    from arangetram_cli.store.sqlite import _IMPORT_FTS, SqliteStore
+    from arangetram_cli.store.sqlite import SqliteStore
+    from arangetram_cli.store.sqlite.bulk import _IMPORT_FTS
     from benchmarks import floor
     from benchmarks.import_speed import schema_sql
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from arangetram_cli.store.base import PRICE_ORDER, Doc, VendorQuery
+from arangetram_cli.core.query import PRICE_ORDER, Doc, VendorQuery
 
 CATEGORY_ORDER = ("venue", "musicians", "photographer", "videographer", "catering", "decorations")
 DEFAULT_LIMIT = 3

@@ -20,14 +20,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from arangetram_cli.core.errors import ArangetramError, AuthRequired, Invalid, Unavailable
+from arangetram_cli.core.query import PRICE_ORDER
 from arangetram_cli.planner.local import LocalPlanner
+from arangetram_cli.server.deps import P, TooLarge, ai_gate
+from arangetram_cli.server.errors import status_for
 from arangetram_cli.store.base import Doc
 
 log = logging.getLogger("arangetram.server")
@@ -116,7 +119,6 @@ def _prime(stream: Any) -> tuple[str | None, Iterator[str]]:
 
 
 def _error_event(err: ArangetramError) -> str:
-    from arangetram_cli.server.errors import status_for
 
     body = {"error": {"message": err.message, "code": str(status_for(err))}}
     if err.hint:
@@ -178,8 +180,6 @@ def check_size(texts: list[str], request: Request) -> None:
     """The AI limits on a request's messages: how many (422) and their text in all (413)."""
     from fastapi.exceptions import RequestValidationError
 
-    from arangetram_cli.server.routes import TooLarge
-
     limits = request.app.state.arangetram.limits
     if len(texts) > limits.ai_max_messages:
         raise RequestValidationError(
@@ -200,13 +200,6 @@ def check_size(texts: list[str], request: Request) -> None:
         )
 
 
-def _planner(request: Request) -> LocalPlanner:
-    from arangetram_cli.server.routes import planner
-
-    return planner(request)
-
-
-P = Annotated[LocalPlanner, Depends(_planner)]
 router = APIRouter(prefix="/api/v1", tags=["v1 (additive)"])
 
 
@@ -216,8 +209,6 @@ router = APIRouter(prefix="/api/v1", tags=["v1 (additive)"])
     response_model=None,
 )
 def chat_completions(body: CompletionIn, p: P, request: Request) -> Any:
-    from arangetram_cli.server.routes import ai_gate
-
     check_size([m.content for m in body.messages], request)
     ai_gate(request, p)
     messages = [m.model_dump() for m in body.messages]
@@ -249,8 +240,6 @@ def chat_completions(body: CompletionIn, p: P, request: Request) -> Any:
 
 @router.post("/ai/recommendations", summary="Recommendations for an event or criteria")
 def recommendations(body: RecommendV1In, p: P, request: Request) -> Doc:
-    from arangetram_cli.server.routes import ai_gate
-    from arangetram_cli.store.base import PRICE_ORDER
 
     ai_gate(request, p)
     if body.budget is not None and body.budget not in PRICE_ORDER:

@@ -22,7 +22,7 @@ from arangetram_cli import __version__
 from arangetram_cli.core import security
 from arangetram_cli.core.errors import AuthRequired
 from arangetram_cli.planner.local import LocalPlanner
-from arangetram_cli.server import errors
+from arangetram_cli.server import deps, errors
 from arangetram_cli.server.guard import AiBuckets, Guard, Refused, hot_answer, hot_inline
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import DEFAULT_AUTH_RATE, Rate, TokenBuckets
@@ -215,9 +215,9 @@ def create_app(
     app.arangetram = state
     errors.install(app)
 
-    @app.exception_handler(routes.RateLimited)
-    async def _limited(_: Any, exc: routes.RateLimited) -> Any:
-        return routes.rate_limited_response(exc)
+    @app.exception_handler(deps.RateLimited)
+    async def _limited(_: Any, exc: deps.RateLimited) -> Any:
+        return deps.rate_limited_response(exc)
 
     @app.exception_handler(Refused)
     async def _refused(_: Any, exc: Refused) -> Any:

@@ -52,7 +52,7 @@ class UrlsIn(BaseModel):
 
 
 def _planner(request: Request) -> LocalPlanner:
-    from arangetram_cli.server.routes import planner
+    from arangetram_cli.server.deps import planner
 
     return planner(request)
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from arangetram_cli.planner.local import LocalPlanner
-from arangetram_cli.server.routes import planner
+from arangetram_cli.server.deps import planner
 
 router = APIRouter(prefix="/api/v1", tags=["v1 planning workspace (additive)"])
 P = Annotated[LocalPlanner, Depends(planner)]

@@ -7,33 +7,15 @@ Uniqueness and atomic list updates are the adapter's job, done in the database i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 # re-exported: their home is core.errors
 from arangetram_cli.core.errors import EMAIL_TAKEN as EMAIL_TAKEN
 from arangetram_cli.core.errors import EMAIL_TAKEN_OTHER_SPELLING as EMAIL_TAKEN_OTHER_SPELLING
+from arangetram_cli.core.query import PRICE_ORDER, Doc, VendorQuery, Visible, prices_up_to
 
-Doc = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class VendorQuery:
-    """Filters of a vendor listing. Text filters are case-insensitive substrings, matched
-    literally (never as a pattern)."""
-
-    category: str | None = None
-    location: str | None = None
-    price_range: str | None = None
-    search: str | None = None
-    active_only: bool = True
-    max_price_range: str | None = None  # "$$" admits "$" and "$$" (recommendations)
-
-
-Visible = Mapping[str, str]
-"""Who may see a document, for `ids_with_prefix(..., visible_to=...)`: field -> value pairs,
-any one of which admits a document (`{"user_id": me, "vendor_id": my_profile}`)."""
+__all__ = ["PRICE_ORDER", "Doc", "VendorQuery", "Visible", "prices_up_to"]  # home: core.query
 
 
 class UsersRepo(Protocol):
@@ -191,6 +173,29 @@ class ReviewsRepo(Protocol):
     def ids_with_prefix(self, prefix: str, limit: int = 2) -> list[str]: ...
 
 
+class ConversationsRepo(Protocol):
+    def create(self, doc: Doc) -> None:
+        """Insert a conversation (its `messages`, if any, too)."""
+
+    def get(self, conv_id: str) -> Doc | None:
+        """The conversation with its messages, oldest first."""
+
+    def add_message(self, conv_id: str, message: Doc, *, updated_at: str) -> bool:
+        """Append one message atomically and touch updated_at. False when missing."""
+
+    def update(self, conv_id: str, fields: Doc) -> bool:
+        """Set top-level fields (title, event_id, ...). False when missing."""
+
+    def list_by_owner(self, owner_id: str, *, offset: int = 0, limit: int = 50) -> list[Doc]:
+        """Newest activity first, without messages, with `message_count`."""
+
+    def count_by_owner(self, owner_id: str) -> int: ...
+    def ids_with_prefix(self, owner_id: str, prefix: str, limit: int = 2) -> list[str]:
+        """Ids of this owner's conversations starting with prefix."""
+
+    def delete(self, conv_id: str) -> bool: ...
+
+
 class Store(Protocol):
     kind: str  # "sqlite" or "mongo"
     location: str  # a path or a URL with the password masked
@@ -199,6 +204,7 @@ class Store(Protocol):
     events: EventsRepo
     bookings: BookingsRepo
     reviews: ReviewsRepo
+    conversations: ConversationsRepo  # saved `ask` chats: made on first use (additive)
 
     def ping(self) -> None:
         """Raises Unavailable when the database cannot be reached."""
@@ -271,9 +277,6 @@ REVIEW_FIELDS: dict[str, str] = {
 }
 
 
-PRICE_ORDER = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
-
-
 def search_then_count(
     repo: VendorsRepo, q: VendorQuery, offset: int, limit: int
 ) -> tuple[list[Doc], int]:
@@ -282,8 +285,3 @@ def search_then_count(
     if len(items) < limit and (items or offset == 0):
         return items, offset + len(items)  # the last page
     return items, repo.count(q)
-
-
-def prices_up_to(max_price: str) -> list[str]:
-    limit = PRICE_ORDER.get(max_price, 4)
-    return [p for p, n in PRICE_ORDER.items() if n <= limit]

@@ -97,7 +97,7 @@ def test_web_app_users_log_in_by_cli_with_the_spelling_they_use(cli, web_db):
 def test_a_pre_migration_sqlite_file_logs_in_with_the_spelling_typed_back_then(
     cli, tmp_path, monkeypatch
 ):
-    from arangetram_cli.store.sqlite import _MIGRATIONS
+    from arangetram_cli.store.sqlite.schema import MIGRATIONS as _MIGRATIONS
 
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db, isolation_level=None)

@@ -20,7 +20,8 @@ from arangetram_cli.core.identity import email_key, normalize_email
 from arangetram_cli.core.security import hash_password
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.store.base import EMAIL_TAKEN, EMAIL_TAKEN_OTHER_SPELLING
-from arangetram_cli.store.sqlite import _MIGRATIONS, SqliteStore
+from arangetram_cli.store.sqlite import SqliteStore
+from arangetram_cli.store.sqlite.schema import MIGRATIONS as _MIGRATIONS
 
 PASSWORD = "correct horse battery"
 SECRET = "s" * 40

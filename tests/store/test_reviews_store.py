@@ -12,7 +12,8 @@ import uuid
 import pytest
 
 from arangetram_cli.core.lifecycle import combine_rating
-from arangetram_cli.store.sqlite import _MIGRATIONS, SCHEMA_VERSION, SqliteStore
+from arangetram_cli.store.sqlite import SCHEMA_VERSION, SqliteStore
+from arangetram_cli.store.sqlite.schema import MIGRATIONS as _MIGRATIONS
 from tests.store.test_store_contract import booking_doc, ts, vendor_doc
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from arangetram_cli.core.errors import Conflict, Invalid
-from arangetram_cli.store import sqlite as sqlite_store
 from arangetram_cli.store.base import VENDOR_FIELDS, VendorQuery
-from arangetram_cli.store.sqlite import SqliteStore, _encode, _vendor_encoder
+from arangetram_cli.store.sqlite import SqliteStore
+from arangetram_cli.store.sqlite import bulk as sqlite_store
+from arangetram_cli.store.sqlite.codec import encode as _encode
+from arangetram_cli.store.sqlite.codec import vendor_encoder as _vendor_encoder
 from tests.store.test_store_contract import vendor_doc
 
 LISTING_INDEXES = {"vendors_order", "vendors_category", "vendors_name", "vendors_price"}
@@ -229,7 +231,8 @@ def test_a_version_3_file_gets_the_smaller_text_index_with_the_same_matches(tmp_
     """Migration 5 rebuilds the FTS index without column sizes: every phrase matches the
     same vendors as in the old index, the store's searches still agree with the oracle, and
     the triggers keep the new index in step."""
-    from arangetram_cli.store.sqlite import _MIGRATIONS, SCHEMA_VERSION
+    from arangetram_cli.store.sqlite.schema import MIGRATIONS as _MIGRATIONS
+    from arangetram_cli.store.sqlite.schema import SCHEMA_VERSION
     from tests.store.test_store_contract import CATALOG, SEARCHES, ids, oracle
 
     path = tmp_path / "v3.db"

@@ -17,7 +17,7 @@ from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from arangetram_cli.core.errors import Conflict
-from arangetram_cli.store.mongo import _guarded
+from arangetram_cli.store.mongo.guard import guarded
 from arangetram_cli.store.workspace_base import (
     BUDGET_DEFAULTS,
     TASK_DEFAULTS,
@@ -86,11 +86,11 @@ class _DocRepo:
     def _conflict(self, e: Exception, doc: Doc) -> Conflict:
         return Conflict(f"{self.name} document {doc.get('id')} already exists")
 
-    @_guarded
+    @guarded
     def insert(self, doc: Doc) -> None:
         self.insert_many([doc])
 
-    @_guarded
+    @guarded
     def insert_many(self, docs: Iterable[Doc]) -> int:
         """All or nothing: on a duplicate the documents written before it are taken out."""
         rows = [_stored(with_defaults(d, self.defaults)) for d in docs]
@@ -107,16 +107,16 @@ class _DocRepo:
             raise self._conflict(e, failed) from None
         return len(rows)
 
-    @_guarded
+    @guarded
     def get(self, doc_id: str) -> Doc | None:
         return self._load(self._c.find_one({"id": doc_id}, _PROJECTION))
 
-    @_guarded
+    @guarded
     def list_by_event(self, event_id: str) -> list[Doc]:
         cur = self._c.find({"event_id": event_id}, _PROJECTION).sort(self.order)
         return [with_defaults(d, self.defaults) for d in cur]
 
-    @_guarded
+    @guarded
     def update(self, doc_id: str, fields: Doc, *, expect: Doc | None = None) -> Doc | None:
         sets = {k: v for k, v in fields.items() if k not in ("id", "_id")}
         unsets = {k: "" for k in _SPARSE if k in sets and sets[k] is None}
@@ -140,11 +140,11 @@ class _DocRepo:
             raise self._conflict(e, {"id": doc_id, **fields}) from None
         return self._load(doc)
 
-    @_guarded
+    @guarded
     def delete(self, doc_id: str) -> bool:
         return self._c.delete_one({"id": doc_id}).deleted_count > 0
 
-    @_guarded
+    @guarded
     def count_by_event(self, event_id: str) -> int:
         return self._c.count_documents({"event_id": event_id})
 
@@ -169,7 +169,7 @@ class MongoBudgetItems(_DocRepo):
             return Conflict("that booking has a budget line already")
         return super()._conflict(e, doc)
 
-    @_guarded
+    @guarded
     def add_payment(self, item_id: str, payment: Doc) -> Doc | None:
         change: Doc = {"$push": {"payments": payment}}
         if payment.get("at"):
