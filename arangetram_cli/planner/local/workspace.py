@@ -470,7 +470,7 @@ class WorkspaceMixin:
             if src.get(k) is not None
         }
         from arangetram_cli.core.models import EventIn, new_id, now_iso
-        from arangetram_cli.planner.local import _validate
+        from arangetram_cli.planner.local.common import validated as _validate
 
         body = _validate(EventIn, event_data)
         unresolved: list[str] = []

@@ -1,0 +1,102 @@
+"""Events: the caller's own only (anybody else's is "not found"), by id, prefix or exact name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arangetram_cli.core import refs
+from arangetram_cli.core.errors import (
+    NotFound,
+)
+from arangetram_cli.core.values import new_id, now_iso
+from arangetram_cli.planner.base import Page
+from arangetram_cli.planner.local.base import LocalBase
+from arangetram_cli.planner.local.common import (
+    check_page,
+    validated,
+)
+from arangetram_cli.store.base import (
+    Doc,
+)
+
+
+class EventsService(LocalBase):
+    def _own_event(self, ref: str) -> Doc:
+        """One of the caller's events: anybody else's is "Event not found" (an event is its
+        owner's alone; a vendor sees the events of its requests embedded in them)."""
+        user = self.current_user()
+        try:
+            return self._resolve(self.store.events, ref, "Event", {"user_id": user["id"]})
+        except NotFound:
+            mine = self.store.events.list_by_user(user["id"], limit=10_000)
+            return refs.pick(
+                mine,
+                ref,
+                "Event",
+                name_key="event_name",
+                hint="see your events: arangetram events list",
+            )
+
+    def create_event(self, data: dict[str, Any]) -> Doc:
+        from arangetram_cli.core.models import EventIn
+
+        user = self.current_user()
+        body = validated(EventIn, data)
+        event = {
+            "id": new_id(),
+            "user_id": user["id"],
+            **body.model_dump(),
+            "selected_vendors": [],
+            "status": "planning",
+            "created_at": now_iso(),
+        }
+        self.store.events.insert(event)
+        return event
+
+    def list_events(self, *, offset: int = 0, limit: int = 100) -> Page:
+        check_page(offset, limit)
+        user = self.current_user()
+        items = self.store.events.list_by_user(user["id"], offset=offset, limit=limit)
+        return Page(items, self.store.events.count_by_user(user["id"]), offset, limit)
+
+    def get_event(self, ref: str) -> Doc:
+        return self._own_event(ref)
+
+    def event_vendors(self, event: Doc) -> list[Doc]:
+        found = self.store.vendors.get_many(event.get("selected_vendors") or [])
+        return [found[v] for v in event.get("selected_vendors") or [] if v in found]
+
+    def update_event(self, ref: str, data: dict[str, Any]) -> Doc:
+        from arangetram_cli.core.models import EventUpdateIn
+
+        event = self._own_event(ref)
+        body = validated(EventUpdateIn, data)
+        fields = body.model_dump(exclude_none=True)
+        if "selected_vendors" in fields:
+            wanted = list(dict.fromkeys(fields["selected_vendors"]))
+            missing = set(wanted) - set(self.store.vendors.get_many(wanted))
+            if missing:
+                raise NotFound(f"Vendor not found: {sorted(missing)[0]}")
+            fields["selected_vendors"] = wanted
+        if not fields:
+            return event
+        updated = self.store.events.update(event["id"], fields)
+        if updated is None:
+            raise NotFound("Event not found")
+        return updated
+
+    def add_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
+        event = self._own_event(event_ref)
+        vendor = self.get_vendor(vendor_ref)
+        if not self.store.events.add_vendor(event["id"], vendor["id"]):
+            raise NotFound("Event not found")
+        return self.store.events.get(event["id"]) or event
+
+    def remove_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
+        event = self._own_event(event_ref)
+        vendor_id = vendor_ref
+        if vendor_ref not in (event.get("selected_vendors") or []):
+            vendor_id = self.get_vendor(vendor_ref)["id"]
+        if not self.store.events.remove_vendor(event["id"], vendor_id):
+            raise NotFound("Event not found")
+        return self.store.events.get(event["id"]) or event

@@ -1,0 +1,27 @@
+"""LocalPlanner: the domain rules over a Store, as one facade over a service per aggregate.
+Every permission check lives in core.policy and these services, so the CLI in local mode and
+`arangetram serve` enforce exactly the same rules."""
+
+from __future__ import annotations
+
+from arangetram_cli.planner.local.accounts import AccountsService
+from arangetram_cli.planner.local.bookings import BookingsService
+from arangetram_cli.planner.local.catalog import CatalogService
+from arangetram_cli.planner.local.events import EventsService
+from arangetram_cli.planner.local.planning import PlanningService
+from arangetram_cli.planner.local.reviews import ReviewsService
+from arangetram_cli.planner.local.vendors import VendorsService
+from arangetram_cli.planner.local.workspace import WorkspaceMixin
+
+
+class LocalPlanner(
+    AccountsService,
+    VendorsService,
+    EventsService,
+    BookingsService,
+    ReviewsService,
+    PlanningService,
+    CatalogService,
+    WorkspaceMixin,
+):
+    """The Planner port in-process: `LocalPlanner(store, secret, token=None, today=None)`."""
