@@ -30,8 +30,6 @@ def test_a_vendor_not_found_by_a_partial_name_names_what_a_search_finds(backend)
 
 
 def test_a_misspelt_vendor_name_gets_a_did_you_mean(backend):
-    if backend.kind == "remote":
-        pytest.skip("the server answers with its own store's hint: covered by local")
     name = f"Natyalaya {uniq()} Studio"
     vendor_account(backend, business_name=name)
     p = backend.new()

@@ -1,0 +1,156 @@
+"""The fallbacks for the plain web back end (api-contract.md only): prefixes and names
+resolved here on its listings, and the rules it forgets (pending twice, double booking)."""
+
+from __future__ import annotations
+
+from arangetram_cli.core import policy, refs
+from arangetram_cli.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unavailable,
+)
+from arangetram_cli.core.lifecycle import refusal
+from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
+from arangetram_cli.planner.remote.common import (
+    CONTRACT_CAP,
+    ID_PREFIX_RE,
+    is_id,
+    literal_pattern,
+    sort_newest,
+    sort_vendors,
+)
+from arangetram_cli.planner.remote.transport import Transport
+from arangetram_cli.store.base import Doc, VendorQuery
+
+
+class PlainContract(Transport):
+    """The fallbacks for the plain web back end (api-contract.md only): prefixes and names"""
+
+    def _contract_vendors(self, q: VendorQuery) -> tuple[list[Doc], list[str]]:
+        """GET /api/vendors, filtered and sorted as LocalPlanner would; notes on what the
+        plain back end cannot do. Its `search` and `location` are regular expressions: the
+        text goes escaped, so it matches literally, as everywhere else."""
+        params = self._vendor_params(q)
+        for key in ("search", "location"):
+            if params[key]:
+                params[key] = literal_pattern(str(params[key]))
+        items = self._list(self._call("GET", "/api/vendors", params=params), "/api/vendors")
+        notes: list[str] = []
+        capped = len(items) >= CONTRACT_CAP
+        if q.max_price_range:
+            from arangetram_cli.store.base import prices_up_to
+
+            allowed = set(prices_up_to(q.max_price_range))
+            items = [v for v in items if v.get("price_range") in allowed]
+        if not q.active_only:
+            notes.append("this server lists active vendors only; inactive ones are not shown")
+        if capped:
+            notes.append(
+                f"this server returns at most {CONTRACT_CAP} vendors per search and "
+                "cannot page past them; narrow the search to see the others"
+            )
+        return sort_vendors(items), notes
+
+    def _plain_vendor(self, r: str) -> Doc:
+        """On the plain back end, which knows full ids only: LocalPlanner's order (an id
+        prefix, then an exact name, any case), by literal comparison here on listings."""
+        capped = False
+        if len(r) >= MIN_PREFIX and ID_PREFIX_RE.match(r):
+            items = self._list(self._call("GET", "/api/vendors"), "/api/vendors")
+            capped = len(items) >= CONTRACT_CAP
+            found = [v for v in items if str(v.get("id", "")).lower().startswith(r.lower())]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise refs.ambiguous("Vendor", r)
+        found, notes = self._contract_vendors(VendorQuery(search=r))
+        capped = capped or any("at most" in n for n in notes)
+        named = [v for v in found if str(v.get("business_name", "")).lower() == r.lower()]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            raise refs.ambiguous_name("Vendor", r, named, lambda v: v.get("location") or "")
+        raise refs.not_found(
+            "Vendor",
+            r,
+            matches=found[: refs.MAX_SUGGESTIONS],
+            name_key="business_name",
+            search=f"vendors list --search {r[:40]}",
+            hint="this server lists only active vendors"
+            + (f", at most {CONTRACT_CAP} at a time" if capped else "")
+            + "; give the full id, or the exact name",
+        )
+
+    def _contract_events(self) -> tuple[list[Doc], bool]:
+        items = self._list(self._call("GET", "/api/events"), "/api/events")
+        return sort_newest(items), len(items) >= CONTRACT_CAP
+
+    @staticmethod
+    def _match(items: list[Doc], ref: str, what: str, capped: bool) -> Doc:
+        """Resolve an id prefix among the caller's own items (the plain back end cannot)."""
+        hint = (
+            "this server cannot resolve id prefixes past your newest 100; give the full id"
+            if capped
+            else None
+        )
+        name_key = "event_name" if what == "Event" else None  # events go by name too
+        return refs.pick(items, ref, what, name_key=name_key, hint=hint)
+
+    def _no_pending_twice(self, event_id: str, vendor_id: str) -> None:
+        """LocalPlanner's rule, on the caller's own requests: one pending request per vendor
+        and event (the plain back end takes a second one)."""
+        path = "/api/bookings/user"
+        try:
+            mine = self._list(self._call("GET", path), path)
+        except (NotFound, Forbidden):  # the list is not visible to this caller: the server decides
+            return
+        for b in mine:
+            if (
+                b.get("event_id") == event_id
+                and b.get("vendor_id") == vendor_id
+                and b.get("status") == "pending"
+            ):
+                raise policy.pending_exists(b.get("id"))
+
+    def _lifecycle_endpoint(self, what: str) -> None:
+        if not self.server_is_ours():
+            raise Unavailable(
+                f"this server has no booking lifecycle endpoints: it cannot {what} bookings",
+                hint="the web back end only accepts or declines requests; "
+                "use a server run by `arangetram serve`",
+            )
+
+    def _contract_booking_check(
+        self, ref: str, status: str = "", confirm: bool | None = False
+    ) -> tuple[str, list[str]]:
+        """On the plain back end: resolve a prefix among the caller's requests and keep the
+        rules it forgets (only pending requests can be answered; a second accepted booking
+        on one date needs confirming). Returns the id and any warnings."""
+        try:
+            mine = self.list_vendor_bookings()
+        except NotFound:
+            mine = []
+        r = ref.lower()
+        found = [b for b in mine if str(b.get("id", "")) == r]
+        if not found and len(r) >= MIN_PREFIX and not is_id(r):
+            found = [b for b in mine if str(b.get("id", "")).startswith(r)]
+        if len(found) > 1:
+            raise refs.ambiguous("Booking", ref)
+        if not found:
+            if is_id(ref):
+                return ref, []  # not one of ours: the server answers 403 or 404
+            raise refs.not_found("Booking", ref)
+        booking = found[0]
+        if booking.get("status") != "pending":
+            raise Conflict(refusal(str(booking.get("status")), status or "accepted"))
+        taken = policy.other_accepted_on(mine, booking)
+        warnings = policy.double_booking(booking, status, taken, confirm)
+        return str(booking["id"]), warnings
+
+    def _reviews_endpoint(self) -> None:
+        if not self.server_is_ours():
+            raise Unavailable(
+                "this server has no review endpoints",
+                hint="the web back end keeps no reviews; use a server run by `arangetram serve`",
+            )

@@ -1,0 +1,184 @@
+"""Vendors over the API: listings (paged on /api/v1, capped on the contract), look-ups,
+profiles, portfolio images (presigned uploads through the server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from arangetram_cli.core.errors import (
+    Forbidden,
+    NotFound,
+    Unavailable,
+)
+from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
+from arangetram_cli.planner.base import Page
+from arangetram_cli.planner.remote.common import (
+    checked,
+    is_id,
+    seg,
+)
+from arangetram_cli.planner.remote.plain import PlainContract
+from arangetram_cli.store.base import Doc, VendorQuery
+
+
+class VendorsApi(PlainContract):
+    """Vendors over the API: listings (paged on /api/v1, capped on the contract), look-ups,"""
+
+    def categories(self) -> list[Doc]:
+        data = self._get_doc("/api/categories", "categories")
+        return self._list(data["categories"], "/api/categories")
+
+    @staticmethod
+    def _vendor_params(q: VendorQuery) -> dict[str, Any]:
+        return {
+            "category": q.category,
+            "location": q.location,
+            "price_range": q.price_range,
+            "search": q.search,
+        }
+
+    def list_vendors(self, q: VendorQuery, *, offset: int = 0, limit: int = 50) -> Page:
+        params = {
+            **self._vendor_params(q),
+            "max_price_range": q.max_price_range,
+            "include_inactive": "true" if not q.active_only else None,
+            "offset": offset,
+            "limit": limit,
+        }
+        data = self._v1_get("/api/v1/vendors", params)
+        if data is not None:
+            doc = self._dict(data, "/api/v1/vendors", "items")
+            total = doc.get("total")
+            return Page(
+                self._list(doc["items"], "/api/v1/vendors"),
+                total if isinstance(total, int) else None,
+                offset,
+                limit,
+            )
+        items, notes = self._contract_vendors(q)
+        capped = any("at most" in n for n in notes)
+        return Page(
+            items[offset : offset + limit], None if capped else len(items), offset, limit, notes
+        )
+
+    def iter_vendors(self, q: VendorQuery) -> Iterator[Doc]:
+        batch = 500
+        offset = 0
+        while True:
+            params = {
+                **self._vendor_params(q),
+                "max_price_range": q.max_price_range,
+                "include_inactive": "true" if not q.active_only else None,
+                "offset": offset,
+                "limit": batch,
+            }
+            data = self._v1_get("/api/v1/vendors", params)
+            if data is None:
+                break
+            items = self._list(
+                self._dict(data, "/api/v1/vendors", "items")["items"], "/api/v1/vendors"
+            )
+            yield from items
+            if len(items) < batch:
+                return
+            offset += batch
+        if offset:  # the server stopped having the additions mid-way: do not mix sources
+            raise Unavailable(f"{self.base} stopped answering /api/v1/vendors")
+        items, notes = self._contract_vendors(q)
+        for n in notes:
+            self.note(n)
+        yield from items
+
+    def get_vendor(self, ref: str) -> Doc:
+        r = ref.strip()
+        if not r:
+            raise NotFound("Vendor not found")
+        if is_id(r):
+            return self._get_doc(f"/api/vendors/{seg(r)}", "id")
+        if self.server_is_ours():
+            return self._get_doc(f"/api/v1/vendors/resolve/{seg(r)}", "id")
+        return self._plain_vendor(r)
+
+    def _vendor_id(self, ref: str) -> str:
+        return ref.strip() if is_id(ref) else self.get_vendor(ref)["id"]
+
+    def my_vendor(self) -> Doc:
+        return self._get_doc("/api/vendors/my/profile", "id")
+
+    def create_vendor(self, data: dict[str, Any]) -> Doc:
+        body = checked("VendorIn", data)
+        return self._dict(self._call("POST", "/api/vendors", body=body), "/api/vendors", "id")
+
+    def update_vendor(self, ref: str | None, data: dict[str, Any]) -> Doc:
+        data = checked("VendorUpdateIn", data, partial=True)
+        vendor_id = self.my_vendor()["id"] if ref is None else self._vendor_id(ref)
+        path = f"/api/vendors/{seg(vendor_id)}"
+        return self._dict(self._call("PUT", path, body=data), path, "id")
+
+    def _image_vendor_id(self, ref: str | None) -> str:
+        return self.my_vendor()["id"] if ref is None else self._vendor_id(ref)
+
+    def presign_image(self, image: Any, vendor_id: str) -> Any:
+        """Where to send one image (media.s3.PresignedTarget), presigned by the server with
+        its own S3 settings and credentials."""
+        from arangetram_cli.media.s3 import PresignedTarget
+
+        if not self.server_is_ours():
+            raise Unavailable(
+                "this server cannot take image uploads",
+                hint="the web back end has no upload endpoint; use a server run by "
+                "`arangetram serve`, or link hosted images with a local S3 setup",
+            )
+        path = f"/api/v1/vendors/{seg(vendor_id)}/images/presign"
+        body = {
+            "sha256": image.sha256,
+            "size": image.size,
+            "content_type": image.content_type,
+            "ext": image.kind.ext,
+        }
+        doc = self._dict(self._call("POST", path, body=body), path, "url", "key", "public_url")
+        headers = doc.get("headers") if isinstance(doc.get("headers"), dict) else None
+        fields = doc.get("fields") if isinstance(doc.get("fields"), dict) else None
+        return PresignedTarget(
+            method=str(doc.get("method") or "PUT"),
+            url=str(doc["url"]),
+            key=str(doc["key"]),
+            public_url=str(doc["public_url"]),
+            fields=fields,
+            headers=headers,
+            exists=bool(doc.get("exists")),
+        )
+
+    def add_vendor_images(self, ref: str | None, urls: Iterable[str]) -> Doc:
+        vendor_id = self._image_vendor_id(ref)
+        wanted = list(dict.fromkeys(urls))
+        if self.server_is_ours():
+            path = f"/api/v1/vendors/{seg(vendor_id)}/images"
+            return self._dict(self._call("POST", path, body={"urls": wanted}), path, "id")
+        # The plain back end: the owner check here, then PUT the whole list (not atomic).
+        vendor = self._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
+        if vendor.get("user_id") != self.me().get("id"):
+            raise Forbidden("Not authorized")
+        if not wanted:
+            return vendor
+        current = list(vendor.get("portfolio_images") or [])
+        images = current + [u for u in wanted if u not in current]
+        self.note("this server replaces the whole image list; a concurrent change may be lost")
+        return self.update_vendor(vendor_id, {"portfolio_images": images})
+
+    def remove_vendor_image(self, ref: str | None, url: str, *, keep_object: bool = False) -> Doc:
+        """Unlink an image; on `arangetram serve` the server also deletes its own object
+        (the answer's `deleted_object`) unless keep_object."""
+        vendor_id = self._image_vendor_id(ref)
+        if self.server_is_ours():
+            path = f"/api/v1/vendors/{seg(vendor_id)}/images"
+            params = {"url": url, "keep_object": "true" if keep_object else None}
+            return self._dict(self._call("DELETE", path, params=params), path, "id")
+        vendor = self._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
+        if vendor.get("user_id") != self.me().get("id"):
+            raise Forbidden("Not authorized")
+        current = list(vendor.get("portfolio_images") or [])
+        if url not in current:
+            raise NotFound("Image not in the portfolio", hint="see: arangetram vendors images list")
+        return self.update_vendor(vendor_id, {"portfolio_images": [u for u in current if u != url]})
