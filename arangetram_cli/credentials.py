@@ -371,3 +371,8 @@ def _parse(raw: str) -> dict[str, Any] | None:
     except ValueError:
         return {"token": raw, "server": ""}  # a bare token stored by hand
     return entry if isinstance(entry, dict) and entry.get("token") else None
+
+
+# Shared with ai/keys.py (provider keys use the same bounded keyring access).
+bounded = _bounded
+backend = _backend

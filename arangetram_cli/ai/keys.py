@@ -2,7 +2,7 @@
 with the same policy as login tokens (ARANGETRAM_CREDENTIALS): `auto` falls back to an
 owner-only file `llm_keys.json` in the config directory when no keyring works, `keyring`
 requires the keyring, `file` uses only the file. Every keyring call is bounded in time
-(credentials._bounded), so a locked Secret Service never hangs `ask`, and a keyring that
+(credentials.bounded), so a locked Secret Service never hangs `ask`, and a keyring that
 failed is skipped on later reads in the same environment (credentials.keyring_known_unavailable).
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 from arangetram_cli.config import Settings
 from arangetram_cli.credentials import (
     KeyringUnavailable,
-    _backend,
-    _bounded,
+    backend,
+    bounded,
     forget_keyring_unavailable,
     keyring_known_unavailable,
     read_private_json,
@@ -56,8 +56,8 @@ class LlmKeys:
                 return found  # the keyring failed last time in this environment: skip it
         if mode != "file":
             try:
-                kr = _backend()
-                key = _bounded(kr.get_password, SERVICE, provider)
+                kr = backend()
+                key = bounded(kr.get_password, SERVICE, provider)
             except KeyringUnavailable as e:
                 if mode == "keyring":
                     raise self._required(e) from None
@@ -77,9 +77,9 @@ class LlmKeys:
         mode = self.settings.credentials
         if mode != "file":
             try:
-                kr = _backend()
-                _bounded(kr.set_password, SERVICE, provider, key)
-                if _bounded(kr.get_password, SERVICE, provider) != key:
+                kr = backend()
+                bounded(kr.set_password, SERVICE, provider, key)
+                if bounded(kr.get_password, SERVICE, provider) != key:
                     raise KeyringUnavailable("the keyring did not keep the key")
                 self._forget_file(provider)
                 forget_keyring_unavailable(self.settings.config_dir)
@@ -112,9 +112,9 @@ class LlmKeys:
         mode = self.settings.credentials
         if mode != "file":
             try:
-                kr = _backend()
-                if _bounded(kr.get_password, SERVICE, provider):
-                    _bounded(kr.delete_password, SERVICE, provider)
+                kr = backend()
+                if bounded(kr.get_password, SERVICE, provider):
+                    bounded(kr.delete_password, SERVICE, provider)
                     removed = True
             except KeyringUnavailable as e:
                 if mode == "keyring":

@@ -334,7 +334,7 @@ def translate(e: BaseException, cfg: S3Config, doing: str) -> ArangetramError | 
 
 
 # ---- boto3 ----------------------------------------------------------------------------------
-_MISSING, _PRESENT, _UNKNOWN = "missing", "present", "unknown"
+MISSING, PRESENT, UNKNOWN = "missing", "present", "unknown"
 
 
 class BotoUploader:
@@ -399,13 +399,13 @@ class BotoUploader:
             status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             code = str(e.response.get("Error", {}).get("Code") or "")
             if status == 404 or code in ("404", "NoSuchKey", "NotFound"):
-                return _MISSING  # (a missing bucket also answers 404 here; the PUT will say)
+                return MISSING  # (a missing bucket also answers 404 here; the PUT will say)
             if status == 403 or code == "403":
-                return _UNKNOWN  # no s3:ListBucket: a missing key looks forbidden
+                return UNKNOWN  # no s3:ListBucket: a missing key looks forbidden
             raise self._fail(e, "check the object") from None
         except Exception as e:
             raise self._fail(e, "check the object") from None
-        return _PRESENT if head.get("ContentLength") == size else _MISSING
+        return PRESENT if head.get("ContentLength") == size else MISSING
 
     def upload(
         self, image: LocalImage, *, vendor_id: str, progress: Progress | None = None
@@ -415,7 +415,7 @@ class BotoUploader:
         key = self.cfg.key_for(image, vendor_id)
         url = self.cfg.url_for(key, self.region)
         before = self._state(key, image.size)
-        if before == _PRESENT:
+        if before == PRESENT:
             return Upload(key, url, created=False, sent=False)
         config = TransferConfig(
             multipart_threshold=self.cfg.multipart_bytes,
@@ -438,7 +438,7 @@ class BotoUploader:
                 )
             except Exception as e:
                 raise self._fail(e, "upload") from None
-        done = Upload(key, url, created=before == _MISSING, sent=True)
+        done = Upload(key, url, created=before == MISSING, sent=True)
         if image.changed():  # the bytes sent may not be the ones the key was made from
             self.discard(done)
             raise BadImage("changed while it was being uploaded; run again")

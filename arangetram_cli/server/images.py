@@ -79,7 +79,7 @@ def _uploader(cfg: Any) -> Any:
 @router.post("/vendors/{ref}/images/presign", summary="Presign an upload of one image")
 def presign(ref: str, body: PresignIn, p: P) -> Doc:
     from arangetram_cli.media.images import ALLOWED, human_size
-    from arangetram_cli.media.s3 import _MISSING, _PRESENT, CACHE_CONTROL, checksum_sha256
+    from arangetram_cli.media.s3 import CACHE_CONTROL, MISSING, PRESENT, checksum_sha256
 
     vendor = p.add_vendor_images(ref, [])  # the owner only (and the vendor must exist)
     kind = next((k for k in ALLOWED if k.content_type == body.content_type), None)
@@ -106,7 +106,7 @@ def presign(ref: str, body: PresignIn, p: P) -> Doc:
     key = f"{cfg.prefix}{vendor['id']}/{sha}.{kind.ext}"
     public = cfg.url_for(key, up.region)
     state = up._state(key, body.size)
-    if state == _PRESENT:
+    if state == PRESENT:
         return {"method": "PUT", "url": "", "key": key, "public_url": public, "exists": True}
     checksum = checksum_sha256(sha)
     # Signed (SigV4 X-Amz-SignedHeaders): content-type, cache-control, content-length and
@@ -140,7 +140,7 @@ def presign(ref: str, body: PresignIn, p: P) -> Doc:
         "headers": headers,  # send all of them, and exactly `size` bytes
         "exists": False,
         "expires_in": PRESIGN_SECONDS,
-        "created": state == _MISSING,
+        "created": state == MISSING,
     }
 
 
