@@ -8,10 +8,12 @@ sent to another server or database than the one it came from.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,7 +123,6 @@ def _choose() -> tuple[Any, bool]:
         kr = keyring.core.load_config()
         if kr is not None:
             return kr, True
-    import importlib
 
     reasons = []
     for dotted in _platform_backends():
@@ -184,7 +185,6 @@ def _memo_key() -> dict[str, str]:
 
 def keyring_known_unavailable(config_dir: Path) -> str | None:
     """Why the keyring failed last time, if it did in this same environment (else None)."""
-    import time
 
     memo = read_private_json(config_dir / MEMO_FILE)
     if not memo or memo.get("key") != _memo_key():
@@ -196,8 +196,6 @@ def keyring_known_unavailable(config_dir: Path) -> str | None:
 
 
 def remember_keyring_unavailable(config_dir: Path, reason: str) -> None:
-    import time
-
     memo = {"key": _memo_key(), "checked": time.time(), "reason": reason}
     with contextlib.suppress(OSError):  # a read-only config dir: we shall ask again next time
         write_private_json(config_dir / MEMO_FILE, memo)

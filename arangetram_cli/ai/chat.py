@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from arangetram_cli.ai import offline as offline_planner
+from arangetram_cli.ai.client import ChatClient
+from arangetram_cli.ai.history import provider_messages
+from arangetram_cli.ai.prompt import event_context, system_prompt
 from arangetram_cli.store.base import Doc
 
 OFFLINE_SOURCE = "offline"
@@ -58,22 +62,17 @@ def answer_stream(
     """`event` gives the event itself instead of a reference: the contract's POST /api/ai/chat
     sends only {event_date, guest_count, budget, location}, which a server turns into an
     unsaved event document (no id: no chosen vendors or bookings)."""
-    from arangetram_cli.ai.history import provider_messages
-    from arangetram_cli.ai.prompt import event_context, system_prompt
 
     question = last_question(messages)
     if event is None and event_ref:
         event = planner.get_event(event_ref)
     ctx = event_context(planner, event) if event is not None else None
     if offline or provider is None:
-        from arangetram_cli.ai import offline as offline_planner
-
         reason = "--offline was given" if offline else "no AI provider is configured"
         chunks = offline_planner.answer(
             planner, question, ctx, reason=reason, booked_on=booked_on, today=today
         )
         return AnswerStream(chunks, OFFLINE_SOURCE)
-    from arangetram_cli.ai.client import ChatClient
 
     system = system_prompt(planner, question, ctx, today=today)
     client = ChatClient(provider, debug=debug)

@@ -27,17 +27,21 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from arangetram_cli.config import env_with_dotenv
 from arangetram_cli.core.errors import (
     ArangetramError,
     AuthRequired,
     Invalid,
     Unavailable,
 )
+from arangetram_cli.sanitize import visible
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,9 @@ def llm_env(cwd: str | None = None, settings: Any = None) -> dict[str, str]:
     """The LLM variables from the environment, then ./.env (as the web app reads its .env)
     only if the user trusted that file (config.py): an untrusted .env cannot point a key at
     another endpoint."""
-    from pathlib import Path
 
     if settings is not None and cwd is None:
         return settings.env(LLM_ENV_VARS)
-    from arangetram_cli.config import env_with_dotenv
 
     return env_with_dotenv(LLM_ENV_VARS, cwd=Path(cwd) if cwd else None)
 
@@ -289,10 +291,6 @@ class ChatClient:
 
     def _debug(self, msg: str) -> None:
         if self.debug:
-            import sys
-
-            from arangetram_cli.sanitize import visible
-
             print(f"debug: {visible(self._scrub(msg))}", file=sys.stderr)
 
     def stream(
@@ -300,7 +298,7 @@ class ChatClient:
     ) -> Iterator[str]:
         """POST {base_url}/chat/completions with stream=true; `extra` adds body fields (such
         as `event_id` for an arangetram server's streaming endpoint)."""
-        import httpx
+        import httpx  # noqa: PLC0415 (httpx only when a request is sent)
 
         cfg = self.cfg
         url = cfg.base_url.rstrip("/") + "/chat/completions"

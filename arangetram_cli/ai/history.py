@@ -20,6 +20,7 @@ from typing import Any
 from arangetram_cli.core import refs
 from arangetram_cli.core.errors import NotFound
 from arangetram_cli.core.refs import MIN_PREFIX
+from arangetram_cli.core.values import new_id, now_iso
 from arangetram_cli.store.base import Doc
 
 MAX_HISTORY_MESSAGES = 20
@@ -56,8 +57,6 @@ class Conversations:
         self.owner_id = owner_id
 
     def start(self, title: str, *, event_id: str | None = None) -> Doc:
-        from arangetram_cli.core.values import new_id, now_iso
-
         now = now_iso()
         doc = {
             "id": new_id(),
@@ -94,8 +93,6 @@ class Conversations:
         return self.repo.list_by_owner(self.owner_id, offset=offset, limit=limit)
 
     def add(self, conv: Doc, message: Doc) -> Doc:
-        from arangetram_cli.core.values import now_iso
-
         msg = {"created_at": now_iso(), **message}
         if not self.repo.add_message(conv["id"], msg, updated_at=msg["created_at"]):
             raise NotFound("Conversation not found")

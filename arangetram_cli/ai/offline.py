@@ -8,6 +8,7 @@ month-by-month checklist toward the date. It always says that it is the offline 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from arangetram_cli.core.recommend import (
     parse_estimate,
     recommend_for,
 )
+from arangetram_cli.core.workspace import checklist_lines
 from arangetram_cli.store.base import Doc
 
 NAMES = {
@@ -62,7 +64,6 @@ TASKS: list[tuple[int, str, str | None]] = [
 def add_months(d: dt.date, months: int) -> dt.date:
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
-    import calendar
 
     return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
@@ -263,8 +264,6 @@ def _budget(
 
 def _checklist(ctx: EventContext | None, status: dict[str, str], today: dt.date) -> list[str]:
     if ctx and ctx.tasks:  # the family's own checklist, as stored
-        from arangetram_cli.core.workspace import checklist_lines
-
         return checklist_lines(ctx.tasks, today)
     date = None
     if ctx:

@@ -21,6 +21,7 @@ from arangetram_cli.core.recommend import (
     location_matches,
     rank_key,
 )
+from arangetram_cli.core.workspace import checklist_lines
 from arangetram_cli.store.base import PRICE_ORDER, Doc, VendorQuery
 
 CATALOG_LIMIT = 24
@@ -264,8 +265,6 @@ def system_prompt(
     if ctx:
         parts.append("## The family's event\n" + event_block(ctx, today))
         if ctx.tasks:
-            from arangetram_cli.core.workspace import checklist_lines
-
             parts.append(
                 "## The family's checklist (stored: answer from it, do not invent another)\n"
                 + "\n".join(checklist_lines(ctx.tasks, today))

@@ -90,7 +90,7 @@ class _Tail:
         self.reserve = reserve
 
     def __rich_console__(self, console: Any, options: Any) -> Any:
-        from rich.segment import Segment
+        from rich.segment import Segment  # noqa: PLC0415 (rich loads only when an answer is drawn)
 
         lines = console.render_lines(self.renderable, options, pad=False)
         room = max(1, console.size.height - self.reserve)
@@ -124,7 +124,7 @@ class _Keyboard:
         if self._handler is not None or self._tty is not None:
             return
         with contextlib.suppress(Exception):  # not a terminal, or no termios (Windows)
-            import termios
+            import termios  # noqa: PLC0415 (POSIX only)
 
             fd = self.file.fileno()
             old = termios.tcgetattr(fd)
@@ -160,7 +160,7 @@ class _Keyboard:
             signal.signal(signal.SIGINT, self._handler)
             self._handler = None
         if self._tty is not None:
-            import termios
+            import termios  # noqa: PLC0415 (POSIX only)
 
             fd, old = self._tty
             self._tty = None
@@ -234,8 +234,8 @@ class MarkdownStream:
         (about 1 ms, more than parsing a paragraph), so one parser is kept and copies of one
         template Markdown get the parsed tokens."""
         if self._template is None:
-            from markdown_it import MarkdownIt
-            from rich.markdown import Markdown
+            from markdown_it import MarkdownIt  # noqa: PLC0415 (rich loads only when an answer is drawn)
+            from rich.markdown import Markdown  # noqa: PLC0415 (rich loads only when an answer is drawn)
 
             self._template = Markdown("", code_theme=self.code_theme, hyperlinks=False)
             self._parser = MarkdownIt().enable("strikethrough").enable("table")
@@ -276,7 +276,7 @@ class MarkdownStream:
     def _update(self) -> None:
         now = time.perf_counter()
         if self._live is None:
-            from rich.live import Live
+            from rich.live import Live  # noqa: PLC0415 (rich loads only when an answer is drawn)
 
             self._live = Live(
                 console=self.console,
@@ -339,7 +339,7 @@ def renderer_for(stream: Any = None, *, color: bool = True) -> Renderer:
         tty = False
     if not tty:
         return PlainStream(stream)
-    from rich.console import Console
+    from rich.console import Console  # noqa: PLC0415 (rich loads only when an answer is drawn)
 
     console = Console(file=stream, no_color=not color, highlight=False)
     return MarkdownStream(console)

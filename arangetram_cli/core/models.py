@@ -20,6 +20,8 @@ from pydantic import (
     field_validator,
 )
 
+from arangetram_cli.core.identity import normalize_email
+
 # Re-exported: callers that build models import these from here too.
 from arangetram_cli.core.values import (  # noqa: F401
     BOOKING_STATUSES,
@@ -51,7 +53,6 @@ ImageUrl = Annotated[
 def check_email(value: str) -> str:
     """The address as the web app stores it (NFKC; domain lowercased, local part as typed);
     invisible characters and mixed-alphabet look-alikes refused (core.identity)."""
-    from arangetram_cli.core.identity import normalize_email
 
     return normalize_email(value)
 

@@ -29,15 +29,19 @@ decides the key and the final URL, and removes objects itself.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import os
+import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
+from arangetram_cli.config import env_with_dotenv
 from arangetram_cli.core.errors import (
     ArangetramError,
     AuthRequired,
@@ -46,7 +50,16 @@ from arangetram_cli.core.errors import (
     NotFound,
     Unavailable,
 )
-from arangetram_cli.media.images import DEFAULT_MAX_BYTES, BadImage, LocalImage, parse_size
+from arangetram_cli.core.urls import allow_store_origins
+from arangetram_cli.media.images import (
+    DEFAULT_MAX_BYTES,
+    SNIFF_BYTES,
+    BadImage,
+    LocalImage,
+    human_size,
+    parse_size,
+    sniff,
+)
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3: every part but the last is at least 5 MiB
 DEFAULT_MULTIPART_BYTES = 8 * 1024 * 1024  # boto3's default threshold and part size
@@ -91,8 +104,6 @@ class S3Config:
     def load(cls, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> S3Config:
         """From the environment, then ./.env if the user trusted it (config.py, the
         precedence of every other setting)."""
-        from arangetram_cli.config import env_with_dotenv
-        from arangetram_cli.core.urls import allow_store_origins
 
         values = env_with_dotenv(ENV_VARS, environ=environ, cwd=cwd)
 
@@ -212,8 +223,6 @@ class S3Config:
 def _loc(url: str) -> tuple[str, int | None, str] | None:
     """(host lower-cased, port or None for a default one, decoded and normalised path) of an
     absolute URL, whatever its scheme; None when it cannot be read."""
-    import posixpath
-    from urllib.parse import urlsplit
 
     text = url.strip().replace("\\", "/")  # browsers read a backslash as a slash
     if "://" not in text:
@@ -237,7 +246,6 @@ def _loc(url: str) -> tuple[str, int | None, str] | None:
 
 def checksum_sha256(sha256_hex: str) -> str:
     """S3's ChecksumSHA256 form of a hex digest: base64 of the 32 raw bytes."""
-    import base64
 
     return base64.b64encode(bytes.fromhex(sha256_hex)).decode("ascii")
 
@@ -463,10 +471,6 @@ class BotoUploader:
         return key
 
     def _check_body(self, body: Any, want_sha: str, ext: str) -> str | None:
-        import hashlib
-
-        from arangetram_cli.media.images import SNIFF_BYTES, human_size, sniff
-
         digest, head, seen = hashlib.sha256(), b"", 0
         try:
             for chunk in body.iter_chunks(1 << 20):
@@ -493,7 +497,6 @@ class BotoUploader:
         deleted. The presigned PUT signs the SHA-256 checksum and the length, so AWS S3
         refuses other bytes itself; this check also covers stores that do not verify
         checksums or signatures, and objects written by other means."""
-        from arangetram_cli.media.images import human_size
 
         name = key.rsplit("/", 1)[-1]
         want_sha, _, ext = name.partition(".")

@@ -23,9 +23,11 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from arangetram_cli.ai.client import llm_env, resolve_provider, sse_chunk
 from arangetram_cli.core.errors import ArangetramError, AuthRequired, Invalid, Unavailable
 from arangetram_cli.core.query import PRICE_ORDER
 from arangetram_cli.planner.local import LocalPlanner
@@ -50,7 +52,6 @@ class ProviderUnavailable(Unavailable):
 
 def server_provider() -> Any:
     """The server's provider config, or None (the offline planner answers)."""
-    from arangetram_cli.ai.client import llm_env, resolve_provider
 
     try:
         return resolve_provider(llm_env())
@@ -119,7 +120,6 @@ def _prime(stream: Any) -> tuple[str | None, Iterator[str]]:
 
 
 def _error_event(err: ArangetramError) -> str:
-
     body = {"error": {"message": err.message, "code": str(status_for(err))}}
     if err.hint:
         body["error"]["hint"] = err.hint
@@ -127,8 +127,6 @@ def _error_event(err: ArangetramError) -> str:
 
 
 def sse(stream: Any, first: str | None, rest: Iterator[str]) -> Iterator[str]:
-    from arangetram_cli.ai.client import sse_chunk
-
     model = stream.source
     if first:
         yield sse_chunk(first, model)
@@ -178,7 +176,6 @@ class RecommendV1In(_Body):
 
 def check_size(texts: list[str], request: Request) -> None:
     """The AI limits on a request's messages: how many (422) and their text in all (413)."""
-    from fastapi.exceptions import RequestValidationError
 
     limits = request.app.state.arangetram.limits
     if len(texts) > limits.ai_max_messages:
@@ -240,7 +237,6 @@ def chat_completions(body: CompletionIn, p: P, request: Request) -> Any:
 
 @router.post("/ai/recommendations", summary="Recommendations for an event or criteria")
 def recommendations(body: RecommendV1In, p: P, request: Request) -> Doc:
-
     ai_gate(request, p)
     if body.budget is not None and body.budget not in PRICE_ORDER:
         raise Invalid(f"budget must be one of {', '.join(PRICE_ORDER)}")

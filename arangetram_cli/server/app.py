@@ -17,12 +17,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, ClassVar
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 from arangetram_cli import __version__
 from arangetram_cli.core import security
 from arangetram_cli.core.errors import AuthRequired
 from arangetram_cli.planner.local import LocalPlanner
-from arangetram_cli.server import deps, errors
+from arangetram_cli.server import ai, deps, errors, images, routes, workspace_routes
 from arangetram_cli.server.guard import AiBuckets, Guard, Refused, hot_answer, hot_inline
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import DEFAULT_AUTH_RATE, Rate, TokenBuckets
@@ -189,11 +191,6 @@ def create_app(
     auth_rate: Rate | None = DEFAULT_AUTH_RATE,
     limits: Limits | None = None,
 ) -> FastAPI:
-    from fastapi.middleware.cors import CORSMiddleware
-    from fastapi.responses import JSONResponse
-
-    from arangetram_cli.server import ai, images, routes
-
     state = AppState(store_factory, secret, auth_rate, limits)
 
     @contextlib.asynccontextmanager
@@ -228,7 +225,6 @@ def create_app(
     app.include_router(routes.v1)
     app.include_router(ai.router)
     app.include_router(images.router)
-    from arangetram_cli.server import workspace_routes
 
     app.include_router(workspace_routes.router)
 

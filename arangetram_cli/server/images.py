@@ -30,7 +30,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from arangetram_cli.core.errors import ArangetramError, Invalid, Unavailable
+from arangetram_cli.media.images import ALLOWED, human_size
+from arangetram_cli.media.s3 import (
+    CACHE_CONTROL,
+    MISSING,
+    PRESENT,
+    BotoUploader,
+    S3Config,
+    checksum_sha256,
+)
 from arangetram_cli.planner.local import LocalPlanner
+from arangetram_cli.server.deps import planner
 from arangetram_cli.store.base import Doc
 
 log = logging.getLogger("arangetram.server")
@@ -52,8 +62,6 @@ class UrlsIn(BaseModel):
 
 
 def _planner(request: Request) -> LocalPlanner:
-    from arangetram_cli.server.deps import planner
-
     return planner(request)
 
 
@@ -62,8 +70,6 @@ router = APIRouter(prefix="/api/v1", tags=["v1 (additive)"])
 
 
 def s3_config() -> Any:
-    from arangetram_cli.media.s3 import S3Config
-
     try:
         return S3Config.load()
     except Invalid as e:
@@ -71,16 +77,11 @@ def s3_config() -> Any:
 
 
 def _uploader(cfg: Any) -> Any:
-    from arangetram_cli.media.s3 import BotoUploader
-
     return BotoUploader(cfg)
 
 
 @router.post("/vendors/{ref}/images/presign", summary="Presign an upload of one image")
 def presign(ref: str, body: PresignIn, p: P) -> Doc:
-    from arangetram_cli.media.images import ALLOWED, human_size
-    from arangetram_cli.media.s3 import CACHE_CONTROL, MISSING, PRESENT, checksum_sha256
-
     vendor = p.add_vendor_images(ref, [])  # the owner only (and the vendor must exist)
     kind = next((k for k in ALLOWED if k.content_type == body.content_type), None)
     if kind is None:

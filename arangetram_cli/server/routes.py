@@ -10,6 +10,7 @@ pydantic-core's JSON encoder.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -43,6 +44,7 @@ from arangetram_cli.core.models import (
     check_price_range,
 )
 from arangetram_cli.planner.local import LocalPlanner, categories
+from arangetram_cli.server import ai
 from arangetram_cli.server.deps import JSONBytes, P, ai_gate, answer
 from arangetram_cli.store.base import Doc, VendorQuery
 
@@ -293,7 +295,6 @@ def ai_chat(body: ChatIn, p: P, request: Request) -> Doc:
     """The contract's chat: one whole answer from the server's provider (or, with none
     configured, the offline planner, which says so). Failures are real HTTP errors with
     `detail`, never a 200 apology. This server needs a logged-in caller (docs/remote.md)."""
-    from arangetram_cli.server import ai
 
     ai.check_size([body.message], request)
     ai_gate(request, p)
@@ -317,8 +318,6 @@ def ai_recommendations(body: RecommendIn, p: P, request: Request) -> Doc:
     except ArangetramError:
         raise
     except Exception as e:  # the contract's text; the cause goes to the log
-        import logging
-
         logging.getLogger("arangetram.server").exception("recommendations failed")
         raise _Failed("Failed to get recommendations") from e
 

@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 import h11
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from arangetram_cli.server.limits import Limits
@@ -48,7 +49,7 @@ def fd_budget() -> int:
     """Raise the soft limit on open files to the hard one (at most 65536); the descriptors
     connections may use."""
     try:
-        import resource
+        import resource  # noqa: PLC0415 (POSIX only)
 
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         want = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
@@ -164,7 +165,6 @@ class LogStormFilter(logging.Filter):
 def log_config(log_level: str) -> dict[str, Any]:
     """uvicorn's logging configuration with the storm filter on its error log, asyncio's
     (accept errors) and this server's own."""
-    from uvicorn.config import LOGGING_CONFIG
 
     cfg = copy.deepcopy(LOGGING_CONFIG)
     storm = {"()": "arangetram_cli.server.transport.LogStormFilter"}

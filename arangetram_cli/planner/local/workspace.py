@@ -17,7 +17,9 @@ import logging
 from typing import Any
 
 from arangetram_cli.core import workspace as ws
+from arangetram_cli.core.calendar import build_calendar
 from arangetram_cli.core.errors import ArangetramError, Conflict, Invalid, NotFound
+from arangetram_cli.planner.local.common import validated as _validate
 
 Doc = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -412,7 +414,6 @@ class WorkspaceMixin:
 
     def calendar(self, event_ref: str | None, *, all_events: bool = False) -> str:
         """An RFC 5545 calendar (text): the recital, open tasks, payment due dates."""
-        from arangetram_cli.core.calendar import build_calendar
 
         events = self._my_events() if all_events else [self.plan_event(event_ref)]
         if not events:
@@ -470,7 +471,6 @@ class WorkspaceMixin:
             if src.get(k) is not None
         }
         from arangetram_cli.core.models import EventIn, new_id, now_iso
-        from arangetram_cli.planner.local.common import validated as _validate
 
         body = _validate(EventIn, event_data)
         unresolved: list[str] = []

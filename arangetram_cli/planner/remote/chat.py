@@ -3,7 +3,9 @@ transport and error table (POST /api/v1/ai/chat/completions)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from arangetram_cli.core.errors import (
@@ -48,9 +50,6 @@ def server_chat_class() -> Any:
             return super()._deltas(obj)
 
         def _http_error(self, status: int, body: str, headers: Any) -> ArangetramError:
-            import json
-            from types import SimpleNamespace
-
             try:
                 data = json.loads(body) if body else None
             except ValueError:

@@ -3,6 +3,7 @@ through core.errors.from_status (the one table shared with the server)."""
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +29,6 @@ class HttpErrors:
 
     def _transport_error(self, exc: Exception) -> tuple[Unavailable, bool]:
         """(the error to report, whether a GET may be tried again)."""
-        import ssl
 
         import httpx
 

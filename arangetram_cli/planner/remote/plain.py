@@ -21,7 +21,7 @@ from arangetram_cli.planner.remote.common import (
     sort_vendors,
 )
 from arangetram_cli.planner.remote.transport import Transport
-from arangetram_cli.store.base import Doc, VendorQuery
+from arangetram_cli.store.base import Doc, VendorQuery, prices_up_to
 
 
 class PlainContract(Transport):
@@ -39,8 +39,6 @@ class PlainContract(Transport):
         notes: list[str] = []
         capped = len(items) >= CONTRACT_CAP
         if q.max_price_range:
-            from arangetram_cli.store.base import prices_up_to
-
             allowed = set(prices_up_to(q.max_price_range))
             items = [v for v in items if v.get("price_range") in allowed]
         if not q.active_only:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from arangetram_cli.core.errors import (
     Invalid,
     Unavailable,
 )
+from arangetram_cli.core.recommend import criteria_for, reason, recommend, recommend_for, region_of
 from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
+from arangetram_cli.core.values import check_category
 from arangetram_cli.planner.remote.chat import server_chat
 from arangetram_cli.planner.remote.common import (
     APOLOGY,
@@ -33,11 +36,7 @@ class PlanningApi(PlainContract):
         categories: list[str] | None = None,
         limit: int = 3,
     ) -> Doc:
-        from arangetram_cli.core.recommend import criteria_for, recommend_for
-
         if categories:
-            from arangetram_cli.core.values import check_category
-
             try:
                 categories = [check_category(c) for c in categories]
             except ValueError as e:
@@ -105,9 +104,6 @@ class PlanningApi(PlainContract):
         Area", its own default) as a substring of "Fremont, CA" and finds nobody, so for the
         categories it left empty the same rules run here on its catalog (a region matches
         its cities); and every vendor gets its one-line reason, which it never sends."""
-        from dataclasses import replace
-
-        from arangetram_cli.core.recommend import reason, recommend, region_of
 
         empty = [cat for cat in dict.fromkeys(c.categories) if not picks.get(cat)]
         if empty and region_of(c.location):

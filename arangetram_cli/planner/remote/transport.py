@@ -3,6 +3,7 @@ answers checked, and whether the server is `arangetram serve` (asked once per ru
 
 from __future__ import annotations
 
+import platform
 import random
 import sys
 import time
@@ -59,8 +60,6 @@ class Transport(HttpErrors):
     @property
     def client(self) -> Any:
         if self._client is None:
-            import platform
-
             import httpx
 
             self._client = httpx.Client(

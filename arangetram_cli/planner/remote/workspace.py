@@ -5,8 +5,11 @@ raises NotSupported (exit 7, one line), never a misleading "unreachable" (6)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from arangetram_cli.core.errors import NotFound, NotSupported
+from arangetram_cli.core.errors import NotFound, NotSupported, Unavailable
+from arangetram_cli.core.lifecycle import utc_today
+from arangetram_cli.core.workspace import next_upcoming, resolve_ref
 
 Doc = dict[str, Any]
 NOT_OFFERED = (
@@ -43,18 +46,12 @@ class RemoteWorkspaceMixin:
     def _ws(self, method: str, path: str, **kw: Any) -> Any:
         data = self._decode(self._ws_response(method, path, **kw), method, path)
         if not isinstance(data, dict):
-            from arangetram_cli.core.errors import Unavailable
-
             raise Unavailable(f"{self.base} answered {path} with an unexpected document")
         return data
 
     def _ev(self, ref: str | None) -> str:
-        from urllib.parse import quote
-
         r = str(ref).strip() if ref is not None and str(ref).strip() else self.next_event()["id"]
         if "/" in r:  # a slash cannot travel in a path segment: resolve the name here
-            from arangetram_cli.core.workspace import resolve_ref
-
             if not self.server_is_ours():
                 raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
             items = self.list_events(limit=1000).items
@@ -66,12 +63,9 @@ class RemoteWorkspaceMixin:
     def _item_seg(self, event_path: str, ref: str, kind: str) -> str:
         """A task or budget line reference as a path segment; names with a slash are
         resolved to their id from the event's listing first."""
-        from urllib.parse import quote
 
         r = str(ref).strip()
         if "/" in r:
-            from arangetram_cli.core.workspace import resolve_ref
-
             if kind == "tasks":
                 items = self._ws("GET", f"{event_path}/tasks")["tasks"]
                 r = resolve_ref(items, r, "Task", "title", "see: arangetram tasks list")["id"]
@@ -86,9 +80,6 @@ class RemoteWorkspaceMixin:
 
     # ---- events ---------------------------------------------------------------------------
     def next_event(self) -> Doc:
-        from arangetram_cli.core.lifecycle import utc_today
-        from arangetram_cli.core.workspace import next_upcoming
-
         if not self.server_is_ours():
             raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
         page = self.list_events(limit=1000)
@@ -187,8 +178,6 @@ class RemoteWorkspaceMixin:
         if response.status_code >= 300:
             self._decode(response, "GET", path)  # raises the typed error
         if "text/calendar" not in response.headers.get("content-type", ""):
-            from arangetram_cli.core.errors import Unavailable
-
             raise Unavailable(f"{self.base} answered {path} with something not a calendar")
         return response.text
 

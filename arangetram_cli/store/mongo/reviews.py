@@ -10,6 +10,7 @@ from pymongo.errors import (
     DuplicateKeyError,
 )
 
+from arangetram_cli.core.lifecycle import combine_rating, seed_figures
 from arangetram_cli.store.base import (
     REVIEW_FIELDS,
     Doc,
@@ -93,8 +94,6 @@ class Reviews(Repo):
         return out
 
     def _recompute(self, vendor_id: str, session: Any) -> Doc | None:
-        from arangetram_cli.core.lifecycle import combine_rating, seed_figures
-
         vendors = self._vendors()
         vendor = vendors.find_one({"id": vendor_id}, {"_id": 0}, session=session)
         if vendor is None:

@@ -46,6 +46,7 @@ from arangetram_cli.store.mongo.repos import Bookings, Events, Users
 from arangetram_cli.store.mongo.reviews import Reviews
 from arangetram_cli.store.mongo.schema import collection_indexes
 from arangetram_cli.store.mongo.vendors import Vendors
+from arangetram_cli.store.mongo.workspace import attach
 
 
 class MongoStore:
@@ -88,7 +89,6 @@ class MongoStore:
             self.events = Events(self)
             self.bookings = Bookings(self)
             self.reviews = Reviews(self)
-            from arangetram_cli.store.mongo.workspace import attach  # tasks, budget_items
 
             attach(self)
             self._ensure_indexes()

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from arangetram_cli.core.lifecycle import combine_rating, seed_figures
 from arangetram_cli.store.base import (
     REVIEW_FIELDS,
     Doc,
@@ -51,8 +52,6 @@ class Reviews(Repo):
         return None
 
     def _recompute(self, vendor_id: str) -> Doc | None:
-        from arangetram_cli.core.lifecycle import combine_rating, seed_figures
-
         with self._s.write():
             vendor = self._s.vendors.get(vendor_id)
             if vendor is None:
