@@ -1,3 +1,2 @@
-"""The AI planning assistant: providers (client), the system prompt and catalog selection
-(prompt), the offline planner (offline), conversations (history), and streaming rendering
-(render). Heavy imports (httpx, rich.markdown) happen inside the functions that need them."""
+"""The AI planning assistant: provider client (SSE), prompt and catalog selection, offline
+planner, conversations, rendering. May import core, config, sanitize; httpx and rich late."""

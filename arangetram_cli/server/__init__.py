@@ -1,2 +1,2 @@
-"""`arangetram serve`: the REST API of api-contract.md over LocalPlanner (FastAPI + uvicorn,
-the optional `server` extra). Nothing here is imported by the CLI unless `serve` runs."""
+"""`arangetram serve`: the REST API of api-contract.md over LocalPlanner (FastAPI, uvicorn).
+May import core, store, planner.local, ai, media; never cli. Imported only when serve runs."""
