@@ -22,6 +22,13 @@ MAX_CANDIDATES = 10  # things listed in an ambiguous-name error
 MAX_SUGGESTIONS = 3  # things offered in a not-found hint
 
 _HEXISH = re.compile(r"^[0-9a-fA-F-]+$")
+# What to do after "<What> not found" when nothing better is known.
+NEXT_STEP = {
+    "Vendor": "search the catalog: arangetram vendors list --search WORD",
+    "Event": "see your events: arangetram events list",
+    "Booking": "see your bookings: arangetram bookings list (--as-vendor: requests to you)",
+    "Review": "see a vendor's reviews: arangetram vendors reviews VENDOR",
+}
 
 
 def short(doc_id: Any) -> str:
@@ -86,23 +93,27 @@ def not_found(
     names: Iterable[str] = (),
     detail: bool = False,
 ) -> NotFound:
-    """`<What> not found` with a hint that says what to do next, tried in order: things a
-    search found (`vendors list --search sruthi found 1: Sruthi Laya Ensemble (05384555)`),
-    names close to ref (did you mean), "prefix too short", else the given hint. detail adds
-    the ref to the message (`Task not found: buy flowers`)."""
+    """`<What> not found` with a hint that says what to do next: "prefix too short" for a
+    short hex-looking ref; what a search found (`vendors list --search sruthi found 1: Sruthi
+    Laya Ensemble (05384555)`), else names close to ref (did you mean); then the given hint
+    (default: NEXT_STEP's for the kind). detail adds the ref to the message (`Task not
+    found: buy flowers`)."""
     r = ref.strip()
     message = f"{what} not found" + (f": {r[:80]}" if detail and r else "")
-    better: str | None = None
+    parts: list[str] = []
+    if too_short(r):
+        parts.append(f"prefix too short ({MIN_PREFIX}+ characters)")
     if matches:
         found = f"found {len(matches)}: {labelled(matches, name_key)}"
-        better = f"{search} {found}" if search else found
+        parts.append(f"{search} {found}" if search else found)
     elif close := did_you_mean(r, names) if r else []:
-        better = "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
-    elif too_short(r):
-        better = f"prefix too short ({MIN_PREFIX}+ characters)"
-    if better and hint:
-        better = f"{better}; {hint}"
-    return NotFound(message, hint=better or hint)
+        parts.append("did you mean " + " or ".join(f"'{c}'" for c in close) + "?")
+    if hint is None and not matches:  # what a search found is the way forward already
+        hint = NEXT_STEP.get(what)
+    if hint:
+        parts.append(f"or {hint}" if parts and parts[-1].endswith("?") else hint)
+    joined = "; ".join(parts).replace("?; or ", "? or ")
+    return NotFound(message, hint=joined or None)
 
 
 def pick(

@@ -10,6 +10,7 @@ import bcrypt
 import jwt
 import pytest
 
+from arangetram_cli.core.refs import NEXT_STEP
 from tests.cli.test_journey import register, use_profile
 from tests.conftest import one_error_line
 
@@ -122,6 +123,10 @@ def test_token_of_deleted_user_is_refused(cli, env):
     one_error_line(cli("events", "list"), 3, "User not found")
 
 
+EVENT_HINT = NEXT_STEP["Event"]
+BOOKING_HINT = NEXT_STEP["Booking"]
+
+
 def test_wrong_user_on_every_mutating_command(world):
     w = world
     eid, vid, bid = w["eid"], w["vid"], w["bid"]
@@ -143,13 +148,13 @@ def test_wrong_user_on_every_mutating_command(world):
             r = other(*[a.replace("{e}", ref) for a in args])
             one_error_line(r, 4, message)
             errs.add(r.err)
-        assert errs == {f"error: {message}\n"}, (args, errs)
+        assert errs == {f"error: {message} ({EVENT_HINT})\n"}, (args, errs)
     errs = set()
     for ref in (bid, bid[:8], ghost):
         r = ven2("bookings", "respond", ref, "accept")
         one_error_line(r, 4, "Booking not found")
         errs.add(r.err)
-    assert errs == {"error: Booking not found\n"}, errs
+    assert errs == {f"error: Booking not found ({BOOKING_HINT})\n"}, errs
     # Public vendors, and a booking the caller is a party to: known, but not theirs to change.
     for r in (
         ven2("vendors", "update", vid, "--name", "Stolen"),

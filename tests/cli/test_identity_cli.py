@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from arangetram_cli.core.refs import NEXT_STEP
 from arangetram_cli.core.security import hash_password
 from tests.cli.test_journey import register, use_profile
 from tests.conftest import one_error_line
@@ -167,7 +168,7 @@ def _other_users_event_answers_like_a_missing_one(run) -> None:
             r = other(*args)
             one_error_line(r, 4, "Event not found")
             answers.add(r.err)
-    assert answers == {"error: Event not found\n"}
+    assert answers == {f"error: Event not found ({NEXT_STEP['Event']})\n"}
     assert owner("events", "show", eid).json()["guest_count"] == 100  # nothing changed
 
 

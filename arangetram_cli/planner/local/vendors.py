@@ -76,7 +76,6 @@ class VendorsService(LocalBase):
             "Vendor",
             r,
             names=[str(v.get("business_name") or "") for v in near],
-            hint="search the catalog: arangetram vendors list --search WORD",
         )
 
     def _check_name_free(self, vendor: Doc, fields: Doc | None = None) -> None:
