@@ -15,24 +15,17 @@ Kept free of heavy imports: every command loads settings first.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import shlex
 import stat
 import sys
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-
-import platformdirs
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.urls import allow_store_origins
 
 APP = "arangetram"
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -83,6 +76,8 @@ PROFILE_KEYS = {"db", "mongo_url", "db_name", "api_url"}
 
 
 def _user_dir(kind: str) -> Path:
+    import platformdirs
+
     fn = platformdirs.user_data_dir if kind == "data" else platformdirs.user_config_dir
     return Path(fn(APP, appauthor=False))
 
@@ -226,6 +221,8 @@ def dotenv_for(
     except (OSError, ValueError):
         found = Dotenv(candidate, "unreadable")
     else:
+        import hashlib
+
         digest = hashlib.sha256(data).hexdigest()
         known = read_trust(config_dir_from(environ)).get(str(resolved))
         if known == digest:
@@ -238,6 +235,8 @@ def dotenv_for(
 
 
 def _note_ignored(d: Dotenv) -> None:
+    import shlex
+
     where = shlex.quote(str(d.path))
     if d.status == "unreadable":
         msg = f"ignoring {d.path}: unreadable, not UTF-8, or over 1 MiB"
@@ -330,6 +329,7 @@ def normalize_api_url(url: str) -> str:
     give either). Query and fragment are dropped. Anything that is not an http(s) URL (a
     `mongo:` or `sqlite:` server key, an empty string) comes back unchanged, so this can
     normalize stored server keys of every kind."""
+    from urllib.parse import urlsplit
 
     text = (url or "").strip()
     try:
@@ -389,6 +389,8 @@ def load_settings(
     config_file = config_dir / "config.toml"
     doc: dict[str, Any] = {}
     if config_file.exists():
+        import tomllib
+
         try:
             doc = tomllib.loads(config_file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
@@ -434,6 +436,8 @@ def load_settings(
         sources["ARANGETRAM_TOKEN"] = "environment"
     store = env_with_dotenv(_S3_URL_VARS, environ=environ, dotenv=found)
     if store or "arangetram_cli.core.urls" in sys.modules:  # (not imported: none allowed)
+        from arangetram_cli.core.urls import allow_store_origins
+
         allow_store_origins(*store.values())  # image URLs on the S3 store may be http://
     return Settings(
         profile=profile,
@@ -466,11 +470,14 @@ def write_config(settings: Settings, doc: dict[str, Any]) -> None:
 def read_config(settings: Settings) -> dict[str, Any]:
     if not settings.config_file.exists():
         return {}
+    import tomllib
 
     return tomllib.loads(settings.config_file.read_text(encoding="utf-8"))
 
 
 def _toml_str(v: str) -> str:
+    import json
+
     return json.dumps(v, ensure_ascii=False)  # JSON strings are valid TOML basic strings
 
 

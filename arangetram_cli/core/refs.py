@@ -7,7 +7,6 @@ somewhere: candidates from a search, a did-you-mean from names, "prefix too shor
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -66,6 +65,8 @@ def ambiguous_name(what: str, ref: str, docs: Sequence[Doc], describe: Any = Non
 
 def did_you_mean(ref: str, names: Iterable[str], n: int = MAX_SUGGESTIONS) -> list[str]:
     """Names close to ref (difflib, case-insensitive), best first."""
+    import difflib  # only on a failed look-up: not on every command's start-up path
+
     by_fold: dict[str, str] = {}
     for name in names:
         if name:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 import time
 from pathlib import Path
@@ -110,6 +109,7 @@ def load_or_create_secret(path: Path) -> str:
 
     Written to a private temp file and linked into place, so two first runs racing each other
     agree on one secret and nobody ever reads a half-written file."""
+    import secrets
 
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

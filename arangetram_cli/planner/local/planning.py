@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from arangetram_cli.core.recommend import recommend_for
 from arangetram_cli.planner.local.base import LocalBase
 from arangetram_cli.store.base import (
     Doc,
@@ -23,6 +22,8 @@ class PlanningService(LocalBase):
         categories: list[str] | None = None,
         limit: int = 3,
     ) -> Doc:
+        from arangetram_cli.core.recommend import recommend_for
+
         event = self._own_event(event_ref) if event_ref else None
         return recommend_for(
             self,

@@ -10,7 +10,6 @@ from arangetram_cli.core.errors import (
     Invalid,
     Unavailable,
 )
-from arangetram_cli.core.recommend import criteria_for, reason, recommend, recommend_for, region_of
 from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.core.values import check_category
 from arangetram_cli.planner.remote.chat import server_chat
@@ -53,6 +52,8 @@ class PlanningApi(PlainContract):
                 "limit": limit,
             }
             return self._dict(self._call("POST", path, body=body), path, "recommendations")
+        from arangetram_cli.core.recommend import criteria_for, recommend_for
+
         if event_ref is not None:  # the plain back end knows no events here: client-side
             event = self.get_event(event_ref)
             result = recommend_for(
@@ -104,6 +105,7 @@ class PlanningApi(PlainContract):
         Area", its own default) as a substring of "Fremont, CA" and finds nobody, so for the
         categories it left empty the same rules run here on its catalog (a region matches
         its cities); and every vendor gets its one-line reason, which it never sends."""
+        from arangetram_cli.core.recommend import reason, recommend, region_of
 
         empty = [cat for cat in dict.fromkeys(c.categories) if not picks.get(cat)]
         if empty and region_of(c.location):
