@@ -1,7 +1,7 @@
 """The workspace's storage contract: `store.tasks` and `store.budget_items`, beside the
 Store's repositories (store/base.py), on every adapter.
 
-Both repositories take and return whole documents (core/workspace.py describes them), with
+Both repositories take and return whole documents (core/workspace/ describes them), with
 missing fields filled by the defaults below, so documents written by an older version read
 the same on every adapter.
 """

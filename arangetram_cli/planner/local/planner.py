@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from arangetram_cli.planner.local.accounts import AccountsService
 from arangetram_cli.planner.local.bookings import BookingsService
+from arangetram_cli.planner.local.budget import BudgetService
 from arangetram_cli.planner.local.catalog import CatalogService
+from arangetram_cli.planner.local.checklist import ChecklistService
 from arangetram_cli.planner.local.events import EventsService
 from arangetram_cli.planner.local.planning import PlanningService
+from arangetram_cli.planner.local.plans import PlansService
 from arangetram_cli.planner.local.reviews import ReviewsService
 from arangetram_cli.planner.local.vendors import VendorsService
-from arangetram_cli.planner.local.workspace import WorkspaceMixin
 
 
 class LocalPlanner(
@@ -22,6 +24,8 @@ class LocalPlanner(
     ReviewsService,
     PlanningService,
     CatalogService,
-    WorkspaceMixin,
+    ChecklistService,
+    BudgetService,
+    PlansService,
 ):
     """The Planner port in-process: `LocalPlanner(store, secret, token=None, today=None)`."""
