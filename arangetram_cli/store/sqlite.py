@@ -949,6 +949,9 @@ class SqliteStore:
         from arangetram_cli.store.sqlite_workspace import attach  # tasks, budget_items
 
         attach(self)
+        from arangetram_cli.store.sqlite_together import attach as attach_together
+
+        attach_together(self)  # event_members, guests, rsvp_tokens
 
     @property
     def conn(self) -> sqlite3.Connection:
