@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli import plan as _plan
+from arangetram_cli.cli import together as _together
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import interactive
 from arangetram_cli.cli.vendors import LIST_COLUMNS, _price, short
@@ -24,6 +25,7 @@ EVENT_COLUMNS = [
     ("location_preference", "Where"),
     ("selected_vendors", "Vendors", lambda e: str(len(e.get("selected_vendors") or []))),
     ("status", "Status"),
+    ("role", "Role", _together.role_of),
 ]
 EVENT_FIELDS = [
     ("event_name", "Event"),
@@ -252,3 +254,4 @@ def remove_vendor(
 
 
 _plan.register(app)  # plan, calendar, export, import (cli/plan.py)
+_together.register(app)  # share, members, unshare, leave, transfer, rsvp-note (cli/together.py)

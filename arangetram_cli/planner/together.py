@@ -513,3 +513,12 @@ class TogetherMixin:
         plan["guests"] = self._headcount(event)
         plan["role"] = self.event_access(event["id"]).get("role")
         return plan
+
+    def set_rsvp_note(self, event_ref: str, note: str) -> Doc:
+        """The short note from the family shown on the RSVP page ('' removes it)."""
+        event = self.event_access(event_ref, mb.CHANGE, names=True)
+        text = gl._text(note, "notes")
+        updated = self.store.events.update(event["id"], {"rsvp_note": text})
+        if updated is None:
+            raise NotFound("Event not found", hint=mb.EVENT_HINT)
+        return {**ws.event_summary(updated), "rsvp_note": text}
