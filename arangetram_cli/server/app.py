@@ -124,6 +124,10 @@ def create_app(
     from arangetram_cli.server import workspace_routes
 
     app.include_router(workspace_routes.router)
+    from arangetram_cli.server import together_routes  # members, guests, the RSVP page
+
+    app.include_router(together_routes.router)
+    app.include_router(together_routes.pages)
 
     origins = list(cors_origins)
     if origins:
