@@ -64,8 +64,9 @@ class TogetherMixin:
         r = str(ref or "").strip()
         event = self.store.events.get(r) if r else None
         role = self._role(event, user) if event is not None else None
-        if event is None or role is None:
-            event = None
+        if event is not None and role is None:
+            mb.require(None, action)  # somebody else's: "Event not found", never echoing it
+        if event is None:
             if not names:
                 try:
                     event = self._resolve(self.store.events, r, "Event", {"user_id": user["id"]})
