@@ -214,6 +214,19 @@ def render_plan(console: Any, plan: dict[str, Any]) -> None:
         )
     if rows:
         grid(console, rows, [10, 7, max(10, width - 20)])
+    guests = plan.get("guests")  # the headcount (planning together; absent on older servers)
+    if guests and guests.get("invitations"):
+        console.print()
+        console.print(_t("Guests", "bold underline"))
+        console.print(
+            _t(
+                f"  {guests.get('confirmed', 0)} confirmed ({guests.get('confirmed_adults', 0)} "
+                f"adults, {guests.get('confirmed_children', 0)} children), "
+                f"{guests.get('maybe', 0)} maybe, {guests.get('pending', 0)} pending, "
+                f"{guests.get('declined', 0)} declined - {guests.get('invitations', 0)} "
+                "invitations"
+            )
+        )
     console.print()
     cur = plan["budget"].get("currency") or "USD"
     console.print(_t(f"Budget ({cur})", "bold underline"))

@@ -376,6 +376,8 @@ def csv_safe(value: Any) -> str:
     """Text for a spreadsheet: a cell that starts like a formula is quoted with ' (so a
     guest's message cannot run in the family's spreadsheet)."""
     text = "" if value is None else str(value)
+    if _PHONE.match(text):  # +1 408 555 0100: digits and punctuation run nothing
+        return text
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

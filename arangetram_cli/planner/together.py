@@ -268,7 +268,10 @@ class TogetherMixin:
     ) -> Doc:
         event = self._guest_event(event_ref, mb.READ)
         everyone = self.store.guests.list_by_event(event["id"])
-        shown = gl.filter_guests(everyone, rsvp, group)
+        shown = sorted(
+            gl.filter_guests(everyone, rsvp, group),
+            key=lambda g: (str(g.get("name") or "").casefold(), g.get("created_at") or ""),
+        )
         return {
             "event": ws.event_summary(event),
             "role": event.get("role"),
