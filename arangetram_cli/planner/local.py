@@ -577,13 +577,15 @@ class LocalPlanner(TogetherMixin, WorkspaceMixin):
             roles.add("user")
         if vendor is not None and vendor.get("user_id") == user["id"]:
             roles.add("vendor")
+        if not roles:  # a member of the event: a planner acts as the family, a viewer reads
+            roles |= self._member_part(booking, user)
         return roles, vendor
 
     def get_booking(self, ref: str) -> Doc:
         """One booking with its `history`, `vendor`, `event` and `user` (no password): for
         the family that sent it and the booked vendor only."""
         user = self.current_user()
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, vendor = self._roles(booking, user)
         if not roles:
             raise Forbidden("Not authorized")
@@ -637,7 +639,7 @@ class LocalPlanner(TogetherMixin, WorkspaceMixin):
 
         user = self.current_user()
         body = _validate(BookingRespondIn, {"status": status, "response_message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, vendor = self._roles(booking, user)
         if not roles & may(body.status) or vendor is None:
             raise Forbidden("Not authorized")
@@ -671,8 +673,9 @@ class LocalPlanner(TogetherMixin, WorkspaceMixin):
 
         user = self.current_user()
         body = _validate(CancelIn, {"reason": reason})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
+        self._viewers_stop(roles)
         if not roles & may(CANCELLED):
             hint = None
             if "vendor" in roles and booking["status"] == PENDING:
@@ -691,8 +694,9 @@ class LocalPlanner(TogetherMixin, WorkspaceMixin):
 
         user = self.current_user()
         body = _validate(CompleteIn, {"message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
+        self._viewers_stop(roles)
         if not roles & may(COMPLETED):
             raise Forbidden("Only the family or the booked vendor can complete a booking")
         if not allowed(booking["status"], COMPLETED):

@@ -64,8 +64,8 @@ class TogetherMixin:
         r = str(ref or "").strip()
         event = self.store.events.get(r) if r else None
         role = self._role(event, user) if event is not None else None
-        if event is not None and role is None:
-            mb.require(None, action)  # somebody else's: "Event not found", never echoing it
+        if event is not None and role is None:  # somebody else's: as one that does not exist
+            raise NotFound("Event not found", hint=mb.EVENT_HINT if names else None)
         if event is None:
             if not names:
                 try:
@@ -88,6 +88,47 @@ class TogetherMixin:
                 role = event["role"]
         mb.require(role, action)
         return {**event, "role": role}
+
+    # ---- the event's booking requests, for its members -------------------------------------
+    def _visible_booking(self, ref: str, user: Doc) -> Doc:
+        """A booking its two parties see (by id or prefix), else one of an event shared
+        with the caller; anybody else's is "Booking not found"."""
+        try:
+            return self._resolve(
+                self.store.bookings,
+                ref,
+                "Booking",
+                self._booking_visibility(user),  # type: ignore[attr-defined]
+            )
+        except NotFound:
+            shared = self.shared_events(user)
+            if not shared:
+                raise
+            r = str(ref or "").strip().lower()
+            found = [
+                b
+                for e in shared
+                for b in self.store.bookings.list_by_event(e["id"])
+                if b["id"] == r or (len(r) >= 4 and str(b["id"]).startswith(r))
+            ]
+            exact = [b for b in found if b["id"] == r]
+            if exact or len(found) == 1:
+                return (exact or found)[0]
+            if len(found) > 1:
+                raise Invalid(
+                    f"Booking id prefix '{r}' is ambiguous; give more characters"
+                ) from None
+            raise
+
+    def _member_part(self, booking: Doc, user: Doc) -> set[str]:
+        member = self.store.event_members.get_member(booking.get("event_id", ""), user["id"])
+        if member is None:
+            return set()
+        return {"user"} if mb.can(member.get("role"), mb.BOOK) else {"viewer"}
+
+    def _viewers_stop(self, roles: set[str]) -> None:
+        if roles == {"viewer"}:
+            mb.require(mb.VIEWER, mb.CHANGE)
 
     # ---- members --------------------------------------------------------------------------
     def _user_by_email(self, email: str) -> Doc:

@@ -72,6 +72,8 @@ guests.import        {C}
 guests.links         {C}
 bookings.create      {C}
 bookings.list        0/200 0/200 0/200 0/200 0/200
+bookings.show        {R}
+bookings.cancel      {C}
 """
 # fmt: on
 SEES_EVENT = {"owner", "plnr", "viewr"}
@@ -112,6 +114,16 @@ def build_world(store: Any) -> World:
     owner.add_event_vendor(event["id"], hall["id"])
     task = owner.add_task(event["id"], {"title": f"Book the hall {tag}"})
     guest = owner.add_guest(event["id"], {"name": f"The Raos {tag}"})
+    musicians = account("musicians", "vendor")
+    band = LocalPlanner(store, SECRET, token=musicians["token"]).create_vendor(
+        {
+            "business_name": f"Orchestra {tag}",
+            "category": "musicians",
+            "location": "Fremont, CA",
+            "price_range": "$$",
+        }
+    )
+    booking = owner.create_booking(event["id"], band["id"], "Free on 12 June?")
     for role, as_ in (("plnr", "planner"), ("viewr", "viewer"), ("exmbr", "planner")):
         owner.share_event(event["id"], people[role]["user"]["email"], as_)
     owner.unshare_event(event["id"], people["exmbr"]["user"]["email"])
@@ -121,6 +133,7 @@ def build_world(store: Any) -> World:
         "task": task["id"],
         "guest": guest["id"],
         "hall": hall["id"],
+        "booking": booking["id"],
         "extra": extra["user"]["email"],
         "plnr_email": people["plnr"]["user"]["email"],
         "owner_id": people["owner"]["user"]["id"],
@@ -304,6 +317,16 @@ ACTIONS = [
             "/api/bookings",
             {"event_id": w.ids["event"], "vendor_id": w.ids["hall"], "message": "Free?"},
         ),
+    ),
+    Action(
+        "bookings.show",
+        cli=lambda w, t: (["bookings", "show", w.ids["booking"]], None),
+        http=lambda w: ("GET", f"/api/v1/bookings/{w.ids['booking']}", NO_BODY),
+    ),
+    Action(
+        "bookings.cancel",
+        cli=lambda w, t: (["bookings", "cancel", w.ids["booking"]], None),
+        http=lambda w: ("POST", f"/api/v1/bookings/{w.ids['booking']}/cancel", {"reason": ""}),
     ),
     Action(
         "bookings.list",
