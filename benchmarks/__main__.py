@@ -6,7 +6,16 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ["startup", "ai_stream", "synth", "search", "import_speed", "listing", "workspace"]
+ALL = [
+    "startup",
+    "ai_stream",
+    "synth",
+    "search",
+    "import_speed",
+    "listing",
+    "workspace",
+    "together",
+]
 
 
 def main() -> None:

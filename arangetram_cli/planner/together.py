@@ -550,13 +550,16 @@ class TogetherMixin:
                 )
         doc["guests_basis"] = basis if guests is None or basis == "confirmed" else "what-if"
         doc["headcount"] = count
+        self._last_headcount = (event["id"], count)  # get_plan reads the guest list once
         return doc
 
     def get_plan(self, event_ref: str | None) -> Doc:
+        self._last_headcount: tuple[str, Doc] | None = None
         plan = super().get_plan(event_ref)  # type: ignore[misc]
-        event = self.store.events.get(plan["event"]["id"]) or plan["event"]
-        plan["guests"] = self._headcount(event)
-        plan["role"] = self.event_access(event["id"]).get("role")
+        event_id = plan["event"]["id"]
+        last = self._last_headcount
+        plan["guests"] = last[1] if last and last[0] == event_id else self._headcount(plan["event"])
+        plan["role"] = self.event_access(event_id).get("role")
         return plan
 
     def set_rsvp_note(self, event_ref: str, note: str) -> Doc:
