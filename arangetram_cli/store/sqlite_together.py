@@ -1,5 +1,5 @@
 """Planning together on SQLite: `event_members`, `guests` and `rsvp_tokens` tables
-(additive; versioned in `meta` under their own key, created on first use)."""
+(additive; versioned in `meta` under their own key, created when the store opens)."""
 
 from __future__ import annotations
 
@@ -139,7 +139,10 @@ class SqliteRsvpTokens:
 
 
 def attach(store: Any) -> None:
-    """Give a SqliteStore the planning-together repositories (tables on first use)."""
+    """Give a SqliteStore the planning-together repositories. The tables are made when the
+    store opens (once per file, beside the main schema): every event lookup asks for
+    members, and a refused read must not be the one that commits a new table."""
+    ensure_schema(store)
     store.event_members = SqliteEventMembers(store)
     store.guests = SqliteGuests(store)
     store.rsvp_tokens = SqliteRsvpTokens(store)
