@@ -173,3 +173,9 @@ def test_a_guest_answers_in_a_real_browser(served: Served, sh, browser):
     assert guests[0]["rsvp"] == "maybe"
     assert [h["rsvp"] for h in guests[0]["history"]] == ["yes", "maybe"]
     json.dumps(guests)  # plain JSON all the way
+
+    # a link that opens nothing: the friendly page, which tells nothing
+    browser.get(f"{served.url}/rsvp/{'x' * 32}")
+    assert "This RSVP link doesn't work" in browser.find_element(By.TAG_NAME, "h1").text
+    assert name not in browser.page_source and "Raos" not in browser.page_source
+    browser.save_screenshot(str(ARTIFACTS / "rsvp-unknown-link-390x844.png"))
