@@ -19,6 +19,15 @@ def _sub(key: str, field: str) -> Any:
     return lambda b: (b.get(key) or {}).get(field, "")
 
 
+def _from(b: dict[str, Any]) -> str:
+    """The family, and the member who sent the request when it was not the owner."""
+    family = (b.get("user") or {}).get("name", "")
+    sender = b.get("requested_by_user") or {}
+    if sender.get("email") and sender.get("email") != (b.get("user") or {}).get("email"):
+        return f"{sender.get('name') or sender.get('email')} (for {family})"
+    return family
+
+
 USER_COLUMNS = [
     ("id", "Id", short),
     ("vendor", "Vendor", _sub("vendor", "business_name")),
@@ -29,7 +38,7 @@ USER_COLUMNS = [
 ]
 VENDOR_COLUMNS = [
     ("id", "Id", short),
-    ("user", "From", _sub("user", "name")),
+    ("user", "From", _from),
     ("event", "Event", _sub("event", "event_name")),
     ("event_date", "Date"),
     ("guests", "Guests", _sub("event", "guest_count")),
@@ -226,7 +235,7 @@ SHOW_FIELDS = [
     ("vendor", "Vendor", _sub("vendor", "business_name")),
     ("event", "Event", _sub("event", "event_name")),
     ("event_date", "Date"),
-    ("user", "Family", _sub("user", "name")),
+    ("user", "Family", _from),
     ("message", "Message"),
     ("response_message", "Reply"),
     ("cancel_reason", "Cancel reason"),

@@ -590,12 +590,14 @@ class LocalPlanner(TogetherMixin, WorkspaceMixin):
         if not roles:
             raise Forbidden("Not authorized")
         family = self.store.users.get(booking["user_id"])
+        sender = self.store.users.get(booking.get("requested_by") or booking["user_id"]) or {}
         return {
             **booking,
             "history": booking.get("history") or [],
             "vendor": vendor,
             "event": self.store.events.get(booking["event_id"]),
             "user": public_user(family) if family else None,
+            "requested_by_user": {"name": sender.get("name"), "email": sender.get("email")},
         }
 
     def _move(

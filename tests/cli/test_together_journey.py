@@ -134,6 +134,48 @@ def test_two_terminals_plan_one_event(family, tmp_path):
     screen = run("mom", "-o", "table", "events", "plan", ref)
     assert "6 confirmed" in screen.out and "1 children" in screen.out, screen.out
 
+    # the planner asks a hall; the vendor sees who asked, for which family
+    tag = uuid.uuid4().hex[:8]
+    r = run(
+        "hall",
+        "auth",
+        "register",
+        "--email",
+        f"hall-{tag}@example.com",
+        "--name",
+        "Hall",
+        "--vendor",
+        "--password-stdin",
+        input=PW,
+    )
+    assert r.code == 0, r.err
+    hall = run(
+        "hall",
+        "vendors",
+        "create",
+        "--name",
+        f"Natya Hall {tag}",
+        "--category",
+        "venue",
+        "--location",
+        "Fremont, CA",
+        "--price-range",
+        "$$",
+        "--description",
+        "A 120-seat hall",
+    ).json()
+    asked = run("aunt", "bookings", "create", "--event", ref, "--vendor", hall["id"])
+    assert asked.code == 0, asked.err
+    one_error_line(
+        run("gp", "bookings", "create", "--event", ref, "--vendor", hall["id"]),
+        3,
+        "viewers can't change this event",
+    )
+    inbox = run("hall", "-o", "table", "bookings", "inbox")
+    assert "Aunt (for Mom)" in inbox.out, inbox.out
+    assert [b["id"] for b in run("mom", "bookings", "list").json()] == [asked.json()["id"]]
+    assert [b["id"] for b in run("gp", "bookings", "list").json()] == [asked.json()["id"]]
+
     # the owner stops sharing: the ex-viewer is a stranger again
     assert run("mom", "events", "unshare", ref, emails["gp"]).code == 0
     one_error_line(run("gp", "guests", "list", "--event", ref), 4, "not found")

@@ -254,8 +254,16 @@ def test_a_planners_request_shows_who_sent_it(backend):
     booking = c.people["planner"].create_booking(c.ref, hall["id"], "Is June 12 free?")
     seen = v.list_vendor_bookings()
     assert [b["id"] for b in seen] == [booking["id"]]
-    if backend.kind != "remote":  # the contract's vendor listing has its own shape
-        assert seen[0]["requested_by_user"]["email"] == c.emails["planner"]
+    assert seen[0]["requested_by_user"]["email"] == c.emails["planner"]
+    shown = v.get_booking(booking["id"])
+    assert shown["requested_by_user"]["email"] == c.emails["planner"]
+    assert c.people["viewer"].get_booking(booking["id"])["id"] == booking["id"]
+    with pytest.raises(Forbidden):
+        c.people["viewer"].cancel_booking(booking["id"], "no")
+    with pytest.raises(NotFound):
+        c.people["stranger"].get_booking(booking["id"])
+    with pytest.raises(NotFound):
+        c.people["ex"].get_booking(booking["id"][:8])
     for role in ("owner", "planner", "viewer"):
         assert [b["id"] for b in c.people[role].list_bookings()] == [booking["id"]]
     assert c.people["stranger"].list_bookings() == []
