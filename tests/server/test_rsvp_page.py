@@ -154,7 +154,7 @@ def test_unknown_rotated_removed_and_expired_links_look_the_same(served: Served)
 
 
 def test_rate_limited_per_link(tmp_path):
-    srv = start_serve(tmp_path, env=serve_env(tmp_path, ARANGETRAM_RSVP_RATE_LIMIT="3/1"))
+    srv = start_serve(tmp_path, env=serve_env(tmp_path, ARANGETRAM_RSVP_RATE_LIMIT="3/0.1"))
     try:
         _, _, links = family(srv.url, ("Meena",))
         with httpx.Client() as c:
@@ -163,5 +163,8 @@ def test_rate_limited_per_link(tmp_path):
             r = c.get(links["Meena"])
             assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
             assert "try again in" in r.text
+            # per address: five times the per-link burst (15), whatever links it tries
+            others = [c.get(f"{srv.url}/rsvp/{uuid.uuid4().hex}").status_code for _ in range(12)]
+            assert others[:8] == [404] * 8 and others[-1] == 429, others
     finally:
         srv.stop()
