@@ -81,7 +81,9 @@ def serve(
 
     CORS_ORIGINS: comma-separated web origins allowed to call the API.
 
-    ARANGETRAM_AUTH_RATE_LIMIT: burst/per-minute on the auth endpoints (default 10/30, off)."""
+    ARANGETRAM_AUTH_RATE_LIMIT: burst/per-minute on the auth endpoints (default 10/30, off).
+
+    ARANGETRAM_RSVP_RATE_LIMIT: burst/per-minute per RSVP link (default 20/30, off)."""
     from arangetram_cli.server.ratelimit import rate_from_env
 
     st = state(ctx)
@@ -97,6 +99,7 @@ def serve(
             "print(secrets.token_urlsafe(48))')",
         )
     rate = rate_from_env()  # a bad value is a usage error now, not in a worker later
+    _check_rsvp_rate()
     try:
         import fastapi  # noqa: F401
         import uvicorn
@@ -145,3 +148,10 @@ def serve(
         )
     else:
         uvicorn.run(build_app(settings), **common)
+
+
+def _check_rsvp_rate() -> None:
+    """A bad ARANGETRAM_RSVP_RATE_LIMIT is a usage error at start, not on a guest's page."""
+    from arangetram_cli.core.guests import parse_rsvp_rate
+
+    parse_rsvp_rate(os.environ.get("ARANGETRAM_RSVP_RATE_LIMIT"))

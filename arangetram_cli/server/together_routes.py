@@ -158,7 +158,6 @@ COOKIE = "rsvp_nonce"
 MAX_FORM_BYTES = 16_384
 CHOICES = [("yes", "Yes, I'll be there"), ("no", "Sorry, I can't come"), ("maybe", "Maybe")]
 ANSWER_TEXT = {"yes": "yes, attending", "no": "not attending", "maybe": "maybe"}
-DEFAULT_RSVP_RATE = Rate(burst=20, per_minute=30)
 _limits_lock = threading.Lock()
 
 
@@ -177,19 +176,8 @@ def _templates() -> Any:
 
 def rsvp_rate(text: str | None) -> Rate | None:
     """ARANGETRAM_RSVP_RATE_LIMIT: "BURST/PER_MINUTE" per link, "off" to disable."""
-    if text is None or not text.strip():
-        return DEFAULT_RSVP_RATE
-    t = text.strip().lower()
-    if t in ("0", "off", "none", "false"):
-        return None
-    try:
-        burst, _, per = t.partition("/")
-        rate = Rate(int(burst), float(per or burst))
-    except ValueError:
-        raise Invalid(f"ARANGETRAM_RSVP_RATE_LIMIT must look like 20/30, not '{text}'") from None
-    if rate.burst < 1 or rate.per_minute <= 0:
-        raise Invalid("ARANGETRAM_RSVP_RATE_LIMIT: burst and rate must be positive")
-    return rate
+    parsed = gl.parse_rsvp_rate(text)
+    return None if parsed is None else Rate(*parsed)
 
 
 def _buckets(request: Request) -> tuple[TokenBuckets, TokenBuckets] | None:
