@@ -168,3 +168,22 @@ def test_rate_limited_per_link(tmp_path):
             assert others[:8] == [404] * 8 and others[-1] == 429, others
     finally:
         srv.stop()
+
+
+def test_a_bad_rate_setting_stops_serve_at_start(tmp_path):
+    import subprocess
+    import sys
+
+    env = serve_env(tmp_path, ARANGETRAM_RSVP_RATE_LIMIT="lots")
+    r = subprocess.run(
+        [sys.executable, "-m", "arangetram_cli", "serve", "--port", "18998"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [
+        "error: ARANGETRAM_RSVP_RATE_LIMIT must look like 20/30, not 'lots'"
+    ]
