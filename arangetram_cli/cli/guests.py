@@ -255,14 +255,17 @@ def links(
         for r in rows:
             w.writerow([csv_safe(r["name"]), csv_safe(r["email"]), r["link"], r["status"]])
         return
-    st.out.items(
-        rows,
-        [
-            ("name", "Name", lambda r: line(r.get("name"))),
-            ("email", "Email"),
-            ("link", "Link"),
-            ("status", "Status"),
-        ],
-        title="RSVP links",
-        empty="no guests yet: arangetram guests add NAME",
-    )
+    if st.out.format != "table" or st.out.quiet:
+        st.out.items(rows, [("link", "Link")], empty="no guests yet")
+        return
+    if not rows:
+        st.out.note("no guests yet: arangetram guests add NAME")
+        return
+    from rich.text import Text
+
+    console = st.out.console()
+    for r in rows:  # one guest a line, the link never cut or folded (it is copied)
+        text = Text(line(r["name"]), style="bold")
+        text.append(f"  {line(r['email'])}" if r.get("email") else "")
+        text.append("  " + (r["link"] or f"({r['status']})"))
+        console.print(text, soft_wrap=True)

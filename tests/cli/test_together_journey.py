@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 
 import pytest
@@ -132,7 +133,7 @@ def test_two_terminals_plan_one_event(family, tmp_path):
     assert plan["guests"]["confirmed"] == 6 and plan["guests"]["confirmed_children"] == 1
     assert any("planned for 5" in w for w in plan["budget"]["warnings"])
     screen = run("mom", "-o", "table", "events", "plan", ref)
-    assert "6 confirmed" in screen.out and "1 children" in screen.out, screen.out
+    assert "6 (5 adults, 1 children)" in screen.out, screen.out
 
     # the planner asks a hall; the vendor sees who asked, for which family
     tag = uuid.uuid4().hex[:8]
@@ -242,3 +243,10 @@ def test_contacts_import_and_csv_export(family, tmp_path):
     # by name; a cell that starts like a formula is quoted with '
     assert [x["Name"] for x in rows] == ['\'=HYPERLINK("http://evil") Z', "Anil Kumar"]
     assert rows[1]["Group"] == "Dance school" and rows[1]["Phone"] == "+1 408 555 0100"
+    shown = run(
+        "mom", "-o", "table", "guests", "links", "--event", ref, "--base-url", "https://r.example/"
+    )
+    found = re.findall(r"https://r\.example/rsvp/[\w-]{32}\b", shown.out)
+    assert len(found) == 2 and len(set(found)) == 2, shown.out  # whole, one per guest
+    again = run("mom", "-o", "table", "guests", "links", "--event", ref)
+    assert "https://" not in again.out and "have a link already" in again.err
