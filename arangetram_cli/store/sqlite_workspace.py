@@ -181,6 +181,8 @@ class SqliteBudgetItems(_DocRepo):
 
 
 def attach(store: Any) -> None:
-    """Give a SqliteStore its workspace repositories (the tables appear on first use)."""
+    """Give a SqliteStore its workspace repositories. The tables are made when the store
+    opens (once per file): a refused read must not be what commits them."""
+    ensure_schema(store)
     store.tasks = SqliteTasks(store)
     store.budget_items = SqliteBudgetItems(store)
