@@ -13,6 +13,7 @@ from arangetram_cli.core import security
 from arangetram_cli.core.errors import AuthRequired, Conflict, Forbidden, Invalid, NotFound
 from arangetram_cli.core.identity import email_key
 from arangetram_cli.planner.base import Page
+from arangetram_cli.planner.together import TogetherMixin
 from arangetram_cli.planner.workspace import WorkspaceMixin
 from arangetram_cli.store.base import (
     EMAIL_TAKEN,
@@ -102,7 +103,7 @@ def demo_catalog() -> list[Doc]:
     return json.loads(text)
 
 
-class LocalPlanner(WorkspaceMixin):
+class LocalPlanner(TogetherMixin, WorkspaceMixin):
     def __init__(
         self,
         store: Store,
@@ -381,11 +382,14 @@ class LocalPlanner(WorkspaceMixin):
         return updated
 
     # ---- events ---------------------------------------------------------------------------
-    def _own_event(self, ref: str) -> Doc:
-        """One of the caller's events: anybody else's is "Event not found" (an event is its
-        owner's alone; a vendor sees the events of its requests embedded in them)."""
-        user = self.current_user()
-        return self._resolve(self.store.events, ref, "Event", {"user_id": user["id"]})
+    def _own_event(self, ref: str, action: str = "read") -> Doc:
+        """An event the caller owns or is a member of, when its role allows `action`
+        (core/members.py); anybody else's is "Event not found" (a vendor sees the events of
+        its requests embedded in them)."""
+        event = self.event_access(ref, action)
+        if event["role"] == "owner":  # the contract's event document, as stored
+            event.pop("role")
+        return event
 
     def create_event(self, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import EventIn, new_id, now_iso
@@ -406,8 +410,14 @@ class LocalPlanner(WorkspaceMixin):
     def list_events(self, *, offset: int = 0, limit: int = 100) -> Page:
         check_page(offset, limit)
         user = self.current_user()
+        # events shared with the caller follow its own, with a `role` (own ones: no role)
+        shared = self.shared_events(user)
+        own_total = self.store.events.count_by_user(user["id"])
         items = self.store.events.list_by_user(user["id"], offset=offset, limit=limit)
-        return Page(items, self.store.events.count_by_user(user["id"]), offset, limit)
+        if shared and len(items) < limit:
+            start = max(0, offset - own_total)
+            items += shared[start : start + limit - len(items)]
+        return Page(items, own_total + len(shared), offset, limit)
 
     def get_event(self, ref: str) -> Doc:
         return self._own_event(ref)
@@ -419,7 +429,7 @@ class LocalPlanner(WorkspaceMixin):
     def update_event(self, ref: str, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import EventUpdateIn
 
-        event = self._own_event(ref)
+        event = self._own_event(ref, "change")
         body = _validate(EventUpdateIn, data)
         fields = body.model_dump(exclude_none=True)
         if "selected_vendors" in fields:
@@ -436,14 +446,14 @@ class LocalPlanner(WorkspaceMixin):
         return updated
 
     def add_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
-        event = self._own_event(event_ref)
+        event = self._own_event(event_ref, "change")
         vendor = self.get_vendor(vendor_ref)
         if not self.store.events.add_vendor(event["id"], vendor["id"]):
             raise NotFound("Event not found")
         return self.store.events.get(event["id"]) or event
 
     def remove_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
-        event = self._own_event(event_ref)
+        event = self._own_event(event_ref, "change")
         vendor_id = vendor_ref
         if vendor_ref not in (event.get("selected_vendors") or []):
             vendor_id = self.get_vendor(vendor_ref)["id"]
@@ -464,7 +474,7 @@ class LocalPlanner(WorkspaceMixin):
         body = _validate(
             BookingIn, {"event_id": event_ref, "vendor_id": vendor_ref, "message": message}
         )
-        event = self._own_event(body.event_id)  # the web app forgot this check
+        event = self._own_event(body.event_id, "book")  # the web app forgot this check
         vendor = self.get_vendor(body.vendor_id)
         if not vendor.get("is_active", True):
             raise Conflict(f"{vendor['business_name']} is not taking bookings")
@@ -483,6 +493,7 @@ class LocalPlanner(WorkspaceMixin):
             "created_at": now,
             "updated_at": now,
             "history": [history_entry(now, event["user_id"], "user", None, PENDING, body.message)],
+            "requested_by": self.current_user()["id"],  # the member who sent it (additive)
         }
         self.store.bookings.insert(booking)
         return booking
@@ -525,6 +536,8 @@ class LocalPlanner(WorkspaceMixin):
         user = self.current_user()
         event_id = self._event_filter(event, [], own=True)
         bookings = self.store.bookings.list_by_user(user["id"], limit=10_000)
+        for shared in self.shared_events(user):  # a member sees its events' requests
+            bookings += self.store.bookings.list_by_event(shared["id"])
         bookings = self._filtered(bookings, status, event_id, upcoming)
         vendors = self.store.vendors.get_many(b["vendor_id"] for b in bookings)
         events = self.store.events.get_many(b["event_id"] for b in bookings)
@@ -544,12 +557,16 @@ class LocalPlanner(WorkspaceMixin):
         bookings = self.store.bookings.list_by_vendor(vendor["id"], limit=100_000)
         event_id = self._event_filter(event, bookings, own=False)
         bookings = self._filtered(bookings, status, event_id, upcoming)
-        users = self.store.users.get_many(b["user_id"] for b in bookings)
+        users = self.store.users.get_many(
+            u for b in bookings for u in (b["user_id"], b.get("requested_by")) if u
+        )
         events = self.store.events.get_many(b["event_id"] for b in bookings)
+        sender = {u: {"name": d.get("name"), "email": d.get("email")} for u, d in users.items()}
         return [
             {
                 **b,
                 "user": public_user(users[b["user_id"]]) if b["user_id"] in users else None,
+                "requested_by_user": sender.get(b.get("requested_by") or b["user_id"]),
                 "event": events.get(b["event_id"]),
             }
             for b in bookings
@@ -564,23 +581,27 @@ class LocalPlanner(WorkspaceMixin):
             roles.add("user")
         if vendor is not None and vendor.get("user_id") == user["id"]:
             roles.add("vendor")
+        if not roles:  # a member of the event: a planner acts as the family, a viewer reads
+            roles |= self._member_part(booking, user)
         return roles, vendor
 
     def get_booking(self, ref: str) -> Doc:
         """One booking with its `history`, `vendor`, `event` and `user` (no password): for
         the family that sent it and the booked vendor only."""
         user = self.current_user()
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, vendor = self._roles(booking, user)
         if not roles:
             raise Forbidden("Not authorized")
         family = self.store.users.get(booking["user_id"])
+        sender = self.store.users.get(booking.get("requested_by") or booking["user_id"]) or {}
         return {
             **booking,
             "history": booking.get("history") or [],
             "vendor": vendor,
             "event": self.store.events.get(booking["event_id"]),
             "user": public_user(family) if family else None,
+            "requested_by_user": {"name": sender.get("name"), "email": sender.get("email")},
         }
 
     def _move(
@@ -624,7 +645,7 @@ class LocalPlanner(WorkspaceMixin):
 
         user = self.current_user()
         body = _validate(BookingRespondIn, {"status": status, "response_message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, vendor = self._roles(booking, user)
         if not roles & may(body.status) or vendor is None:
             raise Forbidden("Not authorized")
@@ -658,8 +679,9 @@ class LocalPlanner(WorkspaceMixin):
 
         user = self.current_user()
         body = _validate(CancelIn, {"reason": reason})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
+        self._viewers_stop(roles)
         if not roles & may(CANCELLED):
             hint = None
             if "vendor" in roles and booking["status"] == PENDING:
@@ -678,8 +700,9 @@ class LocalPlanner(WorkspaceMixin):
 
         user = self.current_user()
         body = _validate(CompleteIn, {"message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
+        self._viewers_stop(roles)
         if not roles & may(COMPLETED):
             raise Forbidden("Only the family or the booked vendor can complete a booking")
         if not allowed(booking["status"], COMPLETED):

@@ -38,6 +38,7 @@ from arangetram_cli.core.errors import (
     Unavailable,
 )
 from arangetram_cli.planner.base import Page
+from arangetram_cli.planner.remote_together import RemoteTogetherMixin
 from arangetram_cli.planner.remote_workspace import RemoteWorkspaceMixin
 from arangetram_cli.store.base import Doc, VendorQuery
 
@@ -191,7 +192,7 @@ def _sort_newest(items: list[Doc]) -> list[Doc]:
     return sorted(by_id, key=lambda d: str(d.get("created_at", "")), reverse=True)
 
 
-class RemotePlanner(RemoteWorkspaceMixin):
+class RemotePlanner(RemoteTogetherMixin, RemoteWorkspaceMixin):
     def __init__(
         self,
         api_url: str,

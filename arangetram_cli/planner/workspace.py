@@ -33,23 +33,18 @@ class WorkspaceMixin:
 
     # ---- events ---------------------------------------------------------------------------
     def _my_events(self) -> list[Doc]:
-        return self.store.events.list_by_user(self.current_user()["id"], limit=10_000)
+        """The caller's own events and those shared with it (each with its `role`)."""
+        return self.accessible_events()  # type: ignore[attr-defined]
 
-    def plan_event(self, ref: str | None) -> Doc:
-        """The caller's event by id, prefix or exact name; None: the next upcoming one."""
-        user = self.current_user()
+    def plan_event(self, ref: str | None, action: str = "read") -> Doc:
+        """An event the caller owns or is a member of, by id, prefix or exact name (None: the
+        next upcoming one), when its role allows `action` (core/members.py)."""
         if ref is None or not str(ref).strip():
             found = ws.next_upcoming(self._my_events(), self._today())
             if found is None:
                 raise NotFound("You have no events", hint="create one: arangetram events create")
-            return found
-        r = str(ref).strip()
-        event = self.store.events.get(r)
-        if event is not None:
-            if event.get("user_id") != user["id"]:
-                raise NotFound("Event not found", hint=EVENT_HINT)
-            return event
-        return ws.resolve_ref(self._my_events(), r, "Event", "event_name", EVENT_HINT)
+            ref = found["id"]
+        return self.event_access(ref, action, names=True)  # type: ignore[attr-defined]
 
     def next_event(self) -> Doc:
         return self.plan_event(None)
@@ -176,19 +171,28 @@ class WorkspaceMixin:
             due_before=due_before,
             category=category,
         )
+        tasks = self._with_assignees(tasks)  # type: ignore[attr-defined]
         return {"event": ws.event_summary(event), "tasks": tasks}
 
     def add_task(self, event_ref: str | None, data: Doc) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
+        data = dict(data)
+        assign = data.pop("assign", None)
         fields = ws.task_fields(data, event, self._today(), creating=True)
         fields.pop("status", None)
         task = ws.new_task(event, event["user_id"], **fields)
+        if assign is not None:
+            task["assignee"] = self._assignee(event, assign)  # type: ignore[attr-defined]
         self.store.tasks.insert(task)
         return ws.task_view(task, self._today())
 
     def update_task(self, event_ref: str | None, task_ref: str, data: Doc) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
+        data = dict(data)
+        assign = data.pop("assign", None)
         fields = ws.task_fields(data, event, self._today(), creating=False)
+        if assign is not None:
+            fields["assignee"] = self._assignee(event, assign)  # type: ignore[attr-defined]
         task = self._task(event, task_ref)
         if not fields:
             raise Invalid("nothing to change: give at least one field")
@@ -203,7 +207,7 @@ class WorkspaceMixin:
         return ws.task_view(updated, self._today())
 
     def remove_task(self, event_ref: str | None, task_ref: str) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
         task = self._task(event, task_ref)
         if not self.store.tasks.delete(task["id"]):
             raise NotFound("Task not found", hint="see: arangetram tasks list")
@@ -213,7 +217,7 @@ class WorkspaceMixin:
         """Add the template's tasks the event does not have yet (by key): running it twice
         adds nothing the second time. A family's own template goes through the same
         validation as the packaged one."""
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
         tpl = ws.load_template() if template is None else ws.validate_template(template, "given")
         for _ in range(3):  # a concurrent apply may win a key between reading and writing
             have = {t.get("template_key") for t in self.store.tasks.list_by_event(event["id"])}
@@ -288,7 +292,7 @@ class WorkspaceMixin:
     def set_event_budget(
         self, event_ref: str | None, *, amount_cents: Any = None, currency: str | None = None
     ) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
         fields: Doc = {}
         if amount_cents is not None:
             fields["budget_amount_cents"] = (
@@ -306,7 +310,7 @@ class WorkspaceMixin:
         return ws.event_summary(updated)
 
     def add_budget_item(self, event_ref: str | None, data: Doc) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
         data = dict(data)
         paid = data.pop("paid", None)
         paid_on = data.pop("paid_on", None)
@@ -344,7 +348,7 @@ class WorkspaceMixin:
         }
 
     def update_budget_item(self, event_ref: str | None, item_ref: str, data: Doc) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
         fields = ws.budget_fields(data, event, creating=False)
         item = self._item(event, item_ref)
         if not fields:
@@ -368,7 +372,7 @@ class WorkspaceMixin:
     ) -> Doc:
         """Record a payment. One that takes the total paid past the quote (or the estimate)
         raises Overpayment unless confirm."""
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
         cents = amount if isinstance(amount, int) else ws.parse_money(amount, "amount")
         ws.check_cents(cents, "amount")
         note = ws._text(note, "note", 500)
@@ -380,7 +384,7 @@ class WorkspaceMixin:
         return self._line_view(event, updated)
 
     def remove_budget_item(self, event_ref: str | None, item_ref: str) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
         item = self._item(event, item_ref)
         if not self.store.budget_items.delete(item["id"]):
             raise NotFound("Budget item not found", hint="see: arangetram budget show")

@@ -231,6 +231,10 @@ def create_app(
     from arangetram_cli.server import workspace_routes
 
     app.include_router(workspace_routes.router)
+    from arangetram_cli.server import together_routes  # members, guests, the RSVP page
+
+    app.include_router(together_routes.router)
+    app.include_router(together_routes.pages)
 
     app.add_middleware(Guard, state=state, limits=state.limits)
     # Always present, so a preflight is answered (200 for an allowed origin, 400 without CORS

@@ -928,6 +928,9 @@ class MongoStore:
             from arangetram_cli.store.mongo_workspace import attach  # tasks, budget_items
 
             attach(self)
+            from arangetram_cli.store.mongo_together import attach as attach_together
+
+            attach_together(self)  # event_members, guests, rsvp_tokens
             self._ensure_indexes()
         except Exception as e:
             if not _is_unavailable(e):

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from arangetram_cli.core.errors import Conflict, Invalid, Unavailable
 from arangetram_cli.core.identity import email_key
-from arangetram_cli.store import sqlite_workspace
+from arangetram_cli.store import sqlite_together, sqlite_workspace
 from arangetram_cli.store.base import (
     BOOKING_FIELDS,
     EMAIL_TAKEN,
@@ -35,9 +35,10 @@ from arangetram_cli.store.base import (
     prices_up_to,
     search_then_count,
 )
+from arangetram_cli.store.sqlite_together import TOGETHER_SCHEMA
 from arangetram_cli.store.sqlite_workspace import WORKSPACE_SCHEMA
 
-SCHEMA_VERSION = 6  # PRAGMA user_version; _MIGRATIONS brings older files up to it
+SCHEMA_VERSION = 7  # PRAGMA user_version; _MIGRATIONS brings older files up to it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -161,6 +162,7 @@ _MIGRATIONS = {
     4: _EMAIL_KEY,
     5: _FTS_WITHOUT_SIZES,
     6: WORKSPACE_SCHEMA,  # tasks and budget_items (store/sqlite_workspace.py)
+    7: TOGETHER_SCHEMA,  # event_members, guests, rsvp_tokens (store/sqlite_together.py)
 }
 
 _DEFAULTS = {"s": "", "i": 0, "f": 0.0, "b": 1, "j": "[]"}
@@ -1138,6 +1140,7 @@ class SqliteStore:
         self.bookings = _Bookings(self)
         self.reviews = _Reviews(self)
         sqlite_workspace.attach(self)  # tasks, budget_items
+        sqlite_together.attach(self)  # event_members, guests, rsvp_tokens
 
     @property
     def conn(self) -> sqlite3.Connection:

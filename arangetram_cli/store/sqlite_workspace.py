@@ -159,6 +159,6 @@ class SqliteBudgetItems(_DocRepo):
 
 
 def attach(store: Any) -> None:
-    """Give a SqliteStore its workspace repositories (the tables appear on first use)."""
+    """Give a SqliteStore its workspace repositories (the tables: migration 6)."""
     store.tasks = SqliteTasks(store)
     store.budget_items = SqliteBudgetItems(store)
