@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import threading
 import time
 from pathlib import Path
 from types import ModuleType
@@ -57,6 +58,10 @@ def verify_password(password: str, hashed: str) -> bool:
 MAX_TOKEN = 8192  # ours are ~200 characters; nothing longer is worth parsing
 
 
+_JWT: ModuleType | None = None
+_JWT_LOCK = threading.Lock()
+
+
 def pyjwt() -> ModuleType:
     """PyJWT, imported without `cryptography` unless this process has loaded it already.
 
@@ -67,18 +72,20 @@ def pyjwt() -> ModuleType:
     ModuleNotFoundError, which PyJWT handles by leaving those algorithms out; the entry is
     removed again at once, so a later `import cryptography` (the Secret Service keyring, boto3)
     works as usual."""
-    loaded = sys.modules.get("jwt")
-    if loaded is not None:
-        return loaded
-    block = "cryptography" not in sys.modules
-    if block:
-        sys.modules["cryptography"] = None  # type: ignore[assignment]
-    try:
-        import jwt
-    finally:
-        if block and sys.modules.get("cryptography", False) is None:
-            del sys.modules["cryptography"]
-    return jwt
+    global _JWT
+    if _JWT is None:
+        with _JWT_LOCK:  # server threads: one import; none sees a half-initialized module
+            if _JWT is None:
+                block = "cryptography" not in sys.modules
+                if block:
+                    sys.modules["cryptography"] = None  # type: ignore[assignment]
+                try:
+                    import jwt
+                finally:
+                    if block and sys.modules.get("cryptography", False) is None:
+                        del sys.modules["cryptography"]
+                _JWT = jwt
+    return _JWT
 
 
 def create_token(user_id: str, user_type: str, secret: str, *, lifetime: int | None = None) -> str:

@@ -195,6 +195,7 @@ def create_app(
     from arangetram_cli.server import ai, images, routes
 
     state = AppState(store_factory, secret, auth_rate, limits)
+    security.pyjwt()  # import the token library once, before any request thread needs it
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
