@@ -20,7 +20,7 @@ from arangetram_cli.core.lifecycle import (
     refusal,
 )
 from arangetram_cli.core.values import new_id, now_iso
-from arangetram_cli.planner.local.base import LocalBase
+from arangetram_cli.planner.local.access import AccessService
 from arangetram_cli.planner.local.common import (
     public_user,
     validated,
@@ -30,14 +30,24 @@ from arangetram_cli.store.base import (
 )
 
 
-class BookingsService(LocalBase):
+def _in_listing_order(bookings: list[Doc], upcoming: bool) -> list[Doc]:
+    """The store's order for a listing: soonest event first when upcoming, else newest first
+    (as list_for sorts each part)."""
+    unique = list({b["id"]: b for b in bookings}.values())
+    if upcoming:
+        return sorted(unique, key=lambda b: (str(b.get("event_date")), b["created_at"], b["id"]))
+    unique.sort(key=lambda b: b["id"])
+    return sorted(unique, key=lambda b: b["created_at"], reverse=True)
+
+
+class BookingsService(AccessService):
     def create_booking(self, event_ref: str, vendor_ref: str, message: str = "") -> Doc:
         from arangetram_cli.core.models import BookingIn
 
         body = validated(
             BookingIn, {"event_id": event_ref, "vendor_id": vendor_ref, "message": message}
         )
-        event = self._own_event(body.event_id)  # the web app forgot this check
+        event = self._own_event(body.event_id, policy.BOOK)  # the web app forgot this check
         vendor = self.get_vendor(body.vendor_id)
         policy.bookable(vendor)
         now = now_iso()
@@ -52,6 +62,7 @@ class BookingsService(LocalBase):
             "created_at": now,
             "updated_at": now,
             "history": [history_entry(now, event["user_id"], "user", None, PENDING, body.message)],
+            "requested_by": self.current_user()["id"],  # the member who sent it (additive)
         }
         try:  # one pending request per event and vendor: a unique index in the store
             self.store.bookings.insert(booking)
@@ -96,6 +107,11 @@ class BookingsService(LocalBase):
         user = self.current_user()
         event_id = self._event_filter(event)
         bookings = self._listed(status, event_id, upcoming, user_id=user["id"])
+        shared = [e for e in self.shared_events(user) if event_id in (None, e["id"])]
+        if shared:  # a member sees its events' requests
+            for e in shared:
+                bookings += self._listed(status, e["id"], upcoming)
+            bookings = _in_listing_order(bookings, upcoming)
         vendors = self.store.vendors.get_many(b["vendor_id"] for b in bookings)
         events = self.store.events.get_many(b["event_id"] for b in bookings)
         return [
@@ -113,12 +129,16 @@ class BookingsService(LocalBase):
             raise NotFound("Vendor profile not found")
         event_id = self._event_filter(event, vendor["id"])
         bookings = self._listed(status, event_id, upcoming, vendor_id=vendor["id"])
-        users = self.store.users.get_many(b["user_id"] for b in bookings)
+        users = self.store.users.get_many(
+            u for b in bookings for u in (b["user_id"], b.get("requested_by")) if u
+        )
         events = self.store.events.get_many(b["event_id"] for b in bookings)
+        sender = {u: {"name": d.get("name"), "email": d.get("email")} for u, d in users.items()}
         return [
             {
                 **b,
                 "user": public_user(users[b["user_id"]]) if b["user_id"] in users else None,
+                "requested_by_user": sender.get(b.get("requested_by") or b["user_id"]),
                 "event": events.get(b["event_id"]),
             }
             for b in bookings
@@ -128,23 +148,28 @@ class BookingsService(LocalBase):
         """The caller's parts in a booking: "user" (the family that sent it), "vendor" (the
         owner of the booked profile); and the booked vendor."""
         vendor = self.store.vendors.get(booking["vendor_id"])
-        return policy.booking_roles(booking, user, vendor), vendor
+        roles = policy.booking_roles(booking, user, vendor)
+        if not roles:  # a member of the event: a planner acts as the family, a viewer reads
+            roles = self._member_part(booking, user)
+        return roles, vendor
 
     def get_booking(self, ref: str) -> Doc:
         """One booking with its `history`, `vendor`, `event` and `user` (no password): for
         the family that sent it and the booked vendor only."""
         user = self.current_user()
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, vendor = self._roles(booking, user)
         if not roles:
             raise Forbidden(policy.NOT_AUTHORIZED)
         family = self.store.users.get(booking["user_id"])
+        sender = self.store.users.get(booking.get("requested_by") or booking["user_id"]) or {}
         return {
             **booking,
             "history": booking.get("history") or [],
             "vendor": vendor,
             "event": self.store.events.get(booking["event_id"]),
             "user": public_user(family) if family else None,
+            "requested_by_user": {"name": sender.get("name"), "email": sender.get("email")},
         }
 
     def _move(
@@ -183,7 +208,7 @@ class BookingsService(LocalBase):
 
         user = self.current_user()
         body = validated(BookingRespondIn, {"status": status, "response_message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, vendor = self._roles(booking, user)
         policy.check_move(booking, body.status, roles, vendor_known=vendor is not None)
         assert vendor is not None  # check_move refuses a booking whose vendor is gone
@@ -210,8 +235,9 @@ class BookingsService(LocalBase):
 
         user = self.current_user()
         body = validated(CancelIn, {"reason": reason})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
+        policy.viewers_stop(roles)
         policy.check_move(booking, CANCELLED, roles)
         fields: Doc = {"cancel_reason": body.reason} if body.reason else {}
         return self._move(booking, CANCELLED, user, "user", body.reason, fields)
@@ -223,8 +249,9 @@ class BookingsService(LocalBase):
 
         user = self.current_user()
         body = validated(CompleteIn, {"message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
+        policy.viewers_stop(roles)
         policy.check_move(booking, COMPLETED, roles)
         if not event_passed(booking.get("event_date"), self._today()):
             raise Conflict(

@@ -2,8 +2,9 @@
 
 Services checklist.py, budget.py and plans.py over WorkspaceBase (here): event selection and
 the sync with bookings, over LocalPlanner's store, identity and clock. Every operation names
-an event by id, unique id prefix or exact name among the caller's own events; another user's
-event is "not found" (its existence is not revealed), like a task or budget line of it.
+an event by id, unique id prefix or exact name among the caller's own events and those shared
+with it (access.py; a change needs a planner or the owner); another user's event is "not
+found" (its existence is not revealed), like a task or budget line of it.
 
 Accepting a booking ticks the event's open "book the ..." task of the vendor's category and
 creates (or links) the budget line for that vendor with its catalog estimate
@@ -19,10 +20,10 @@ from typing import Any
 
 from arangetram_cli.core import workspace as ws
 from arangetram_cli.core.errors import ArangetramError, Conflict, NotFound
+from arangetram_cli.core.policy import READ
 
 Doc = dict[str, Any]
 log = logging.getLogger(__name__)
-EVENT_HINT = "see your events: arangetram events list"
 
 
 class WorkspaceBase:
@@ -36,23 +37,18 @@ class WorkspaceBase:
     def _today(self) -> Any: ...  # pragma: no cover
 
     def _my_events(self) -> list[Doc]:
-        return self.store.events.list_by_user(self.current_user()["id"], limit=10_000)
+        """The caller's own events and those shared with it (each with its `role`)."""
+        return self.accessible_events()  # type: ignore[attr-defined]
 
-    def plan_event(self, ref: str | None) -> Doc:
-        """The caller's event by id, prefix or exact name; None: the next upcoming one."""
-        user = self.current_user()
+    def plan_event(self, ref: str | None, action: str = READ) -> Doc:
+        """An event the caller owns or is a member of, by id, prefix or exact name (None: the
+        next upcoming one), when its role allows `action` (core.policy)."""
         if ref is None or not str(ref).strip():
             found = ws.next_upcoming(self._my_events(), self._today())
             if found is None:
                 raise NotFound("You have no events", hint="create one: arangetram events create")
-            return found
-        r = str(ref).strip()
-        event = self.store.events.get(r)
-        if event is not None:
-            if event.get("user_id") != user["id"]:
-                raise NotFound("Event not found", hint=EVENT_HINT)
-            return event
-        return ws.resolve_ref(self._my_events(), r, "Event", "event_name", EVENT_HINT)
+            ref = found["id"]
+        return self.event_access(ref, action, names=True)  # type: ignore[attr-defined]
 
     def next_event(self) -> Doc:
         return self.plan_event(None)
