@@ -31,8 +31,8 @@ from starlette.concurrency import run_in_threadpool
 from arangetram_cli.core import guests as gl
 from arangetram_cli.core.errors import ArangetramError, Invalid
 from arangetram_cli.planner.local import LocalPlanner
+from arangetram_cli.server.deps import planner
 from arangetram_cli.server.ratelimit import Rate, TokenBuckets
-from arangetram_cli.server.routes import planner
 
 router = APIRouter(prefix="/api/v1", tags=["v1 planning together (additive)"])
 pages = APIRouter(include_in_schema=False)
