@@ -52,9 +52,7 @@ class AccessService(LocalBase):
         r = str(ref or "").strip()
         event = self.store.events.get(r) if r else None
         role = self._role(event, user) if event is not None else None
-        if event is not None and role is None:  # somebody else's: as one that does not exist
-            raise NotFound("Event not found", hint=policy.EVENT_HINT if names else None)
-        if event is None:
+        if event is None or role is None:  # somebody else's: as one that does not exist
             if not names:
                 event, role = self._by_prefix(r, user)
             else:
