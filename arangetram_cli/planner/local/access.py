@@ -52,6 +52,8 @@ class AccessService(LocalBase):
         r = str(ref or "").strip()
         event = self.store.events.get(r) if r else None
         role = self._role(event, user) if event is not None else None
+        if event is not None and role is None and names:  # somebody else's, by full id:
+            raise NotFound("Event not found", hint=policy.EVENT_HINT)  # its id not echoed
         if event is None or role is None:  # somebody else's: as one that does not exist
             if not names:
                 event, role = self._by_prefix(r, user)
