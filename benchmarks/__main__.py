@@ -6,7 +6,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ["startup", "ai_stream", "synth", "search", "import_speed", "listing", "workspace", "serve"]
+ALL = [
+    "startup",
+    "ai_stream",
+    "synth",
+    "search",
+    "import_speed",
+    "listing",
+    "workspace",
+    "serve",
+    "together",
+]
 
 
 def main() -> None:

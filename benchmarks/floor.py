@@ -85,6 +85,8 @@ def load(db: str, schema_sql: str, docs: Iterable[dict[str, Any]], fts: dict[str
     c = sqlite3.connect(db, isolation_level=None)
     c.execute("PRAGMA journal_mode = WAL")
     c.execute("PRAGMA synchronous = NORMAL")
+    # the schema's email-key migration backfills existing users; this users table is empty
+    c.create_function("arangetram_email_key", 1, str.lower, deterministic=True)
     c.executescript(schema_sql)
     names = ", ".join(COLS) + ", extra"
     c.execute(f"CREATE TEMP TABLE st (seq INTEGER PRIMARY KEY, {names})")

@@ -3,6 +3,8 @@
 #   gnome-keyring    gnome-keyring-daemon, a real Secret Service for the keyring tests
 #   dbus             dbus-run-session (via dbus-daemon), a private session bus per test
 #   libsecret-tools  secret-tool, to check what landed in the keyring
+#   chromium         a real browser for the RSVP page tests (headless, driven by Selenium)
+#   chromium-driver  chromedriver, the WebDriver for that chromium (no downloaded browsers)
 #
 # Idempotent: does nothing when the commands are already there. Uses apt-get as root, or
 # through `sudo -n` when that works without a password. Otherwise it prints what to install
@@ -15,7 +17,10 @@ declare -A PACKAGE_OF=(
   [gnome-keyring-daemon]=gnome-keyring
   [dbus-run-session]=dbus
   [secret-tool]=libsecret-tools
+  [chromium]=chromium
+  [chromedriver]=chromium-driver
 )
+COMMANDS=(gnome-keyring-daemon dbus-run-session secret-tool chromium chromedriver)
 
 in_ci() {
   case "${CI:-}" in
@@ -25,7 +30,7 @@ in_ci() {
 }
 
 missing=()
-for cmd in gnome-keyring-daemon dbus-run-session secret-tool; do
+for cmd in "${COMMANDS[@]}"; do
   if ! command -v "$cmd" >/dev/null 2>&1; then
     pkg=${PACKAGE_OF[$cmd]}
     [[ " ${missing[*]-} " == *" $pkg "* ]] || missing+=("$pkg")
@@ -33,7 +38,7 @@ for cmd in gnome-keyring-daemon dbus-run-session secret-tool; do
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "install-system-deps: gnome-keyring, dbus and libsecret-tools already installed"
+  echo "install-system-deps: gnome-keyring, dbus, libsecret-tools and chromium already installed"
   exit 0
 fi
 
@@ -45,7 +50,7 @@ give_up() {
     echo "install-system-deps: CI=true, so this is an error" >&2
     exit 1
   fi
-  echo "install-system-deps: the Secret Service tests will be skipped" >&2
+  echo "install-system-deps: the Secret Service and browser tests will be skipped" >&2
   exit 0
 }
 
@@ -72,7 +77,7 @@ if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install "${apt_opts[@]}" "${missing[@]}"
 fi
 
-for cmd in gnome-keyring-daemon dbus-run-session secret-tool; do
+for cmd in "${COMMANDS[@]}"; do
   if ! command -v "$cmd" >/dev/null 2>&1; then
     echo "install-system-deps: $cmd is still missing after installing" >&2
     exit 1

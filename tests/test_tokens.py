@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import time
 
 import jwt
@@ -190,3 +192,23 @@ def test_the_server_answers_a_hostile_header_with_401(tmp_path) -> None:
 def test_junk_is_refused_cleanly(junk: str) -> None:
     assert not we_accept(junk)
     assert isinstance(peek_token(junk), dict)
+
+
+def test_pyjwt_is_loaded_without_cryptography_which_still_imports_later() -> None:
+    """core.security.pyjwt keeps PyJWT's eager `cryptography` import off the start-up path,
+    tokens still sign and verify, and the process can import cryptography afterwards (the
+    Secret Service keyring needs it)."""
+    code = """
+import sys
+from arangetram_cli.core import security
+secret = "s" * 40
+tok = security.create_token("u1", "user", secret)
+assert security.decode_token(tok, secret)["user_id"] == "u1"
+assert "cryptography" not in sys.modules, "PyJWT pulled in cryptography"
+import cryptography.hazmat.primitives.hashes  # not blocked for later imports
+import jwt
+assert jwt.decode(tok, secret, algorithms=["HS256"])["user_id"] == "u1"
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr

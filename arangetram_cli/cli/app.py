@@ -119,6 +119,10 @@ LAZY = {
         "arangetram_cli.cli.budget",
         "The event's budget: lines, quotes, payments, what-if.",
     ),
+    "guests": (
+        "arangetram_cli.cli.guests",
+        "The event's guest list: add, import, RSVP links and answers.",
+    ),
 }
 
 

@@ -20,6 +20,15 @@ def _sub(key: str, field: str) -> Any:
     return lambda b: (b.get(key) or {}).get(field, "")
 
 
+def _from(b: dict[str, Any]) -> str:
+    """The family, and the member who sent the request when it was not the owner."""
+    family = (b.get("user") or {}).get("name", "")
+    sender = b.get("requested_by_user") or {}
+    if sender.get("email") and sender.get("email") != (b.get("user") or {}).get("email"):
+        return f"{sender.get('name') or sender.get('email')} (for {family})"
+    return family
+
+
 USER_COLUMNS = [
     Col("id", "Id", short, priority=0, fixed=True),
     Col("vendor", "Vendor", _sub("vendor", "business_name"), priority=0, min_width=14),
@@ -30,7 +39,7 @@ USER_COLUMNS = [
 ]
 VENDOR_COLUMNS = [
     Col("id", "Id", short, priority=0, fixed=True),
-    Col("user", "From", _sub("user", "name"), min_width=12),
+    Col("user", "From", _from, min_width=12),
     Col("event", "Event", _sub("event", "event_name"), min_width=12),
     Col("event_date", "Date", priority=0, fixed=True),
     Col("guests", "Guests", _sub("event", "guest_count"), priority=3, fixed=True),
@@ -228,7 +237,7 @@ SHOW_FIELDS = [
     ("vendor", "Vendor", _sub("vendor", "business_name")),
     ("event", "Event", _sub("event", "event_name")),
     ("event_date", "Date"),
-    ("user", "Family", _sub("user", "name")),
+    ("user", "Family", _from),
     ("message", "Message"),
     ("response_message", "Reply"),
     ("cancel_reason", "Cancel reason"),

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli import plan as _plan
+from arangetram_cli.cli import together as _together
 from arangetram_cli.cli.columns import LIST_COLUMNS, short
 from arangetram_cli.cli.columns import price as _price
 from arangetram_cli.cli.context import state
@@ -31,6 +32,7 @@ EVENT_COLUMNS = [
         fixed=True,
     ),
     Col("status", "Status", priority=0, fixed=True),
+    Col("role", "Role", _together.role_of, priority=1, fixed=True),
 ]
 EVENT_FIELDS = [
     ("event_name", "Event"),
@@ -259,3 +261,4 @@ def remove_vendor(
 
 
 _plan.register(app)  # plan, calendar, export, import (cli/plan.py)
+_together.register(app)  # share, members, unshare, leave, transfer, rsvp-note (cli/together.py)

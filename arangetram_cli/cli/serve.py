@@ -98,7 +98,9 @@ def serve(
     ARANGETRAM_AUTH_RATE_LIMIT: burst/per-minute on the auth endpoints (default 10/30, off).
 
     Request limits (ARANGETRAM_MAX_BODY, ..._HEADER_TIMEOUT, ..._MAX_CONNECTIONS, the AI
-    limits): see docs/remote.md."""
+    limits): see docs/remote.md.
+    ARANGETRAM_RSVP_RATE_LIMIT: burst/per-minute per RSVP link (default 20/30, off).
+    """
     from arangetram_cli.server.limits import Limits
     from arangetram_cli.server.ratelimit import rate_from_env
 
@@ -116,6 +118,7 @@ def serve(
         )
     rate = rate_from_env()  # a bad value is a usage error now, not in a worker later
     limits = Limits.from_env()
+    _check_rsvp_rate()
     try:
         import fastapi  # noqa: F401
         import uvicorn
@@ -164,3 +167,10 @@ def serve(
         )
     else:
         uvicorn.run(build_app(settings, host), **common)
+
+
+def _check_rsvp_rate() -> None:
+    """A bad ARANGETRAM_RSVP_RATE_LIMIT is a usage error at start, not on a guest's page."""
+    from arangetram_cli.core.guests import parse_rsvp_rate
+
+    parse_rsvp_rate(os.environ.get("ARANGETRAM_RSVP_RATE_LIMIT"))

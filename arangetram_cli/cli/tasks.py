@@ -29,6 +29,7 @@ TASK_COLUMNS = [
     ("title", "Task"),
     ("category", "Category"),
     ("notes", "Notes", lambda t: str(t.get("notes") or "")[:60]),
+    ("assignee_email", "Assigned to"),
 ]
 TASK_FIELDS = [
     ("title", "Task"),
@@ -39,6 +40,7 @@ TASK_FIELDS = [
     ("vendor_category", "Ticked by a booking of"),
     ("notes", "Notes"),
     ("done_at", "Done"),
+    ("assignee_email", "Assigned to"),
 ]
 
 TaskArg = Annotated[str, typer.Argument(help="Task id, prefix or exact title.")]
@@ -50,6 +52,10 @@ Category = Annotated[str | None, typer.Option("--category", "-c", help="Such as 
 Notes = Annotated[str | None, typer.Option("--notes", help="Notes.")]
 AfterEvent = Annotated[
     bool, typer.Option("--after-event", help="Allow a due date after the event (thank-yous).")
+]
+Assign = Annotated[
+    str | None,
+    typer.Option("--assign", help="A member's email ('none' to unassign)."),
 ]
 Books = Annotated[
     str | None,
@@ -67,10 +73,22 @@ def list_(
         str | None, typer.Option("--due-before", help="Only tasks due before DATE.")
     ] = None,
     category: Category = None,
+    mine: Annotated[
+        bool, typer.Option("--mine", help="The tasks assigned to you, across your events.")
+    ] = False,
 ) -> None:
     """The checklist, by due date (overdue tasks marked)."""
     st = state(ctx)
     planner = st.planner(auth=True)
+    if mine:
+        mine_tasks = planner.my_tasks(open_only=open_)["tasks"]
+        st.out.items(
+            mine_tasks,
+            [("event_name", "Event", lambda t: str(t.get("event_name") or "")[:40]), *TASK_COLUMNS],
+            title="My tasks",
+            empty="nothing is assigned to you",
+        )
+        return
     ref = pick_event(st, planner, event)
     doc = planner.list_tasks(
         ref, open_only=open_, overdue=overdue, due_before=due_before, category=category
@@ -126,6 +144,7 @@ def add(
     notes: Notes = None,
     books: Books = None,
     after_event: AfterEvent = False,
+    assign: Assign = None,
 ) -> None:
     """Add a task."""
     st = state(ctx)
@@ -136,6 +155,8 @@ def add(
     )
     if after_event:
         data["after_event"] = True
+    if assign is not None:
+        data["assign"] = assign
     task = planner.add_task(ref, data)
     st.out.success(f"Added: {task['title']} (due {task.get('due_date') or 'any time'})")
     st.out.item(task, TASK_FIELDS, title="Task")
@@ -174,13 +195,20 @@ def update(
     notes: Notes = None,
     books: Books = None,
     after_event: AfterEvent = False,
+    assign: Assign = None,
 ) -> None:
     """Change a task."""
     from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     data = _fields(
-        title=title, due=due, before=before, category=category, notes=notes, vendor_category=books
+        title=title,
+        due=due,
+        before=before,
+        category=category,
+        notes=notes,
+        vendor_category=books,
+        assign=assign,
     )
     if not data:
         raise Invalid("nothing to change: give at least one option (see --help)")

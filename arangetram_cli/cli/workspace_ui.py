@@ -214,6 +214,23 @@ def render_plan(console: Any, plan: dict[str, Any]) -> None:
         )
     if rows:
         grid(console, rows, [10, 7, max(10, width - 20)])
+    guests = plan.get("guests")  # the headcount (planning together; absent on older servers)
+    if guests and guests.get("invitations"):
+        console.print()
+        console.print(_t("Guests", "bold underline"))
+        g = guests
+        rows = [
+            (
+                "confirmed",
+                f"{g.get('confirmed', 0)} ({g.get('confirmed_adults', 0)} adults, "
+                f"{g.get('confirmed_children', 0)} children)",
+            ),
+            ("maybe", str(g.get("maybe", 0))),
+            ("pending", str(g.get("pending", 0))),
+            ("declined", str(g.get("declined", 0))),
+            ("invitations", f"{g.get('invitations', 0)} ({g.get('invited', 0)} people)"),
+        ]
+        grid(console, [[_t(k), _t(v)] for k, v in rows], [12, max(10, width - 16)])
     console.print()
     cur = plan["budget"].get("currency") or "USD"
     console.print(_t(f"Budget ({cur})", "bold underline"))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
+import threading
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from arangetram_cli.core.errors import AuthRequired, Invalid
@@ -55,8 +58,38 @@ def verify_password(password: str, hashed: str) -> bool:
 MAX_TOKEN = 8192  # ours are ~200 characters; nothing longer is worth parsing
 
 
+_JWT: ModuleType | None = None
+_JWT_LOCK = threading.Lock()
+
+
+def pyjwt() -> ModuleType:
+    """PyJWT, imported without `cryptography` unless this process has loaded it already.
+
+    PyJWT imports `cryptography` eagerly for its RSA, EC and EdDSA algorithms: about 35 ms of a
+    logged-in command's start-up (`python -X importtime -c "import jwt"`). Tokens here are
+    HS256 only, which PyJWT computes with the standard library's hmac. A None entry in
+    sys.modules is the import system's documented way to make an import raise
+    ModuleNotFoundError, which PyJWT handles by leaving those algorithms out; the entry is
+    removed again at once, so a later `import cryptography` (the Secret Service keyring, boto3)
+    works as usual."""
+    global _JWT
+    if _JWT is None:
+        with _JWT_LOCK:  # server threads: one import; none sees a half-initialized module
+            if _JWT is None:
+                block = "cryptography" not in sys.modules
+                if block:
+                    sys.modules["cryptography"] = None  # type: ignore[assignment]
+                try:
+                    import jwt
+                finally:
+                    if block and sys.modules.get("cryptography", False) is None:
+                        del sys.modules["cryptography"]
+                _JWT = jwt
+    return _JWT
+
+
 def create_token(user_id: str, user_type: str, secret: str, *, lifetime: int | None = None) -> str:
-    import jwt
+    jwt = pyjwt()
 
     if lifetime is None:
         lifetime = GUEST_TOKEN_LIFETIME if user_type == "guest" else TOKEN_LIFETIME
@@ -67,7 +100,7 @@ def create_token(user_id: str, user_type: str, secret: str, *, lifetime: int | N
 def decode_token(token: str, secret: str) -> dict[str, Any]:
     """Verify signature and expiry with PyJWT: only HS256 (never `alg: none`, never another
     algorithm named in the header), `exp` and a text `user_id` required, no leeway."""
-    import jwt
+    jwt = pyjwt()
 
     invalid = AuthRequired("Invalid token", hint="log in again: arangetram auth login")
     if not isinstance(token, str) or len(token) > MAX_TOKEN:
@@ -93,7 +126,7 @@ def decode_token(token: str, secret: str) -> dict[str, Any]:
 
 def peek_token(token: str) -> dict[str, Any]:
     """The payload without verifying it: for showing expiry of a token held by a client."""
-    import jwt
+    jwt = pyjwt()
 
     if not isinstance(token, str) or len(token) > MAX_TOKEN:
         return {}

@@ -24,7 +24,15 @@ from arangetram_cli import __version__
 from arangetram_cli.core import security
 from arangetram_cli.core.errors import AuthRequired
 from arangetram_cli.planner.local import LocalPlanner
-from arangetram_cli.server import ai, deps, errors, images, routes, workspace_routes
+from arangetram_cli.server import (
+    ai,
+    deps,
+    errors,
+    images,
+    routes,
+    together_routes,
+    workspace_routes,
+)
 from arangetram_cli.server.guard import AiBuckets, Guard, Refused, hot_answer, hot_inline
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import DEFAULT_AUTH_RATE, Rate, TokenBuckets
@@ -192,6 +200,7 @@ def create_app(
     limits: Limits | None = None,
 ) -> FastAPI:
     state = AppState(store_factory, secret, auth_rate, limits)
+    security.pyjwt()  # import the token library once, before any request thread needs it
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -227,6 +236,9 @@ def create_app(
     app.include_router(images.router)
 
     app.include_router(workspace_routes.router)
+
+    app.include_router(together_routes.router)
+    app.include_router(together_routes.pages)
 
     app.add_middleware(Guard, state=state, limits=state.limits)
     # Always present, so a preflight is answered (200 for an allowed origin, 400 without CORS

@@ -367,6 +367,7 @@ FEATURES = [
     "ai-recommendations",
     "vendor-images",
     "planning-workspace",
+    "planning-together",  # members, guests, RSVP page (server/together_routes.py)
 ]
 
 

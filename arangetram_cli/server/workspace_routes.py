@@ -31,6 +31,7 @@ class TaskIn(BaseModel):
     before: str | None = Field(default=None, max_length=40)
     after_event: bool | None = None
     status: str | None = Field(default=None, max_length=10)
+    assign: str | None = Field(default=None, max_length=254)  # a member's email (together)
 
 
 class BudgetItemIn(BaseModel):

@@ -121,7 +121,9 @@ def test_logged_in_command_on_a_headless_box_loads_no_keyring(logged_in: dict[st
     assert "arangetram_cli.core.security" in mods and "jwt" in mods  # PyJWT checked the token
     # no session bus: no OS keyring can answer, so keyring itself is never imported
     assert not tops(mods) & {"keyring", "keyrings", "secretstorage", "jeepney", "ctypes"}
-    # (PyJWT loads cryptography when installed, and its ssh module loads bcrypt: README, Speed)
+    # HS256 needs no cryptography (core.security.pyjwt keeps PyJWT from importing it) and no
+    # bcrypt (cryptography's ssh module loads it)
+    assert not tops(mods) & {"cryptography", "bcrypt"}
     assert not tops(mods) & {"boto3", "botocore", "httpx", "rich", "questionary", "pymongo"}
     assert "arangetram_cli.core.models" not in mods and "arangetram_cli.cli.vendors" not in mods
 

@@ -53,7 +53,7 @@ def test_serve_agrees(sh, served):  # noqa: F811
                  "--vendor", name)  # fmt: skip
     one_error_line(second, 5, "pending request")
 
-    rec = run(served.url, "vendors", "recommend")
+    rec = run(served.url, "-p", "f", "vendors", "recommend")  # serve: AI endpoints need a login
     assert rec.code == 0, rec.err
     picked = [x for xs in rec.json()["recommendations"].values() for x in xs]
     assert picked and all(x["reason"].strip() for x in picked)

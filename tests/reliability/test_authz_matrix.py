@@ -162,6 +162,18 @@ events.plan          0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401
 events.calendar      0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 events.export        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
 events.import        0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
+events.members       0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.share         0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.unshare       0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.leave         5/409 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+events.rsvp-note     0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+guests.list          0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+guests.add           0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+guests.update        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+guests.remove        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+guests.import        0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+guests.links         0/200 4/404 4/404 4/404 4/404 4/404 3/401 3/401 3/401 3/401 3/401 3/401
+tasks.mine           0/200 0/200 0/200 0/200 0/200 0/200 3/401 3/401 3/401 3/401 3/401 3/401
 """
 # fmt: on
 
@@ -311,6 +323,7 @@ def build_world(store: Any, secret: str, s3: Bucket | None = None) -> World:
     vendor, wrongv = account("vendor", "vendor"), account("wrongv", "vendor")
     newv = account("newv", "vendor")
     deleted = account("deleted")
+    member = account("member")  # a viewer of the owner's event (planning together), no actor
     guest = account("guest", "guest")
     v1, v2 = profile(vendor["token"], "Natya Hall"), profile(wrongv["token"], "Kala Mandir")
     mine = planner(owner["token"])
@@ -318,6 +331,8 @@ def build_world(store: Any, secret: str, s3: Bucket | None = None) -> World:
     mine.add_event_vendor(event["id"], v1["id"])
     task = mine.add_task(event["id"], {"title": f"Book the hall {tag}"})  # the workspace
     item = mine.add_budget_item(event["id"], {"name": f"Hall {tag}", "quoted": 100000})
+    mine.share_event(event["id"], member["user"]["email"], "viewer")
+    guest_row = mine.add_guest(event["id"], {"name": f"The Raos {tag}", "party": 2})
     booking = mine.create_booking(event["id"], v1["id"], "Is 12 June free?")
     # An event that has happened, with an accepted booking of v1 (it may be completed, and
     # it lets the owner review v1), the owner's review of v1, and a conversation about it.
@@ -391,6 +406,9 @@ def build_world(store: Any, secret: str, s3: Bucket | None = None) -> World:
         "conv": conv["id"],
         "task": task["id"],
         "item": item["id"],
+        "guest_row": guest_row["id"],
+        "member_email": member["user"]["email"],
+        "other_email": other["user"]["email"],
     }
     private = {k: ids[k] for k in PRIVATE}
     return World(ids, tokens, tag, private)
@@ -916,6 +934,73 @@ ACTIONS = [
         "events.import",
         cli=lambda w, t: (["events", "import", str(_plan_file(t))], None),
         http=lambda w: ("POST", "/api/v1/plans/import", PLAN_DOC),
+    ),
+    # planning together (the roles themselves: tests/reliability/test_authz_roles.py)
+    Action(
+        "events.members",
+        cli=lambda w, t: (["events", "members", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/members", NO_BODY),
+    ),
+    Action(
+        "events.share",
+        cli=lambda w, t: (["events", "share", w.ids["event"], w.ids["other_email"]], None),
+        http=lambda w: ("POST", f"{_ws(w)}/members", {"email": w.ids["other_email"]}),
+    ),
+    Action(
+        "events.unshare",
+        cli=lambda w, t: (["events", "unshare", w.ids["event"], w.ids["member_email"]], None),
+        http=lambda w: ("DELETE", f"{_ws(w)}/members/{w.ids['member_email']}", NO_BODY),
+    ),
+    Action(
+        "events.leave",
+        cli=lambda w, t: (["events", "leave", w.ids["event"]], None),
+        http=lambda w: ("POST", f"{_ws(w)}/leave", NO_BODY),
+    ),
+    Action(
+        "events.rsvp-note",
+        cli=lambda w, t: (["events", "rsvp-note", w.ids["event"], "Lunch after"], None),
+        http=lambda w: ("PUT", f"{_ws(w)}/rsvp-note", {"note": "Lunch after"}),
+    ),
+    Action(
+        "guests.list",
+        cli=lambda w, t: (["guests", "list", "--event", w.ids["event"]], None),
+        http=lambda w: ("GET", f"{_ws(w)}/guests", NO_BODY),
+    ),
+    Action(
+        "guests.add",
+        cli=lambda w, t: (["guests", "add", "Sneaky", "--event", w.ids["event"]], None),
+        http=lambda w: ("POST", f"{_ws(w)}/guests", {"name": "Sneaky"}),
+    ),
+    Action(
+        "guests.update",
+        cli=lambda w, t: (
+            ["guests", "update", w.ids["guest_row"], "--rsvp", "yes", "-e", w.ids["event"]],
+            None,
+        ),
+        http=lambda w: ("PUT", f"{_ws(w)}/guests/{w.ids['guest_row']}", {"rsvp": "yes"}),
+    ),
+    Action(
+        "guests.remove",
+        cli=lambda w, t: (["guests", "remove", w.ids["guest_row"], "-e", w.ids["event"]], None),
+        http=lambda w: ("DELETE", f"{_ws(w)}/guests/{w.ids['guest_row']}", NO_BODY),
+    ),
+    Action(
+        "guests.import",
+        cli=lambda w, t: (["guests", "import", "-", "--event", w.ids["event"]], "Name\nAnil\n"),
+        http=lambda w: ("POST", f"{_ws(w)}/guests/import", {"csv": "Name\nAnil\n"}),
+    ),
+    Action(
+        "guests.links",
+        cli=lambda w, t: (
+            ["guests", "links", "--event", w.ids["event"], "--base-url", "https://r.example"],
+            None,
+        ),
+        http=lambda w: ("POST", f"{_ws(w)}/guests/links", {}),
+    ),
+    Action(
+        "tasks.mine",
+        cli=lambda w, t: (["tasks", "list", "--mine"], None),
+        http=lambda w: ("GET", "/api/v1/tasks/mine", NO_BODY),
     ),
 ]
 

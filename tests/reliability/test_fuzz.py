@@ -201,6 +201,8 @@ def build_template(db: Path, bucket: Bucket) -> World:
         event = mine.create_event({"event_name": "Debut", "event_date": "2027-06-12"})
         mine.add_event_vendor(event["id"], v1["id"])
         booking = mine.create_booking(event["id"], v1["id"], "Free?")
+        mine.share_event(event["id"], "newv@example.com", "viewer")  # planning together
+        mine.add_guest(event["id"], {"name": "The Raos", "party": 2, "email": "rao@example.com"})
         past = {**event, "id": new_id(), "event_name": "Rehearsal", "event_date": PAST_DATE}
         store.events.insert(past)
         done = {**booking, "id": new_id(), "event_id": past["id"], "event_date": PAST_DATE}
@@ -538,12 +540,25 @@ COMMANDS = [
     ("events", "calendar"),
     ("events", "export"),
     ("events", "import"),
+    ("events", "share"),
+    ("events", "members"),
+    ("events", "unshare"),
+    ("events", "leave"),
+    ("events", "transfer"),
+    ("events", "rsvp-note"),
+    ("guests", "list"),
+    ("guests", "add"),
+    ("guests", "update"),
+    ("guests", "remove"),
+    ("guests", "import"),
+    ("guests", "links"),
     ("config",),
     ("tasks",),
     ("budget",),
     ("vendors",),
     ("events",),
     ("bookings",),
+    ("guests",),
     ("vendors", "reviews"),
     ("vendors", "images"),
     ("nosuch",),
@@ -644,7 +659,7 @@ def command_line(draw: Any, specs: dict, world: World) -> tuple[list[str], str |
 
 def test_command_lines(lab: Lab) -> None:
     specs = command_specs()
-    assert sum(s.leaf for s in specs.values()) == 57, "a command in COMMANDS is gone?"
+    assert sum(s.leaf for s in specs.values()) == 69, "a command in COMMANDS is gone?"
     for path, spec in specs.items():  # each one runs (not 'No such command' for all)
         r = lab.run([*path, "--help"], None, "anon")
         assert r.code == (0 if spec.leaf or path != ("nosuch",) else 2), (path, r.err)
@@ -891,6 +906,38 @@ def base_lines(w: World) -> list[tuple[str, list[str], str | None]]:
         ("owner", ["budget", "set", "25000", "-e", e, "--currency", "INR"], None),
         ("owner", ["events", "plan", e], None),
         ("owner", ["events", "export", e], None),
+        ("owner", ["events", "share", e, "wrongv@example.com", "--role", "planner"], None),
+        ("newv", ["events", "members", e], None),
+        ("owner", ["events", "unshare", e, "newv@example.com"], None),
+        ("newv", ["events", "leave", e], None),
+        ("owner", ["events", "transfer", e, "vendor@example.com"], None),
+        ("owner", ["events", "rsvp-note", e, "Lunch after the recital"], None),
+        ("newv", ["guests", "list", "-e", e, "--rsvp", "pending", "--group", "Family"], None),
+        (
+            "owner",
+            [
+                "guests",
+                "add",
+                "Meena",
+                "-e",
+                e,
+                "--email",
+                "m@example.com",
+                "--phone",
+                "+1 408 555 0100",
+                "--party",
+                "3",
+                "--children",
+                "1",
+                "--group",
+                "Family",
+            ],
+            None,
+        ),
+        ("owner", ["guests", "update", "The Raos", "-e", e, "--rsvp", "yes", "--party", "4"], None),
+        ("owner", ["guests", "remove", "The Raos", "-e", e], None),
+        ("owner", ["guests", "import", "-", "-e", e], "Name,Email,Party\nAnil,a@example.com,2\n"),
+        ("owner", ["guests", "links", "-e", e, "--base-url", "https://r.example"], None),
     ]
 
 
@@ -905,6 +952,8 @@ NUMERIC_FLAGS = {
     "--quoted",
     "--paid",
     "--budget-amount",
+    "--party",
+    "--children",
 }
 
 

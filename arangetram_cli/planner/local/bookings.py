@@ -37,7 +37,7 @@ class BookingsService(LocalBase):
         body = validated(
             BookingIn, {"event_id": event_ref, "vendor_id": vendor_ref, "message": message}
         )
-        event = self._own_event(body.event_id)  # the web app forgot this check
+        event = self._own_event(body.event_id, "book")  # the web app forgot this check
         vendor = self.get_vendor(body.vendor_id)
         policy.bookable(vendor)
         now = now_iso()
@@ -52,6 +52,7 @@ class BookingsService(LocalBase):
             "created_at": now,
             "updated_at": now,
             "history": [history_entry(now, event["user_id"], "user", None, PENDING, body.message)],
+            "requested_by": self.current_user()["id"],  # the member who sent it (additive)
         }
         try:  # one pending request per event and vendor: a unique index in the store
             self.store.bookings.insert(booking)
@@ -96,6 +97,16 @@ class BookingsService(LocalBase):
         user = self.current_user()
         event_id = self._event_filter(event)
         bookings = self._listed(status, event_id, upcoming, user_id=user["id"])
+        shared = [  # a member sees its events' requests (filtered in the store query too)
+            b
+            for e in self.shared_events(user)  # type: ignore[attr-defined]
+            if event_id is None or e["id"] == event_id
+            for b in self._listed(status, e["id"], upcoming)
+        ]
+        if shared:
+            bookings += shared
+            if upcoming:  # soonest first across own and shared
+                bookings.sort(key=lambda b: (str(b.get("event_date")), str(b.get("created_at"))))
         vendors = self.store.vendors.get_many(b["vendor_id"] for b in bookings)
         events = self.store.events.get_many(b["event_id"] for b in bookings)
         return [
@@ -113,12 +124,16 @@ class BookingsService(LocalBase):
             raise NotFound("Vendor profile not found")
         event_id = self._event_filter(event, vendor["id"])
         bookings = self._listed(status, event_id, upcoming, vendor_id=vendor["id"])
-        users = self.store.users.get_many(b["user_id"] for b in bookings)
+        users = self.store.users.get_many(
+            u for b in bookings for u in (b["user_id"], b.get("requested_by")) if u
+        )
         events = self.store.events.get_many(b["event_id"] for b in bookings)
+        sender = {u: {"name": d.get("name"), "email": d.get("email")} for u, d in users.items()}
         return [
             {
                 **b,
                 "user": public_user(users[b["user_id"]]) if b["user_id"] in users else None,
+                "requested_by_user": sender.get(b.get("requested_by") or b["user_id"]),
                 "event": events.get(b["event_id"]),
             }
             for b in bookings
@@ -128,23 +143,28 @@ class BookingsService(LocalBase):
         """The caller's parts in a booking: "user" (the family that sent it), "vendor" (the
         owner of the booked profile); and the booked vendor."""
         vendor = self.store.vendors.get(booking["vendor_id"])
-        return policy.booking_roles(booking, user, vendor), vendor
+        roles = policy.booking_roles(booking, user, vendor)
+        if not roles:  # a member of the event: a planner acts as the family, a viewer reads
+            roles |= self._member_part(booking, user)  # type: ignore[attr-defined]
+        return roles, vendor
 
     def get_booking(self, ref: str) -> Doc:
         """One booking with its `history`, `vendor`, `event` and `user` (no password): for
         the family that sent it and the booked vendor only."""
         user = self.current_user()
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # type: ignore[attr-defined]  # parties, members
         roles, vendor = self._roles(booking, user)
         if not roles:
             raise Forbidden(policy.NOT_AUTHORIZED)
         family = self.store.users.get(booking["user_id"])
+        sender = self.store.users.get(booking.get("requested_by") or booking["user_id"]) or {}
         return {
             **booking,
             "history": booking.get("history") or [],
             "vendor": vendor,
             "event": self.store.events.get(booking["event_id"]),
             "user": public_user(family) if family else None,
+            "requested_by_user": {"name": sender.get("name"), "email": sender.get("email")},
         }
 
     def _move(
@@ -183,7 +203,7 @@ class BookingsService(LocalBase):
 
         user = self.current_user()
         body = validated(BookingRespondIn, {"status": status, "response_message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # type: ignore[attr-defined]  # parties, members
         roles, vendor = self._roles(booking, user)
         policy.check_move(booking, body.status, roles, vendor_known=vendor is not None)
         assert vendor is not None  # check_move refuses a booking whose vendor is gone
@@ -210,8 +230,9 @@ class BookingsService(LocalBase):
 
         user = self.current_user()
         body = validated(CancelIn, {"reason": reason})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # type: ignore[attr-defined]  # parties, members
         roles, _ = self._roles(booking, user)
+        self._viewers_stop(roles)  # type: ignore[attr-defined]
         policy.check_move(booking, CANCELLED, roles)
         fields: Doc = {"cancel_reason": body.reason} if body.reason else {}
         return self._move(booking, CANCELLED, user, "user", body.reason, fields)
@@ -223,8 +244,9 @@ class BookingsService(LocalBase):
 
         user = self.current_user()
         body = validated(CompleteIn, {"message": message})
-        booking = self._resolve(self.store.bookings, ref, "Booking", self._booking_visibility(user))
+        booking = self._visible_booking(ref, user)  # type: ignore[attr-defined]  # parties, members
         roles, _ = self._roles(booking, user)
+        self._viewers_stop(roles)  # type: ignore[attr-defined]
         policy.check_move(booking, COMPLETED, roles)
         if not event_passed(booking.get("event_date"), self._today()):
             raise Conflict(

@@ -41,19 +41,28 @@ class ChecklistService(WorkspaceBase):
             due_before=due_before,
             category=category,
         )
+        tasks = self._with_assignees(tasks)  # type: ignore[attr-defined]
         return {"event": ws.event_summary(event), "tasks": tasks}
 
     def add_task(self, event_ref: str | None, data: Doc) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
+        data = dict(data)
+        assign = data.pop("assign", None)
         fields = ws.task_fields(data, event, self._today(), creating=True)
         fields.pop("status", None)
         task = ws.new_task(event, event["user_id"], **fields)
+        if assign is not None:
+            task["assignee"] = self._assignee(event, assign)  # type: ignore[attr-defined]
         self.store.tasks.insert(task)
         return ws.task_view(task, self._today())
 
     def update_task(self, event_ref: str | None, task_ref: str, data: Doc) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
+        data = dict(data)
+        assign = data.pop("assign", None)
         fields = ws.task_fields(data, event, self._today(), creating=False)
+        if assign is not None:
+            fields["assignee"] = self._assignee(event, assign)  # type: ignore[attr-defined]
         task = self._task(event, task_ref)
         if not fields:
             raise Invalid("nothing to change: give at least one field")
@@ -68,7 +77,7 @@ class ChecklistService(WorkspaceBase):
         return ws.task_view(updated, self._today())
 
     def remove_task(self, event_ref: str | None, task_ref: str) -> Doc:
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
         task = self._task(event, task_ref)
         if not self.store.tasks.delete(task["id"]):
             raise NotFound("Task not found", hint="see: arangetram tasks list")
@@ -78,7 +87,7 @@ class ChecklistService(WorkspaceBase):
         """Add the template's tasks the event does not have yet (by key): running it twice
         adds nothing the second time. A family's own template goes through the same
         validation as the packaged one."""
-        event = self.plan_event(event_ref)
+        event = self.plan_event(event_ref, "change")
         tpl = ws.load_template() if template is None else ws.validate_template(template, "given")
         for _ in range(3):  # a concurrent apply may win a key between reading and writing
             have = {t.get("template_key") for t in self.store.tasks.list_by_event(event["id"])}

@@ -21,21 +21,19 @@ from arangetram_cli.store.base import (
 
 
 class EventsService(LocalBase):
-    def _own_event(self, ref: str) -> Doc:
-        """One of the caller's events: anybody else's is "Event not found" (an event is its
-        owner's alone; a vendor sees the events of its requests embedded in them)."""
-        user = self.current_user()
+    def _own_event(self, ref: str, action: str = "read") -> Doc:
+        """An event the caller owns or is a member of, when its role allows `action`
+        (core/members.py), by id, unique prefix or exact name; anybody else's is "Event not
+        found" (a vendor sees the events of its requests embedded in them)."""
         try:
-            return self._resolve(self.store.events, ref, "Event", {"user_id": user["id"]})
-        except NotFound:
-            mine = self.store.events.list_by_user(user["id"], limit=10_000)
-            return refs.pick(
-                mine,
-                ref,
-                "Event",
-                name_key="event_name",
-                hint="see your events: arangetram events list",
-            )
+            event = self.event_access(ref, action)  # type: ignore[attr-defined]
+        except NotFound:  # by exact name among the caller's events (own and shared)
+            mine = self.accessible_events()  # type: ignore[attr-defined]
+            found = refs.pick(mine, ref, "Event", name_key="event_name")
+            event = self.event_access(found["id"], action)  # type: ignore[attr-defined]
+        if event["role"] == "owner":  # the contract's event document, as stored
+            event.pop("role")
+        return event
 
     def create_event(self, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import EventIn
@@ -56,8 +54,14 @@ class EventsService(LocalBase):
     def list_events(self, *, offset: int = 0, limit: int = 100) -> Page:
         check_page(offset, limit)
         user = self.current_user()
+        # events shared with the caller follow its own, with a `role` (own ones: no role)
+        shared = self.shared_events(user)  # type: ignore[attr-defined]
+        own_total = self.store.events.count_by_user(user["id"])
         items = self.store.events.list_by_user(user["id"], offset=offset, limit=limit)
-        return Page(items, self.store.events.count_by_user(user["id"]), offset, limit)
+        if shared and len(items) < limit:
+            start = max(0, offset - own_total)
+            items += shared[start : start + limit - len(items)]
+        return Page(items, own_total + len(shared), offset, limit)
 
     def get_event(self, ref: str) -> Doc:
         return self._own_event(ref)
@@ -69,7 +73,7 @@ class EventsService(LocalBase):
     def update_event(self, ref: str, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import EventUpdateIn
 
-        event = self._own_event(ref)
+        event = self._own_event(ref, "change")
         body = validated(EventUpdateIn, data)
         fields = body.model_dump(exclude_none=True)
         if "selected_vendors" in fields:
@@ -86,14 +90,14 @@ class EventsService(LocalBase):
         return updated
 
     def add_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
-        event = self._own_event(event_ref)
+        event = self._own_event(event_ref, "change")
         vendor = self.get_vendor(vendor_ref)
         if not self.store.events.add_vendor(event["id"], vendor["id"]):
             raise NotFound("Event not found")
         return self.store.events.get(event["id"]) or event
 
     def remove_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
-        event = self._own_event(event_ref)
+        event = self._own_event(event_ref, "change")
         vendor_id = vendor_ref
         if vendor_ref not in (event.get("selected_vendors") or []):
             vendor_id = self.get_vendor(vendor_ref)["id"]

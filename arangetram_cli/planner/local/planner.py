@@ -13,6 +13,7 @@ from arangetram_cli.planner.local.events import EventsService
 from arangetram_cli.planner.local.planning import PlanningService
 from arangetram_cli.planner.local.plans import PlansService
 from arangetram_cli.planner.local.reviews import ReviewsService
+from arangetram_cli.planner.local.together import TogetherMixin
 from arangetram_cli.planner.local.vendors import VendorsService
 
 
@@ -24,6 +25,7 @@ class LocalPlanner(
     ReviewsService,
     PlanningService,
     CatalogService,
+    TogetherMixin,  # before the workspace: members change its budget, plan and guests
     ChecklistService,
     BudgetService,
     PlansService,

@@ -36,23 +36,18 @@ class WorkspaceBase:
     def _today(self) -> Any: ...  # pragma: no cover
 
     def _my_events(self) -> list[Doc]:
-        return self.store.events.list_by_user(self.current_user()["id"], limit=10_000)
+        """The caller's own events and those shared with it (each with its `role`)."""
+        return self.accessible_events()  # type: ignore[attr-defined]
 
-    def plan_event(self, ref: str | None) -> Doc:
-        """The caller's event by id, prefix or exact name; None: the next upcoming one."""
-        user = self.current_user()
+    def plan_event(self, ref: str | None, action: str = "read") -> Doc:
+        """An event the caller owns or is a member of, by id, prefix or exact name (None: the
+        next upcoming one), when its role allows `action` (core/members.py)."""
         if ref is None or not str(ref).strip():
             found = ws.next_upcoming(self._my_events(), self._today())
             if found is None:
                 raise NotFound("You have no events", hint="create one: arangetram events create")
-            return found
-        r = str(ref).strip()
-        event = self.store.events.get(r)
-        if event is not None:
-            if event.get("user_id") != user["id"]:
-                raise NotFound("Event not found", hint=EVENT_HINT)
-            return event
-        return ws.resolve_ref(self._my_events(), r, "Event", "event_name", EVENT_HINT)
+            ref = found["id"]
+        return self.event_access(ref, action, names=True)  # type: ignore[attr-defined]
 
     def next_event(self) -> Doc:
         return self.plan_event(None)

@@ -21,6 +21,7 @@ from arangetram_cli.planner.remote.bookings import BookingsApi
 from arangetram_cli.planner.remote.events import EventsApi
 from arangetram_cli.planner.remote.planning import PlanningApi
 from arangetram_cli.planner.remote.reviews import ReviewsApi
+from arangetram_cli.planner.remote.together import RemoteTogetherMixin
 from arangetram_cli.planner.remote.vendors import VendorsApi
 from arangetram_cli.planner.remote.workspace import RemoteWorkspaceMixin
 
@@ -32,6 +33,7 @@ class RemotePlanner(
     BookingsApi,
     ReviewsApi,
     PlanningApi,
+    RemoteTogetherMixin,
     RemoteWorkspaceMixin,
 ):
     """The Planner port over HTTP: `RemotePlanner(api_url, token=None, ...)`."""

@@ -45,6 +45,7 @@ from arangetram_cli.store.mongo.guard import (
 from arangetram_cli.store.mongo.repos import Bookings, Events, Users
 from arangetram_cli.store.mongo.reviews import Reviews
 from arangetram_cli.store.mongo.schema import collection_indexes
+from arangetram_cli.store.mongo.together import attach as attach_together
 from arangetram_cli.store.mongo.vendors import Vendors
 from arangetram_cli.store.mongo.workspace import attach
 
@@ -91,6 +92,7 @@ class MongoStore:
             self.reviews = Reviews(self)
 
             attach(self)
+            attach_together(self)  # event_members, guests, rsvp_tokens
             self._ensure_indexes()
         except Exception as e:
             if not is_unavailable(e):

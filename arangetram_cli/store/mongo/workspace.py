@@ -25,7 +25,7 @@ from arangetram_cli.store.workspace_base import (
     with_defaults,
 )
 
-_PROJECTION = {"_id": 0}
+PROJECTION = {"_id": 0}
 # Fields stored only when set, so the partial unique indexes see just those documents.
 _SPARSE = ("template_key", "booking_id")
 
@@ -67,7 +67,7 @@ def _stored(doc: Doc) -> Doc:
     return {k: v for k, v in doc.items() if k != "_id" and not (k in _SPARSE and v is None)}
 
 
-class _DocRepo:
+class DocRepo:
     name = ""
     defaults: ClassVar[Doc] = {}
     order: ClassVar[list[tuple[str, int]]] = [("created_at", 1), ("id", 1)]
@@ -109,11 +109,11 @@ class _DocRepo:
 
     @guarded
     def get(self, doc_id: str) -> Doc | None:
-        return self._load(self._c.find_one({"id": doc_id}, _PROJECTION))
+        return self._load(self._c.find_one({"id": doc_id}, PROJECTION))
 
     @guarded
     def list_by_event(self, event_id: str) -> list[Doc]:
-        cur = self._c.find({"event_id": event_id}, _PROJECTION).sort(self.order)
+        cur = self._c.find({"event_id": event_id}, PROJECTION).sort(self.order)
         return [with_defaults(d, self.defaults) for d in cur]
 
     @guarded
@@ -131,10 +131,10 @@ class _DocRepo:
         if unsets:
             change["$unset"] = unsets
         if not change:
-            return self._load(self._c.find_one(flt, _PROJECTION))
+            return self._load(self._c.find_one(flt, PROJECTION))
         try:
             doc = self._c.find_one_and_update(
-                flt, change, projection=_PROJECTION, return_document=ReturnDocument.AFTER
+                flt, change, projection=PROJECTION, return_document=ReturnDocument.AFTER
             )
         except DuplicateKeyError as e:
             raise self._conflict(e, {"id": doc_id, **fields}) from None
@@ -149,7 +149,7 @@ class _DocRepo:
         return self._c.count_documents({"event_id": event_id})
 
 
-class MongoTasks(_DocRepo):
+class MongoTasks(DocRepo):
     name = "tasks"
     defaults = TASK_DEFAULTS
     order: ClassVar[list[tuple[str, int]]] = [("due_date", 1), ("created_at", 1), ("id", 1)]
@@ -160,7 +160,7 @@ class MongoTasks(_DocRepo):
         return super()._conflict(e, doc)
 
 
-class MongoBudgetItems(_DocRepo):
+class MongoBudgetItems(DocRepo):
     name = "budget_items"
     defaults = BUDGET_DEFAULTS
 
@@ -175,7 +175,7 @@ class MongoBudgetItems(_DocRepo):
         if payment.get("at"):
             change["$set"] = {"updated_at": payment["at"]}
         doc = self._c.find_one_and_update(
-            {"id": item_id}, change, projection=_PROJECTION, return_document=ReturnDocument.AFTER
+            {"id": item_id}, change, projection=PROJECTION, return_document=ReturnDocument.AFTER
         )
         return self._load(doc)
 

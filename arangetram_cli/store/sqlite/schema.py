@@ -3,9 +3,10 @@ running MIGRATIONS[N+1..] in one transaction."""
 
 from __future__ import annotations
 
+from arangetram_cli.store.sqlite.together import TOGETHER_SCHEMA
 from arangetram_cli.store.sqlite.workspace import WORKSPACE_SCHEMA
 
-SCHEMA_VERSION = 7  # PRAGMA user_version; MIGRATIONS brings older files up to it
+SCHEMA_VERSION = 8  # PRAGMA user_version; MIGRATIONS brings older files up to it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -143,5 +144,6 @@ MIGRATIONS = {
     4: _EMAIL_KEY,
     5: _FTS_WITHOUT_SIZES,
     6: WORKSPACE_SCHEMA,  # tasks and budget_items (store/sqlite/workspace.py)
-    7: _ONE_PENDING,
+    7: TOGETHER_SCHEMA,  # event_members, guests, rsvp_tokens (store/sqlite/together.py)
+    8: _ONE_PENDING,
 }

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from arangetram_cli.core.errors import Unavailable
 from arangetram_cli.core.identity import email_key
+from arangetram_cli.store.sqlite import together as sqlite_together
 from arangetram_cli.store.sqlite import workspace as sqlite_workspace
 from arangetram_cli.store.sqlite.connection import Connection, busy_timeout
 from arangetram_cli.store.sqlite.conversations import SqliteConversations
@@ -61,6 +62,7 @@ class SqliteStore:
         self.bookings = Bookings(self)
         self.reviews = Reviews(self)
         sqlite_workspace.attach(self)  # tasks, budget_items
+        sqlite_together.attach(self)  # event_members, guests, rsvp_tokens
 
     @property
     def conn(self) -> sqlite3.Connection:

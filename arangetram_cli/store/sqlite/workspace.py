@@ -41,7 +41,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS budget_items_booking
 """
 
 
-class _DocRepo:
+class DocRepo:
     table = ""
     columns: tuple[str, ...] = ()
     defaults: ClassVar[Doc] = {}
@@ -119,7 +119,7 @@ class _DocRepo:
         return self._conn.execute(sql, (event_id,)).fetchone()[0]
 
 
-class SqliteTasks(_DocRepo):
+class SqliteTasks(DocRepo):
     table = "tasks"
     columns = ("id", "event_id", "user_id", "due_date", "status", "template_key", "created_at")
     defaults = TASK_DEFAULTS
@@ -131,7 +131,7 @@ class SqliteTasks(_DocRepo):
         return super()._conflict(e, doc)
 
 
-class SqliteBudgetItems(_DocRepo):
+class SqliteBudgetItems(DocRepo):
     table = "budget_items"
     columns = ("id", "event_id", "user_id", "booking_id", "created_at")
     defaults = BUDGET_DEFAULTS
@@ -159,6 +159,6 @@ class SqliteBudgetItems(_DocRepo):
 
 
 def attach(store: Any) -> None:
-    """Give a SqliteStore its workspace repositories (the tables appear on first use)."""
+    """Give a SqliteStore its workspace repositories (the tables: migration 6)."""
     store.tasks = SqliteTasks(store)
     store.budget_items = SqliteBudgetItems(store)

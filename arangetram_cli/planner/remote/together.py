@@ -1,0 +1,108 @@
+"""Planning together in RemotePlanner: `arangetram serve`'s /api/v1 members and guests
+endpoints (server/together_routes.py). The plain web back end has neither: every operation
+then raises NotSupported (exit 7, one line)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from arangetram_cli.core.errors import NotSupported, Unavailable
+from arangetram_cli.core.workspace import resolve_ref
+
+Doc = dict[str, Any]
+NOT_OFFERED = "this server does not offer planning together (members, guests, RSVP links)"
+NOT_OFFERED_HINT = "use a server run by arangetram serve, or the local store"
+
+
+class RemoteTogetherMixin:
+    base: str
+
+    # provided by RemotePlanner and RemoteWorkspaceMixin
+    def server_is_ours(self) -> bool: ...  # pragma: no cover
+    def _send(self, method: str, path: str, **kw: Any) -> Any: ...  # pragma: no cover
+    def _decode(self, response: Any, method: str, path: str) -> Any: ...  # pragma: no cover
+
+    def _tg(self, method: str, path: str, **kw: Any) -> Doc:
+        if not self.server_is_ours():
+            raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
+        response = self._send(method, path, **kw)
+        if response.status_code in (404, 405):
+            try:
+                detail = response.json().get("detail")
+            except (ValueError, AttributeError):
+                detail = None
+            if detail in (None, "Not Found", "Method Not Allowed"):  # an older serve
+                raise NotSupported(NOT_OFFERED, hint="the server is older than this client")
+        data = self._decode(response, method, path)
+        if not isinstance(data, dict):
+            raise Unavailable(f"{self.base} answered {path} with an unexpected document")
+        return data
+
+    def _evp(self, ref: str | None) -> str:
+        if not self.server_is_ours():
+            raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
+        return self._ev(ref)  # type: ignore[attr-defined]  (RemoteWorkspaceMixin)
+
+    # ---- members --------------------------------------------------------------------------
+    def list_members(self, event_ref: str) -> Doc:
+        return self._tg("GET", f"{self._evp(event_ref)}/members")
+
+    def share_event(self, event_ref: str, email: str, role: str) -> Doc:
+        body = {"email": email, "role": role}
+        return self._tg("POST", f"{self._evp(event_ref)}/members", body=body)
+
+    def unshare_event(self, event_ref: str, email: str) -> Doc:
+        return self._tg("DELETE", f"{self._evp(event_ref)}/members/{quote(email, safe='@')}")
+
+    def leave_event(self, event_ref: str) -> Doc:
+        return self._tg("POST", f"{self._evp(event_ref)}/leave")
+
+    def transfer_event(self, event_ref: str, email: str) -> Doc:
+        return self._tg("POST", f"{self._evp(event_ref)}/transfer", body={"email": email})
+
+    def set_rsvp_note(self, event_ref: str, note: str) -> Doc:
+        return self._tg("PUT", f"{self._evp(event_ref)}/rsvp-note", body={"note": note})
+
+    def my_tasks(self, *, open_only: bool = False) -> Doc:
+        params = {"open": "true" if open_only else None}
+        return self._tg("GET", "/api/v1/tasks/mine", params=params)
+
+    # ---- guests ---------------------------------------------------------------------------
+    def _guest_seg(self, ev: str, ref: str) -> str:
+        r = str(ref).strip()
+        if "/" in r:
+            items = self._tg("GET", f"{ev}/guests")["guests"]
+            r = resolve_ref(items, r, "Guest", "name", "see: arangetram guests list")["id"]
+        return quote(r, safe="") or "-"
+
+    def list_guests(
+        self, event_ref: str | None, *, rsvp: str | None = None, group: str | None = None
+    ) -> Doc:
+        params = {"rsvp": rsvp, "group": group}
+        return self._tg("GET", f"{self._evp(event_ref)}/guests", params=params)
+
+    def add_guest(self, event_ref: str | None, data: Doc) -> Doc:
+        return self._tg("POST", f"{self._evp(event_ref)}/guests", body=data)
+
+    def update_guest(self, event_ref: str | None, guest_ref: str, data: Doc) -> Doc:
+        ev = self._evp(event_ref)
+        return self._tg("PUT", f"{ev}/guests/{self._guest_seg(ev, guest_ref)}", body=data)
+
+    def remove_guest(self, event_ref: str | None, guest_ref: str) -> Doc:
+        ev = self._evp(event_ref)
+        return self._tg("DELETE", f"{ev}/guests/{self._guest_seg(ev, guest_ref)}")
+
+    def import_guests(self, event_ref: str | None, text: str) -> Doc:
+        return self._tg("POST", f"{self._evp(event_ref)}/guests/import", body={"csv": text})
+
+    def guest_links(
+        self,
+        event_ref: str | None,
+        *,
+        rotate: bool = False,
+        guest_ref: str | None = None,
+        base_url: str = "",
+    ) -> Doc:
+        body = {"rotate": rotate, "guest": guest_ref, "base_url": base_url}
+        return self._tg("POST", f"{self._evp(event_ref)}/guests/links", body=body)
