@@ -60,10 +60,10 @@ _V6_BOOKING = (
 def test_migration_keeps_older_duplicate_pending_rows(tmp_path):
     path = tmp_path / "old.db"
     SqliteStore(path).close()
-    conn = sqlite3.connect(path)  # back to a version-6 file with duplicates in it
+    conn = sqlite3.connect(path)  # back to a version-7 file with duplicates in it
     conn.executescript(
         "DROP INDEX bookings_one_pending; ALTER TABLE bookings DROP COLUMN pending_dup;"
-        "PRAGMA user_version = 6;"
+        "PRAGMA user_version = 7;"
     )
     for bid, status, at in (
         ("new", "pending", ts(3)),

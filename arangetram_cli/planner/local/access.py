@@ -106,15 +106,13 @@ class AccessService(LocalBase):
                 b
                 for e in shared
                 for b in self.store.bookings.list_by_event(e["id"])
-                if b["id"] == r or (len(r) >= 4 and str(b["id"]).startswith(r))
+                if b["id"] == r or (refs.is_prefix_candidate(r) and str(b["id"]).startswith(r))
             ]
             exact = [b for b in found if b["id"] == r]
             if exact or len(found) == 1:
                 return (exact or found)[0]
             if len(found) > 1:
-                raise Invalid(
-                    f"Booking id prefix '{r}' is ambiguous; give more characters"
-                ) from None
+                raise refs.ambiguous("Booking", r) from None
             raise
 
     def _member_part(self, booking: Doc, user: Doc) -> set[str]:
