@@ -27,7 +27,7 @@ def share(
     role: Annotated[str, typer.Option("--role", "-r", help="planner or viewer.")] = "viewer",
 ) -> None:
     """Share an event with a registered person (again: change their role). Owner only."""
-    from arangetram_cli.core.members import check_role
+    from arangetram_cli.core.policy import check_role
 
     st = state(ctx)
     role = check_role(role)  # a typo fails before any request

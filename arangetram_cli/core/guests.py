@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.values import new_id
 
 Doc = dict[str, Any]
 RSVP = ("pending", "yes", "no", "maybe")
@@ -37,7 +38,7 @@ _PHONE = re.compile(r"^[0-9+().\-\s/x#*]{3,40}$")
 LIMITS = {"name": 200, "email": 254, "phone": 40, "group": 100, "message": 1000, "notes": 1000}
 
 
-def _text(value: Any, what: str, *, required: bool = False) -> str:
+def clean_text(value: Any, what: str, *, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -53,14 +54,14 @@ def _text(value: Any, what: str, *, required: bool = False) -> str:
 
 
 def check_email(value: Any) -> str:
-    text = _text(value, "email")
+    text = clean_text(value, "email")
     if text and not _EMAIL.match(text):
         raise Invalid(f"not an email address: '{text[:80]}'")
     return text
 
 
 def check_phone(value: Any) -> str:
-    text = _text(value, "phone")
+    text = clean_text(value, "phone")
     if text and not _PHONE.match(text):
         raise Invalid(f"not a phone number: '{text[:40]}'")
     return text
@@ -98,14 +99,14 @@ def guest_fields(data: Doc, current: Doc | None = None) -> Doc:
     """The fields of a guest to add (current None) or change, validated."""
     out: Doc = {}
     if current is None or data.get("name") is not None:
-        out["name"] = _text(data.get("name"), "name", required=True)
+        out["name"] = clean_text(data.get("name"), "name", required=True)
     for key, check in (("email", check_email), ("phone", check_phone)):
         if data.get(key) is not None:
             out[key] = check(data[key])
     if data.get("group") is not None:
-        out["group"] = _text(data["group"], "group")
+        out["group"] = clean_text(data["group"], "group")
     if data.get("notes") is not None:
-        out["notes"] = _text(data["notes"], "notes")
+        out["notes"] = clean_text(data["notes"], "notes")
     party = (current or {}).get("party", 1)
     if data.get("party") is not None:
         party = out["party"] = check_party(data["party"])
@@ -119,7 +120,6 @@ def guest_fields(data: Doc, current: Doc | None = None) -> Doc:
 
 
 def new_guest(event: Doc, fields: Doc, now: str) -> Doc:
-    from arangetram_cli.core.models import new_id
 
     return {
         "id": new_id(),

@@ -1,4 +1,5 @@
-"""Who may do what: ownership, roles in a booking, state moves, double booking.
+"""Who may do what: ownership, roles in an event (owner, planner, viewer), roles in a
+booking, state moves, double booking.
 
 Pure rules over documents (no store, no I/O): LocalPlanner applies them on every call, and
 RemotePlanner applies the same ones where a plain back end forgets them. The move table
@@ -15,6 +16,8 @@ from arangetram_cli.core.errors import (
     Conflict,
     DoubleBooking,
     Forbidden,
+    Invalid,
+    NotFound,
 )
 from arangetram_cli.core.lifecycle import (
     ACCEPTED,
@@ -50,6 +53,65 @@ def require_owner(doc: Doc, user: Doc, message: str = NOT_AUTHORIZED) -> None:
 
 def owns(doc: Doc | None, user: Doc) -> bool:
     return doc is not None and doc.get("user_id") == user.get("id")
+
+
+# ---- roles in an event (planning together) -------------------------------------------------
+# The event's `owner` (its `user_id`), and the members it was shared with, stored in
+# `event_members`: `planner` (changes the event, its vendors, tasks, budget and guests, and
+# sends booking requests for it) and `viewer` (reads all of it). Anybody else, including a
+# former member, gets "Event not found": the event's existence is not revealed. A member who
+# tries more than the role allows gets Forbidden (403 / exit 3): the event is visible to them.
+OWNER, PLANNER, VIEWER = "owner", "planner", "viewer"
+ROLES = (OWNER, PLANNER, VIEWER)
+SHAREABLE = (PLANNER, VIEWER)  # `events share --role`
+
+READ, CHANGE, BOOK, SHARE, TRANSFER = "read", "change", "book", "share", "transfer"
+RIGHTS: dict[str, frozenset[str]] = {
+    OWNER: frozenset({READ, CHANGE, BOOK, SHARE, TRANSFER}),
+    PLANNER: frozenset({READ, CHANGE, BOOK}),
+    VIEWER: frozenset({READ}),
+}
+EVENT_HINT = "see your events: arangetram events list"
+
+
+def can(role: str | None, action: str) -> bool:
+    """Whether `role` (None: no part in the event) may do `action` to the event."""
+    return role is not None and action in RIGHTS.get(role, frozenset())
+
+
+def require(role: str | None, action: str) -> None:
+    """Raise unless `role` may do `action`: NotFound for no role, Forbidden otherwise."""
+    if role is None or role not in RIGHTS:
+        raise NotFound("Event not found", hint=EVENT_HINT)
+    if can(role, action):
+        return
+    if role == VIEWER:
+        raise Forbidden(
+            "viewers can't change this event", hint="ask the owner to make you a planner"
+        )
+    raise Forbidden("only the event's owner can share, transfer or delete it", hint="ask the owner")
+
+
+def check_role(value: Any) -> str:
+    """A role an event can be shared with (`events share --role`)."""
+    role = str(value or "").strip().lower()
+    if role not in SHAREABLE:
+        raise Invalid(f"role must be planner or viewer, not '{str(value)[:40]}'")
+    return role
+
+
+def member_part(role: str | None) -> set[str]:
+    """A member's part in its event's bookings: a planner acts as the family ("user"), a
+    viewer only reads ("viewer"); no role, no part."""
+    if role is None:
+        return set()
+    return {"user"} if can(role, BOOK) else {"viewer"}
+
+
+def viewers_stop(roles: set[str]) -> None:
+    """A viewer may read a booking of its event but not move it."""
+    if roles == {"viewer"}:
+        require(VIEWER, CHANGE)
 
 
 # ---- bookings -----------------------------------------------------------------------------

@@ -236,8 +236,7 @@ def create_app(
     app.include_router(images.router)
 
     app.include_router(workspace_routes.router)
-
-    app.include_router(together_routes.router)
+    app.include_router(together_routes.router)  # members, guests, the RSVP page
     app.include_router(together_routes.pages)
 
     app.add_middleware(Guard, state=state, limits=state.limits)

@@ -1,7 +1,7 @@
 """Planning together over HTTP (additive): members and guests under /api/v1, and the RSVP
 page guests open on their phones at /rsvp/{token}.
 
-The API handlers run LocalPlanner's operations, so the roles (core/members.py) are the same
+The API handlers run LocalPlanner's operations, so the roles (core/policy.py) are the same
 as local mode. The RSVP page needs no account: the link's token is the credential (only its
 sha256 is stored). It is server-rendered (Jinja2, autoescaped: every word a guest or family
 wrote is hostile), works without JavaScript, and its form post is CSRF-safe: the hidden
@@ -334,7 +334,6 @@ async def rsvp_post(token: str, request: Request) -> Any:
         body += chunk
         if len(body) > MAX_FORM_BYTES:
             return _notice(413, "That answer is too long", "Please shorten your message.")
-
     return await run_in_threadpool(_answer, request, token, body)
 
 

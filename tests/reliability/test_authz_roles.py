@@ -2,7 +2,7 @@
 times every part a caller can have in an event (owner, planner, viewer, former member,
 stranger), in local mode, remote mode (the CLI through `arangetram serve`) and plain HTTP.
 
-The rule (core/members.py, one place): the owner may do everything; a planner changes the
+The rule (core/policy.py, one place): the owner may do everything; a planner changes the
 event, its vendors, tasks, budget and guests and sends booking requests; a viewer reads it
 all and gets 3/403 "viewers can't change this event" for any change (the event is visible to
 it, so 403 is no oracle); a former member and a stranger get 4/404, like an event that does

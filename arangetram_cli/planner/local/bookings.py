@@ -20,7 +20,7 @@ from arangetram_cli.core.lifecycle import (
     refusal,
 )
 from arangetram_cli.core.values import new_id, now_iso
-from arangetram_cli.planner.local.base import LocalBase
+from arangetram_cli.planner.local.access import AccessService
 from arangetram_cli.planner.local.common import (
     public_user,
     validated,
@@ -30,14 +30,24 @@ from arangetram_cli.store.base import (
 )
 
 
-class BookingsService(LocalBase):
+def _in_listing_order(bookings: list[Doc], upcoming: bool) -> list[Doc]:
+    """The store's order for a listing: soonest event first when upcoming, else newest first
+    (as list_for sorts each part)."""
+    unique = list({b["id"]: b for b in bookings}.values())
+    if upcoming:
+        return sorted(unique, key=lambda b: (str(b.get("event_date")), b["created_at"], b["id"]))
+    unique.sort(key=lambda b: b["id"])
+    return sorted(unique, key=lambda b: b["created_at"], reverse=True)
+
+
+class BookingsService(AccessService):
     def create_booking(self, event_ref: str, vendor_ref: str, message: str = "") -> Doc:
         from arangetram_cli.core.models import BookingIn
 
         body = validated(
             BookingIn, {"event_id": event_ref, "vendor_id": vendor_ref, "message": message}
         )
-        event = self._own_event(body.event_id, "book")  # the web app forgot this check
+        event = self._own_event(body.event_id, policy.BOOK)  # the web app forgot this check
         vendor = self.get_vendor(body.vendor_id)
         policy.bookable(vendor)
         now = now_iso()
@@ -97,16 +107,11 @@ class BookingsService(LocalBase):
         user = self.current_user()
         event_id = self._event_filter(event)
         bookings = self._listed(status, event_id, upcoming, user_id=user["id"])
-        shared = [  # a member sees its events' requests (filtered in the store query too)
-            b
-            for e in self.shared_events(user)  # type: ignore[attr-defined]
-            if event_id is None or e["id"] == event_id
-            for b in self._listed(status, e["id"], upcoming)
-        ]
-        if shared:
-            bookings += shared
-            if upcoming:  # soonest first across own and shared
-                bookings.sort(key=lambda b: (str(b.get("event_date")), str(b.get("created_at"))))
+        shared = [e for e in self.shared_events(user) if event_id in (None, e["id"])]
+        if shared:  # a member sees its events' requests
+            for e in shared:
+                bookings += self._listed(status, e["id"], upcoming)
+            bookings = _in_listing_order(bookings, upcoming)
         vendors = self.store.vendors.get_many(b["vendor_id"] for b in bookings)
         events = self.store.events.get_many(b["event_id"] for b in bookings)
         return [
@@ -145,14 +150,14 @@ class BookingsService(LocalBase):
         vendor = self.store.vendors.get(booking["vendor_id"])
         roles = policy.booking_roles(booking, user, vendor)
         if not roles:  # a member of the event: a planner acts as the family, a viewer reads
-            roles |= self._member_part(booking, user)  # type: ignore[attr-defined]
+            roles = self._member_part(booking, user)
         return roles, vendor
 
     def get_booking(self, ref: str) -> Doc:
         """One booking with its `history`, `vendor`, `event` and `user` (no password): for
         the family that sent it and the booked vendor only."""
         user = self.current_user()
-        booking = self._visible_booking(ref, user)  # type: ignore[attr-defined]  # parties, members
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, vendor = self._roles(booking, user)
         if not roles:
             raise Forbidden(policy.NOT_AUTHORIZED)
@@ -203,7 +208,7 @@ class BookingsService(LocalBase):
 
         user = self.current_user()
         body = validated(BookingRespondIn, {"status": status, "response_message": message})
-        booking = self._visible_booking(ref, user)  # type: ignore[attr-defined]  # parties, members
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, vendor = self._roles(booking, user)
         policy.check_move(booking, body.status, roles, vendor_known=vendor is not None)
         assert vendor is not None  # check_move refuses a booking whose vendor is gone
@@ -230,9 +235,9 @@ class BookingsService(LocalBase):
 
         user = self.current_user()
         body = validated(CancelIn, {"reason": reason})
-        booking = self._visible_booking(ref, user)  # type: ignore[attr-defined]  # parties, members
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
-        self._viewers_stop(roles)  # type: ignore[attr-defined]
+        policy.viewers_stop(roles)
         policy.check_move(booking, CANCELLED, roles)
         fields: Doc = {"cancel_reason": body.reason} if body.reason else {}
         return self._move(booking, CANCELLED, user, "user", body.reason, fields)
@@ -244,9 +249,9 @@ class BookingsService(LocalBase):
 
         user = self.current_user()
         body = validated(CompleteIn, {"message": message})
-        booking = self._visible_booking(ref, user)  # type: ignore[attr-defined]  # parties, members
+        booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
-        self._viewers_stop(roles)  # type: ignore[attr-defined]
+        policy.viewers_stop(roles)
         policy.check_move(booking, COMPLETED, roles)
         if not event_passed(booking.get("event_date"), self._today()):
             raise Conflict(

@@ -6,7 +6,8 @@ from typing import Any
 
 from arangetram_cli.core import workspace as ws
 from arangetram_cli.core.errors import Invalid, NotFound
-from arangetram_cli.planner.local.workspace import EVENT_HINT, Doc, WorkspaceBase
+from arangetram_cli.core.policy import CHANGE, EVENT_HINT
+from arangetram_cli.planner.local.workspace import Doc, WorkspaceBase
 
 
 class BudgetService(WorkspaceBase):
@@ -68,7 +69,7 @@ class BudgetService(WorkspaceBase):
     def set_event_budget(
         self, event_ref: str | None, *, amount_cents: Any = None, currency: str | None = None
     ) -> Doc:
-        event = self.plan_event(event_ref, "change")
+        event = self.plan_event(event_ref, CHANGE)
         fields: Doc = {}
         if amount_cents is not None:
             fields["budget_amount_cents"] = (
@@ -86,7 +87,7 @@ class BudgetService(WorkspaceBase):
         return ws.event_summary(updated)
 
     def add_budget_item(self, event_ref: str | None, data: Doc) -> Doc:
-        event = self.plan_event(event_ref, "change")
+        event = self.plan_event(event_ref, CHANGE)
         data = dict(data)
         paid = data.pop("paid", None)
         paid_on = data.pop("paid_on", None)
@@ -124,7 +125,7 @@ class BudgetService(WorkspaceBase):
         }
 
     def update_budget_item(self, event_ref: str | None, item_ref: str, data: Doc) -> Doc:
-        event = self.plan_event(event_ref, "change")
+        event = self.plan_event(event_ref, CHANGE)
         fields = ws.budget_fields(data, event, creating=False)
         item = self._item(event, item_ref)
         if not fields:
@@ -148,7 +149,7 @@ class BudgetService(WorkspaceBase):
     ) -> Doc:
         """Record a payment. One that takes the total paid past the quote (or the estimate)
         raises Overpayment unless confirm."""
-        event = self.plan_event(event_ref, "change")
+        event = self.plan_event(event_ref, CHANGE)
         cents = amount if isinstance(amount, int) else ws.parse_money(amount, "amount")
         ws.check_cents(cents, "amount")
         note = ws.text_field(note, "note", 500)
@@ -160,7 +161,7 @@ class BudgetService(WorkspaceBase):
         return self._line_view(event, updated)
 
     def remove_budget_item(self, event_ref: str | None, item_ref: str) -> Doc:
-        event = self.plan_event(event_ref, "change")
+        event = self.plan_event(event_ref, CHANGE)
         item = self._item(event, item_ref)
         if not self.store.budget_items.delete(item["id"]):
             raise NotFound("Budget item not found", hint="see: arangetram budget show")

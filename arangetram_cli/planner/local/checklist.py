@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from arangetram_cli.core import workspace as ws
 from arangetram_cli.core.errors import Conflict, Invalid, NotFound
+from arangetram_cli.core.policy import CHANGE
 from arangetram_cli.planner.local.workspace import Doc, WorkspaceBase
 
 
@@ -45,7 +46,7 @@ class ChecklistService(WorkspaceBase):
         return {"event": ws.event_summary(event), "tasks": tasks}
 
     def add_task(self, event_ref: str | None, data: Doc) -> Doc:
-        event = self.plan_event(event_ref, "change")
+        event = self.plan_event(event_ref, CHANGE)
         data = dict(data)
         assign = data.pop("assign", None)
         fields = ws.task_fields(data, event, self._today(), creating=True)
@@ -57,7 +58,7 @@ class ChecklistService(WorkspaceBase):
         return ws.task_view(task, self._today())
 
     def update_task(self, event_ref: str | None, task_ref: str, data: Doc) -> Doc:
-        event = self.plan_event(event_ref, "change")
+        event = self.plan_event(event_ref, CHANGE)
         data = dict(data)
         assign = data.pop("assign", None)
         fields = ws.task_fields(data, event, self._today(), creating=False)
@@ -77,7 +78,7 @@ class ChecklistService(WorkspaceBase):
         return ws.task_view(updated, self._today())
 
     def remove_task(self, event_ref: str | None, task_ref: str) -> Doc:
-        event = self.plan_event(event_ref, "change")
+        event = self.plan_event(event_ref, CHANGE)
         task = self._task(event, task_ref)
         if not self.store.tasks.delete(task["id"]):
             raise NotFound("Task not found", hint="see: arangetram tasks list")
@@ -87,7 +88,7 @@ class ChecklistService(WorkspaceBase):
         """Add the template's tasks the event does not have yet (by key): running it twice
         adds nothing the second time. A family's own template goes through the same
         validation as the packaged one."""
-        event = self.plan_event(event_ref, "change")
+        event = self.plan_event(event_ref, CHANGE)
         tpl = ws.load_template() if template is None else ws.validate_template(template, "given")
         for _ in range(3):  # a concurrent apply may win a key between reading and writing
             have = {t.get("template_key") for t in self.store.tasks.list_by_event(event["id"])}

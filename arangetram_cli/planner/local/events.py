@@ -1,16 +1,17 @@
-"""Events: the caller's own only (anybody else's is "not found"), by id, prefix or exact name."""
+"""Events: the caller's own and those shared with it (planning together; anybody else's is
+"not found"), by id, prefix or exact name. Access and roles: access.py and core.policy."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from arangetram_cli.core import refs
+from arangetram_cli.core import policy
 from arangetram_cli.core.errors import (
     NotFound,
 )
 from arangetram_cli.core.values import new_id, now_iso
 from arangetram_cli.planner.base import Page
-from arangetram_cli.planner.local.base import LocalBase
+from arangetram_cli.planner.local.access import AccessService
 from arangetram_cli.planner.local.common import (
     check_page,
     validated,
@@ -20,21 +21,7 @@ from arangetram_cli.store.base import (
 )
 
 
-class EventsService(LocalBase):
-    def _own_event(self, ref: str, action: str = "read") -> Doc:
-        """An event the caller owns or is a member of, when its role allows `action`
-        (core/members.py), by id, unique prefix or exact name; anybody else's is "Event not
-        found" (a vendor sees the events of its requests embedded in them)."""
-        try:
-            event = self.event_access(ref, action)  # type: ignore[attr-defined]
-        except NotFound:  # by exact name among the caller's events (own and shared)
-            mine = self.accessible_events()  # type: ignore[attr-defined]
-            found = refs.pick(mine, ref, "Event", name_key="event_name")
-            event = self.event_access(found["id"], action)  # type: ignore[attr-defined]
-        if event["role"] == "owner":  # the contract's event document, as stored
-            event.pop("role")
-        return event
-
+class EventsService(AccessService):
     def create_event(self, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import EventIn
 
@@ -55,7 +42,7 @@ class EventsService(LocalBase):
         check_page(offset, limit)
         user = self.current_user()
         # events shared with the caller follow its own, with a `role` (own ones: no role)
-        shared = self.shared_events(user)  # type: ignore[attr-defined]
+        shared = self.shared_events(user)
         own_total = self.store.events.count_by_user(user["id"])
         items = self.store.events.list_by_user(user["id"], offset=offset, limit=limit)
         if shared and len(items) < limit:
@@ -73,7 +60,7 @@ class EventsService(LocalBase):
     def update_event(self, ref: str, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import EventUpdateIn
 
-        event = self._own_event(ref, "change")
+        event = self._own_event(ref, policy.CHANGE)
         body = validated(EventUpdateIn, data)
         fields = body.model_dump(exclude_none=True)
         if "selected_vendors" in fields:
@@ -90,14 +77,14 @@ class EventsService(LocalBase):
         return updated
 
     def add_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
-        event = self._own_event(event_ref, "change")
+        event = self._own_event(event_ref, policy.CHANGE)
         vendor = self.get_vendor(vendor_ref)
         if not self.store.events.add_vendor(event["id"], vendor["id"]):
             raise NotFound("Event not found")
         return self.store.events.get(event["id"]) or event
 
     def remove_event_vendor(self, event_ref: str, vendor_ref: str) -> Doc:
-        event = self._own_event(event_ref, "change")
+        event = self._own_event(event_ref, policy.CHANGE)
         vendor_id = vendor_ref
         if vendor_ref not in (event.get("selected_vendors") or []):
             vendor_id = self.get_vendor(vendor_ref)["id"]

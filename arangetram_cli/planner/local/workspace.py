@@ -2,8 +2,9 @@
 
 Services checklist.py, budget.py and plans.py over WorkspaceBase (here): event selection and
 the sync with bookings, over LocalPlanner's store, identity and clock. Every operation names
-an event by id, unique id prefix or exact name among the caller's own events; another user's
-event is "not found" (its existence is not revealed), like a task or budget line of it.
+an event by id, unique id prefix or exact name among the caller's own events and those shared
+with it (access.py; a change needs a planner or the owner); another user's event is "not
+found" (its existence is not revealed), like a task or budget line of it.
 
 Accepting a booking ticks the event's open "book the ..." task of the vendor's category and
 creates (or links) the budget line for that vendor with its catalog estimate
@@ -19,10 +20,10 @@ from typing import Any
 
 from arangetram_cli.core import workspace as ws
 from arangetram_cli.core.errors import ArangetramError, Conflict, NotFound
+from arangetram_cli.core.policy import READ
 
 Doc = dict[str, Any]
 log = logging.getLogger(__name__)
-EVENT_HINT = "see your events: arangetram events list"
 
 
 class WorkspaceBase:
@@ -39,9 +40,9 @@ class WorkspaceBase:
         """The caller's own events and those shared with it (each with its `role`)."""
         return self.accessible_events()  # type: ignore[attr-defined]
 
-    def plan_event(self, ref: str | None, action: str = "read") -> Doc:
+    def plan_event(self, ref: str | None, action: str = READ) -> Doc:
         """An event the caller owns or is a member of, by id, prefix or exact name (None: the
-        next upcoming one), when its role allows `action` (core/members.py)."""
+        next upcoming one), when its role allows `action` (core.policy)."""
         if ref is None or not str(ref).strip():
             found = ws.next_upcoming(self._my_events(), self._today())
             if found is None:

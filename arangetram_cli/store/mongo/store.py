@@ -91,7 +91,7 @@ class MongoStore:
             self.bookings = Bookings(self)
             self.reviews = Reviews(self)
 
-            attach(self)
+            attach(self)  # tasks, budget_items
             attach_together(self)  # event_members, guests, rsvp_tokens
             self._ensure_indexes()
         except Exception as e:

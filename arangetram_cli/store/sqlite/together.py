@@ -1,5 +1,5 @@
 """Planning together on SQLite: `event_members`, `guests` and `rsvp_tokens` tables
-(additive; they come with the main schema's migration 7 in store/sqlite.py)."""
+(additive; they come with the main schema's migration 7 in store/sqlite/schema.py)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Each row keeps the whole document as JSON in `doc`, beside the columns the per-event queries
 and the uniqueness rules need (indexed): a template task once per event (template_key), one
 budget line per booking (booking_id). The tables come with the main schema's migration 6
-(store/sqlite.py), so a store that opened has them: a refused command changes nothing.
+(store/sqlite/schema.py), so a store that opened has them: a refused command changes nothing.
 Read-modify-writes run in one write transaction (BEGIN IMMEDIATE).
 """
 
