@@ -18,12 +18,38 @@ if TYPE_CHECKING:
     from arangetram_cli.planner.base import Planner
 
 
+GLOBALS = "arangetram.globals"  # ctx.meta key: the global options given so far
+
+
 @dataclass
 class State:
     out: Output
     profile: str | None = None
     api_url: str | None = None
     debug: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def configure(self, options: dict[str, Any]) -> None:
+        """Apply the global options given so far (the root's, then a group's, then the
+        command's: a later one wins)."""
+        self.options = dict(options)
+        fmt = "json" if options.get("json") else options.get("output")
+        if options.get("wide") and fmt in (None, "table"):
+            fmt = "wide"
+        debug = bool(options.get("debug"))
+        out = Output(
+            fmt=fmt,
+            quiet=bool(options.get("quiet")),
+            color=not options.get("no_color"),
+            debug=debug,
+            csv_raw=bool(options.get("csv_raw")),
+        )
+        self.out.__dict__.update(vars(out))  # the same object: a command may hold it
+        if (options.get("profile"), options.get("api_url")) != (self.profile, self.api_url):
+            self._settings = None
+        self.profile, self.api_url = options.get("profile"), options.get("api_url")
+        self.debug = debug
+
     _settings: Settings | None = None
     _planner: Any = None
     _stored: Any = field(default=None)
@@ -128,11 +154,21 @@ def secret_for(settings: Settings) -> Any:
 
 
 def state(ctx: typer.Context) -> State:
-    obj = ctx.find_root().obj
-    if not isinstance(obj, State):  # a sub-app invoked on its own (tests)
-        obj = State(out=Output())
-        ctx.find_root().obj = obj
-    return obj
+    """This run's State, made from the global options parsed so far on first use."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State(out=Output())
+        root.obj.configure(ctx.meta.get(GLOBALS, {}))
+    return root.obj
+
+
+def set_global(ctx: typer.Context, key: str, value: Any) -> None:
+    """Record a global option wherever it stood on the command line."""
+    given = ctx.meta.setdefault(GLOBALS, {})  # ctx.meta is shared by the whole run
+    given[key] = value
+    root = ctx.find_root()
+    if isinstance(root.obj, State):
+        root.obj.configure(given)
 
 
 def need(value: Any, flag: str, prompt: Any = None) -> Any:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from arangetram_cli.cli.context import need, state
+from arangetram_cli.cli.lazy import LazyGroup
 from arangetram_cli.cli.output import Col
 
 
@@ -49,12 +49,12 @@ REVIEW_FIELDS = [
 ]
 
 
-class _ListByDefault(TyperGroup):
+class _ListByDefault(LazyGroup):
     """`vendors reviews VENDOR` is `vendors reviews list VENDOR` (the subcommands' names win:
     a vendor called "reply" needs `reviews list reply`)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and not args[0].startswith("-") and args[0] not in self.list_commands(ctx):
             args = ["list", *args]
         return super().parse_args(ctx, args)
 
