@@ -16,13 +16,21 @@ machine's anonymous owner; see ai/history.py).
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from typing import Annotated, Any
 
 import typer
 
+from arangetram_cli.ai.chat import answer_stream
+from arangetram_cli.ai.client import llm_env, resolve_provider
+from arangetram_cli.ai.history import Conversations, anonymous_owner
+from arangetram_cli.ai.keys import LlmKeys
+from arangetram_cli.ai.render import renderer_for
 from arangetram_cli.cli.context import State, state
 from arangetram_cli.cli.output import Col, interactive, one_line
+from arangetram_cli.core.errors import ArangetramError, Invalid, NotFound
+from arangetram_cli.store.conversations import conversations
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
@@ -73,9 +81,6 @@ class _Session:
     @property
     def conversations(self) -> Any:
         if self._convs is None:
-            from arangetram_cli.ai.history import Conversations, anonymous_owner
-            from arangetram_cli.store.conversations import conversations
-
             st = self.st
             store = getattr(self.planner, "store", None)
             if store is None:  # remote mode: conversations stay in the local store for now
@@ -94,9 +99,6 @@ class _Session:
         if not self._resolved:
             self._resolved = True
             if not self.offline and not self.remote:
-                from arangetram_cli.ai.client import llm_env, resolve_provider
-                from arangetram_cli.ai.keys import LlmKeys
-
                 keys = LlmKeys(self.st.settings)
                 self._provider = resolve_provider(
                     llm_env(settings=self.st.settings),
@@ -119,7 +121,6 @@ class _Session:
     ) -> tuple[dict[str, Any], dict[str, Any], BaseException | None]:
         """Ask, stream into `renderer`, save both messages. Returns (conversation, the answer
         message, the error or KeyboardInterrupt that stopped it, if any)."""
-        from arangetram_cli.core.errors import ArangetramError
 
         history = [*(conv or {}).get("messages", []), {"role": "user", "content": question}]
         ask = getattr(self.planner, "ask_stream", None)
@@ -127,8 +128,6 @@ class _Session:
         if ask is not None:
             stream = ask(history, event_ref, **kwargs)
         else:  # a planner without the method (an older port): answer from here
-            from arangetram_cli.ai.chat import answer_stream
-
             stream = answer_stream(self.planner, history, event_ref, **kwargs)
         convs = self.conversations
         if conv is None:
@@ -180,13 +179,11 @@ class _Null:
 def _renderer(st: State) -> Any:
     if st.out.fmt in ("json", "jsonl") or st.out.quiet:
         return _Null()
-    from arangetram_cli.ai.render import renderer_for
 
     return renderer_for(sys.stdout, color=st.out.use_color)
 
 
 def _print_json(st: State, conv: dict[str, Any]) -> None:
-    import json
 
     if st.out.fmt == "jsonl":
         print(json.dumps(conv, ensure_ascii=False))
@@ -239,7 +236,6 @@ def ask(
     ] = 50,
 ) -> None:
     """Ask the AI planning assistant; with no question at a terminal, chat."""
-    from arangetram_cli.core.errors import Invalid, NotFound
 
     st = state(ctx)
     session = _Session(st, offline=offline, provider=provider, model=model)
@@ -305,7 +301,6 @@ def _show(st: State, conv: dict[str, Any]) -> None:
     if st.out.fmt in ("json", "jsonl") or (st.out.fmt is None and st.out.format == "json"):
         _print_json(st, conv)
         return
-    from arangetram_cli.ai.render import renderer_for
 
     print(f"# {one_line(conv.get('title'))}  ({conv['id']})")
     for m in conv.get("messages", []):
@@ -321,8 +316,6 @@ def _show(st: State, conv: dict[str, Any]) -> None:
 
 def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: str | None) -> None:
     """The chat loop: the conversation survives errors and Ctrl-C during an answer."""
-    from arangetram_cli.ai.render import renderer_for
-    from arangetram_cli.core.errors import ArangetramError
 
     with contextlib.suppress(ImportError):  # not on every platform
         import readline  # noqa: F401 - line editing and history for input()

@@ -12,6 +12,7 @@ import typer
 from arangetram_cli.cli.context import State, need, state
 from arangetram_cli.cli.output import interactive
 from arangetram_cli.core.errors import AuthRequired, Invalid
+from arangetram_cli.core.security import peek_token
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -112,7 +113,6 @@ def guest(
 @app.command()
 def whoami(ctx: typer.Context) -> None:
     """Who you are, on which profile and backend, and where the token comes from."""
-    from arangetram_cli.core.security import peek_token
 
     st = state(ctx)
     stored = st.stored_token()

@@ -9,7 +9,9 @@ import typer
 
 from arangetram_cli.cli.columns import short
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import Col
+from arangetram_cli.cli.output import Col, interactive, one_line
+from arangetram_cli.core.errors import Conflict, DoubleBooking, Invalid
+from arangetram_cli.core.lifecycle import inbox_order
 
 app = typer.Typer(
     rich_markup_mode=None, help="Send booking requests and answer them.", no_args_is_help=True
@@ -119,7 +121,6 @@ def inbox(
     pending: Annotated[bool, typer.Option("--pending", help="Only requests to answer.")] = False,
 ) -> None:
     """Requests to your vendor profile: pending ones first, the longest waiting at the top."""
-    from arangetram_cli.core.lifecycle import inbox_order
 
     st = state(ctx)
     found = st.planner(auth=True).list_vendor_bookings(status="pending" if pending else None)
@@ -148,8 +149,6 @@ def respond(
     ] = False,
 ) -> None:
     """Accept or decline a request sent to your vendor profile."""
-    from arangetram_cli.cli.output import interactive, one_line
-    from arangetram_cli.core.errors import Conflict, DoubleBooking, Invalid
 
     statuses = {
         "accept": "accepted",

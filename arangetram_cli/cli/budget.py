@@ -10,7 +10,19 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.workspace_ui import EventOpt, fmt_money, money, pick_event
+from arangetram_cli.cli.output import interactive
+from arangetram_cli.cli.workspace_ui import (
+    EventOpt,
+    _t,
+    fmt_money,
+    grid,
+    line,
+    money,
+    pick_event,
+    render_totals,
+)
+from arangetram_cli.core.errors import Conflict, Invalid
+from arangetram_cli.core.workspace import Overpayment
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -79,7 +91,6 @@ def _show(
 
 
 def _draw(st: Any, doc: dict[str, Any]) -> None:
-    from arangetram_cli.cli.workspace_ui import _t, grid, line, render_totals
 
     console = st.out.console()
     cur = _cur(doc)
@@ -146,8 +157,6 @@ def show(
 def _confirmed(call: Any, yes: bool) -> Any:
     """Run call(confirm); a payment past the quote asks a person at a terminal, and is
     refused (exit 5, one line) for a script that did not pass --yes."""
-    from arangetram_cli.cli.output import interactive
-    from arangetram_cli.core.workspace import Overpayment
 
     try:
         return call(yes)
@@ -160,8 +169,6 @@ def _confirmed(call: Any, yes: bool) -> Any:
         if agreed is None:
             raise typer.Abort() from None
         if not agreed:
-            from arangetram_cli.core.errors import Conflict
-
             raise Conflict("Not recorded", hint="check the amount") from None
         return call(True)
 
@@ -250,7 +257,6 @@ def update(
     notes: Notes = None,
 ) -> None:
     """Change a line (a quote arrived, a due date moved)."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     data = _data(
@@ -293,7 +299,6 @@ def set_(
     ] = None,
 ) -> None:
     """Set the event's total budget (a number, beside the web app's $-level) or currency."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     cents = money(amount, "amount")

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from arangetram_cli.cli.output import Output, interactive
-from arangetram_cli.core.errors import AuthRequired, Invalid
+from arangetram_cli.config import load_settings, normalize_api_url
+from arangetram_cli.core.errors import AuthRequired, Invalid, Unavailable
+from arangetram_cli.core.security import load_or_create_secret
+from arangetram_cli.credentials import Credentials, KeyringUnavailable
+from arangetram_cli.planner.local import LocalPlanner
+from arangetram_cli.planner.remote import RemotePlanner
 
 if TYPE_CHECKING:
     from arangetram_cli.config import Settings
@@ -57,26 +62,19 @@ class State:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            from arangetram_cli.config import load_settings
-
             self._settings = load_settings(self.profile, api_url=self.api_url)
         return self._settings
 
     def credentials(self) -> Credentials:
-        from arangetram_cli.credentials import Credentials
 
         return Credentials(self.settings)
 
     def stored_token(self) -> StoredToken | None:
         """The token for this profile, if it was issued by the backend we talk to now."""
         if self._stored is None:
-            from arangetram_cli.credentials import KeyringUnavailable
-
             try:
                 stored = self.credentials().load()
             except KeyringUnavailable as e:
-                from arangetram_cli.core.errors import Unavailable
-
                 raise Unavailable(f"keyring: {e}") from None
             if stored and stored.server and not same_backend(stored.server, self.settings):
                 if self.debug:
@@ -111,7 +109,6 @@ def same_backend(server: str, settings: Settings) -> bool:
     """Whether a stored token's `server` is this profile's backend. Both are compared in
     normalized form, so a token stored under an older, un-normalized key (`.../api/`) keeps
     working."""
-    from arangetram_cli.config import normalize_api_url
 
     return normalize_api_url(server) == normalize_api_url(settings.server_key)
 
@@ -119,10 +116,7 @@ def same_backend(server: str, settings: Settings) -> bool:
 def open_planner(settings: Settings, stored: StoredToken | None, *, debug: bool = False) -> Planner:
     token = stored.token if stored else None
     if settings.mode == "remote":
-        from arangetram_cli.planner.remote import RemotePlanner
-
         return RemotePlanner(settings.api_url or "", token=token, debug=debug)
-    from arangetram_cli.planner.local import LocalPlanner
 
     return LocalPlanner(open_store(settings), secret_for(settings), token=token)
 
@@ -146,7 +140,6 @@ def secret_for(settings: Settings) -> Any:
         return settings.jwt_secret
 
     def load() -> str:
-        from arangetram_cli.core.security import load_or_create_secret
 
         return load_or_create_secret(settings.secret_path)
 

@@ -11,6 +11,8 @@ from arangetram_cli.cli.columns import LIST_COLUMNS, short
 from arangetram_cli.cli.columns import price as _price
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col, interactive
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.values import EVENT_STATUSES, PRICE_RANGES, check_date
 
 app = typer.Typer(
     rich_markup_mode=None, help="Plan events and choose their vendors.", no_args_is_help=True
@@ -56,8 +58,6 @@ Notes = Annotated[str | None, typer.Option("--notes", help="Special requirements
 def _date(value: str | None) -> str | None:
     if value is None:
         return None
-    from arangetram_cli.core.errors import Invalid
-    from arangetram_cli.core.values import check_date
 
     try:
         return check_date(value)
@@ -67,8 +67,6 @@ def _date(value: str | None) -> str | None:
 
 def _guests(value: int | None) -> int | None:
     if value is not None and value < 1:
-        from arangetram_cli.core.errors import Invalid
-
         raise Invalid(f"--guests must be 1 or more, not {value}")
     return value
 
@@ -106,7 +104,6 @@ def create(
     ] = True,
 ) -> None:
     """Create an event (a form asks for what is missing when a person is at a terminal)."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     planner = st.planner(auth=True)
@@ -132,8 +129,6 @@ def create(
 
 def _form(data: dict[str, Any]) -> dict[str, Any]:
     import questionary
-
-    from arangetram_cli.core.values import PRICE_RANGES, check_date
 
     def valid_date(text: str) -> bool | str:
         try:
@@ -208,8 +203,6 @@ def update(
     ] = None,
 ) -> None:
     """Change an event."""
-    from arangetram_cli.core.errors import Invalid
-    from arangetram_cli.core.values import EVENT_STATUSES
 
     st = state(ctx)
     if status is not None and status not in EVENT_STATUSES:

@@ -16,6 +16,10 @@ import typer
 
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col, one_line
+from arangetram_cli.core.errors import ArangetramError, Invalid
+from arangetram_cli.media.images import BadImage, check_image, parse_size
+from arangetram_cli.media.s3 import BotoUploader, PresignedUploader, S3Config
+from arangetram_cli.planner.local import MAX_PORTFOLIO_IMAGES
 
 if TYPE_CHECKING:
     from arangetram_cli.media.images import LocalImage
@@ -88,8 +92,6 @@ def _progress(st: Any) -> Iterator[Callable[[LocalImage], Callable[[int], None] 
 
 def _images_api(planner: Any) -> Any:
     if not hasattr(planner, "add_vendor_images"):
-        from arangetram_cli.core.errors import ArangetramError
-
         raise ArangetramError(
             "portfolio images are not available with this planner",
             hint="use a local or MongoDB profile, or a server run by `arangetram serve`",
@@ -128,10 +130,6 @@ def add(
     others still go (exit 2 at the end). Objects are content-addressed, so running the same
     command again uploads nothing twice and adds no URL twice.
     """
-    from arangetram_cli.core.errors import ArangetramError, Invalid
-    from arangetram_cli.media.images import BadImage, check_image, parse_size
-    from arangetram_cli.media.s3 import BotoUploader, PresignedUploader, S3Config
-    from arangetram_cli.planner.local import MAX_PORTFOLIO_IMAGES
 
     st = state(ctx)
     cfg = S3Config.load()
@@ -232,7 +230,6 @@ def add(
 def _roll_back(st: Any, uploader: Any, uploads: list[Upload]) -> None:
     """The URLs did not make it into the portfolio: delete the objects this run created
     (never one that was there before: an earlier run's URL may point at it)."""
-    from arangetram_cli.core.errors import ArangetramError
 
     for up in uploads:
         try:
@@ -271,8 +268,6 @@ def remove(
 ) -> None:
     """Take an image out of a portfolio, and delete its object when it is one this tool
     uploaded to the configured bucket."""
-    from arangetram_cli.core.errors import ArangetramError
-    from arangetram_cli.media.s3 import BotoUploader, S3Config
 
     st = state(ctx)
     cfg = S3Config.load()  # a bad setting stops us before anything changes

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from arangetram_cli.sanitize import rich_text, visible
+
 FORMATS = ("table", "wide", "json", "jsonl", "csv")
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection
 # rule); a leading apostrophe makes it text. A value that already starts with apostrophes
@@ -51,7 +53,6 @@ def as_col(col: Column) -> Col:
 def one_line(text: object) -> str:
     """`text` made safe for one line of a terminal (see arangetram_cli/sanitize.py): controls,
     line breaks, bidi and invisible characters escaped, the joiners of Indic scripts kept."""
-    from arangetram_cli.sanitize import visible
 
     return visible(text)
 
@@ -116,7 +117,6 @@ class Output:
 
     def _message(self, message: str, style: str, mark: str = "") -> None:
         """One line on stderr: other people's text in it (a vendor's name) is escaped."""
-        from arangetram_cli.sanitize import rich_text, visible
 
         if _stream_is_tty(sys.stderr):
             text = rich_text(mark, style=style)
@@ -192,8 +192,6 @@ class Output:
         from rich.cells import cell_len
         from rich.table import Table
 
-        from arangetram_cli.sanitize import rich_text
-
         cols = [as_col(c) for c in columns]
         cells = [[_cell(r, c) for c in cols] for r in rows]
         headers = [rich_text(c.header) for c in cols]
@@ -260,8 +258,6 @@ class Output:
             return
         from rich.panel import Panel
         from rich.table import Table
-
-        from arangetram_cli.sanitize import rich_text
 
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold cyan", no_wrap=True)
@@ -330,7 +326,6 @@ def _natural_width(table: Any, console: Any) -> int:
 
 
 def _cell(row: dict[str, Any], col: Col, *, multiline: bool = False) -> Any:
-    from arangetram_cli.sanitize import rich_text
 
     value = col.get(row) if col.get is not None else row.get(col.key)
     if isinstance(value, list):

@@ -9,8 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
+from arangetram_cli.cli.columns import category as _category
+from arangetram_cli.cli.columns import price as _price
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col
+from arangetram_cli.core.recommend import recommend_for
 
 COLUMNS = [
     Col("category", "Category", priority=0, fixed=True),
@@ -60,8 +63,6 @@ def recommend(
     a city, the region around it), at most the budget, best rated first, then most reviews,
     then name; vendors booked on the date are left out, and so are venues with fewer seats
     than guests."""
-    from arangetram_cli.cli.columns import category as _category
-    from arangetram_cli.cli.columns import price as _price
     from arangetram_cli.cli.events import _date, _guests
 
     st = state(ctx)
@@ -86,8 +87,6 @@ def recommend(
     if rec is not None:
         result = rec(event, **kwargs)
     else:  # a planner without the method (an older server): the same rules, client-side
-        from arangetram_cli.core.recommend import recommend_for
-
         ev = planner.get_event(event) if event else None
         result = recommend_for(planner, event=ev, **kwargs)
         result["notes"].append("vendors booked on the date could not be checked on this server")

@@ -9,7 +9,7 @@ import typer
 
 from arangetram_cli.cli.context import need, state
 from arangetram_cli.cli.lazy import LazyGroup
-from arangetram_cli.cli.output import Col
+from arangetram_cli.cli.output import Col, interactive
 
 
 def _short(doc: dict[str, Any]) -> str:
@@ -88,8 +88,6 @@ def review(
 
     stars = need(rating, "--rating", ask_rating)
     if text is None:
-        from arangetram_cli.cli.output import interactive
-
         if interactive():
             import questionary
 

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.workspace_ui import EventOpt, pick_event
+from arangetram_cli.cli.workspace_ui import EventOpt, _t, grid, line, pick_event, task_marker
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.workspace import load_template
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -17,7 +19,6 @@ app = typer.Typer(
 
 
 def _status(t: dict[str, Any]) -> str:
-    from arangetram_cli.cli.workspace_ui import task_marker
 
     return task_marker(t)
 
@@ -85,7 +86,6 @@ def list_(
 
 def _draw(st: Any, event: dict[str, Any], tasks: list[dict[str, Any]]) -> None:
     """One line per task, whatever its title or notes hold."""
-    from arangetram_cli.cli.workspace_ui import _t, grid, line, task_marker
 
     console = st.out.console()
     done = sum(1 for t in tasks if t.get("status") == "done")
@@ -176,7 +176,6 @@ def update(
     after_event: AfterEvent = False,
 ) -> None:
     """Change a task."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     data = _fields(
@@ -214,7 +213,6 @@ def apply_template(
     ] = None,
 ) -> None:
     """Add the Arangetram checklist's tasks the event does not have yet."""
-    from arangetram_cli.core.workspace import load_template
 
     st = state(ctx)
     template = load_template(file) if file else None  # a bad file fails before any request

@@ -13,6 +13,9 @@ from arangetram_cli.cli.columns import price as _price
 from arangetram_cli.cli.context import need, state
 from arangetram_cli.cli.output import Col, interactive
 from arangetram_cli.cli.recommend import recommend
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.values import CATEGORIES, PRICE_RANGES
+from arangetram_cli.store.base import VendorQuery
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -69,7 +72,6 @@ def list_(
     ] = False,
 ) -> None:
     """Search the vendor marketplace (best rated first)."""
-    from arangetram_cli.store.base import VendorQuery
 
     st = state(ctx)
     q = VendorQuery(
@@ -141,7 +143,6 @@ Images = Annotated[list[str] | None, typer.Option("--image", help="Image URL; re
 
 def _form(fields: dict[str, Any], missing: list[tuple[str, str, Any]]) -> dict[str, Any]:
     """Fill missing required fields: a questionary form for a person, else exit 2."""
-    from arangetram_cli.core.errors import Invalid
 
     todo = [(key, flag, ask) for key, flag, ask in missing if fields.get(key) in (None, "")]
     if not todo:
@@ -175,7 +176,6 @@ def create(
     image: Images = None,
 ) -> None:
     """Create your vendor profile (vendor accounts; one profile per account)."""
-    from arangetram_cli.core.values import CATEGORIES, PRICE_RANGES
 
     st = state(ctx)
     planner = st.planner(auth=True)
@@ -237,7 +237,6 @@ def update(
     ] = None,
 ) -> None:
     """Change your vendor profile (the category cannot change)."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     fields = {

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.output import one_line
+from arangetram_cli.core.workspace import format_money, parse_money
 
 EventOpt = Annotated[
     str | None,
@@ -40,13 +41,11 @@ def pick_event(st: Any, planner: Any, ref: str | None) -> str:
 def money(value: str | None, flag: str) -> int | None:
     if value is None:
         return None
-    from arangetram_cli.core.workspace import parse_money
 
     return parse_money(value, flag)
 
 
 def fmt_money(cents: Any, currency: str = "USD") -> str:
-    from arangetram_cli.core.workspace import format_money
 
     return format_money(cents if isinstance(cents, int) else None, currency)
 
