@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from arangetram_cli import __version__
-from arangetram_cli.cli.context import state
+from arangetram_cli.cli.context import GLOBALS, state
 from arangetram_cli.cli.lazy import add_global_options, build
 from arangetram_cli.cli.output import one_line
 from arangetram_cli.core.errors import ArangetramError
@@ -157,6 +157,7 @@ def root(
     # The global options were parsed into ctx.meta (see cli/lazy.py); a subcommand's copies
     # of them, parsed later, update the same State.
     st = state(ctx)
+    st.configure(ctx.meta.get(GLOBALS, {}))  # a State given by the caller (tests) too
     ctx.call_on_close(st.close)
 
 

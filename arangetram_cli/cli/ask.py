@@ -28,7 +28,7 @@ from arangetram_cli.ai.history import Conversations, anonymous_owner
 from arangetram_cli.ai.keys import LlmKeys
 from arangetram_cli.ai.render import renderer_for
 from arangetram_cli.cli.context import State, state
-from arangetram_cli.cli.output import Col, interactive, one_line
+from arangetram_cli.cli.output import Col, one_line
 from arangetram_cli.core.errors import ArangetramError, Invalid, NotFound
 from arangetram_cli.store.conversations import conversations
 
@@ -269,10 +269,10 @@ def ask(
         if not text and conv is not None and st.out.fmt in ("json", "jsonl"):
             _print_json(st, conv)
             return
-        if not text and not _stdin_is_tty():
+        if not text and not st.io.stdin_is_tty:
             text = sys.stdin.read().strip()
         if not text:
-            if interactive():
+            if st.io.can_prompt:
                 _chat(st, session, conv, event_ref)
                 return
             raise Invalid("missing QUESTION (a chat needs a terminal; or pipe the question in)")
@@ -288,13 +288,6 @@ def ask(
             raise stopped
     finally:
         session.close()
-
-
-def _stdin_is_tty() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return True  # no usable stdin: never wait on it
 
 
 def _show(st: State, conv: dict[str, Any]) -> None:

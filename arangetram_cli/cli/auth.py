@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import State, need, state
-from arangetram_cli.cli.output import interactive
 from arangetram_cli.core.errors import AuthRequired, Invalid
 from arangetram_cli.core.security import peek_token
+from arangetram_cli.core.values import MIN_PASSWORD_CHARS
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -27,33 +27,32 @@ PasswordStdin = Annotated[
 ]
 
 
-def _read_password(from_stdin: bool, *, confirm: bool) -> str:
+def _long_enough(text: str) -> bool | str:
+    if len(text) < MIN_PASSWORD_CHARS:
+        return f"at least {MIN_PASSWORD_CHARS} characters, please"
+    return True
+
+
+def _read_password(st: State, from_stdin: bool, *, confirm: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
             raise Invalid("--password-stdin: standard input held no password")
         return password
-    if not interactive():
+    if not st.io.can_prompt:
         raise Invalid("missing password: use --password-stdin when not at a terminal")
-    import questionary
-
-    password = questionary.password("Password:").ask()
-    if password is None:
-        raise typer.Abort()
-    if confirm:
-        again = questionary.password("Repeat password:").ask()
-        if again is None:
-            raise typer.Abort()
-        if again != password:
-            raise Invalid("the passwords do not match")
-    return password
+    if confirm:  # a new password: its length is checked as it is typed
+        return st.io.new_password(validate=_long_enough)
+    return st.io.password("Password:")
 
 
-def _ask_text(label: str) -> Any:
-    import questionary
+def _filled(text: str) -> bool | str:
+    return True if text.strip() else "this cannot be empty"
 
-    return lambda: questionary.text(label).ask()
+
+def _ask_text(st: State, label: str) -> Any:
+    return lambda: st.io.text(label, validate=_filled).strip()
 
 
 def _logged_in(st: State, session: dict[str, Any], verb: str) -> None:
@@ -79,9 +78,9 @@ def register(
 ) -> None:
     """Create an account and log in."""
     st = state(ctx)
-    email = need(email, "--email", _ask_text("Email:"))
-    name = need(name, "--name", _ask_text("Name:"))
-    password = _read_password(password_stdin, confirm=True)
+    email = need(st, email, "--email", _ask_text(st, "Email:"))
+    name = need(st, name, "--name", _ask_text(st, "Name:"))
+    password = _read_password(st, password_stdin, confirm=True)
     session = st.planner().register(email, name, password, "vendor" if vendor else "user")
     _logged_in(st, session, "Registered and logged in")
 
@@ -94,8 +93,8 @@ def login(
 ) -> None:
     """Log in and keep the token in the OS keyring."""
     st = state(ctx)
-    email = need(email, "--email", _ask_text("Email:"))
-    password = _read_password(password_stdin, confirm=False)
+    email = need(st, email, "--email", _ask_text(st, "Email:"))
+    password = _read_password(st, password_stdin, confirm=False)
     session = st.planner().login(email, password)
     _logged_in(st, session, "Logged in")
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from arangetram_cli.cli.columns import short
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import Col, interactive, one_line
+from arangetram_cli.cli.output import Col, one_line
+from arangetram_cli.cli.params import short
 from arangetram_cli.core.errors import Conflict, DoubleBooking, Invalid
 from arangetram_cli.core.lifecycle import inbox_order
 
@@ -164,18 +164,12 @@ def respond(
     try:
         booking = planner.respond_booking(ref, status, message, confirm=yes)
     except DoubleBooking as e:
-        if not interactive():
+        if not st.io.can_prompt:
             raise Conflict(
                 f"{e.message}; pass --yes to accept this one as well",
                 hint="or decline it: arangetram bookings respond ID decline",
             ) from None
-        import questionary
-
-        agreed = questionary.confirm(
-            f"{one_line(e.message)}. Accept this one as well?", default=False
-        ).ask()
-        if agreed is None:
-            raise typer.Abort() from None
+        agreed = st.io.confirm(f"{one_line(e.message)}. Accept this one as well?", default=False)
         if not agreed:
             raise Conflict("Not accepted; the request is still pending") from None
         booking = planner.respond_booking(ref, status, message, confirm=True)

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import interactive
 from arangetram_cli.cli.workspace_ui import (
     EventOpt,
     _t,
@@ -154,21 +153,16 @@ def show(
     _show(ctx, event, guests, budget_amount)
 
 
-def _confirmed(call: Any, yes: bool) -> Any:
+def _confirmed(st: Any, call: Any, yes: bool) -> Any:
     """Run call(confirm); a payment past the quote asks a person at a terminal, and is
     refused (exit 5, one line) for a script that did not pass --yes."""
 
     try:
         return call(yes)
     except Overpayment as e:
-        if not interactive():
+        if not st.io.can_prompt:
             raise
-        import questionary
-
-        agreed = questionary.confirm(f"{e.message}. Record it anyway?", default=False).ask()
-        if agreed is None:
-            raise typer.Abort() from None
-        if not agreed:
+        if not st.io.confirm(f"{e.message}. Record it anyway?", default=False):
             raise Conflict("Not recorded", hint="check the amount") from None
         return call(True)
 
@@ -208,7 +202,7 @@ def add(
     planner = st.planner(auth=True)
     ref = pick_event(st, planner, event)
     line = _confirmed(
-        lambda confirm: planner.add_budget_item(ref, {**data, "confirm": confirm}), yes
+        st, lambda confirm: planner.add_budget_item(ref, {**data, "confirm": confirm}), yes
     )
     st.out.success(f"Added: {line['name']}")
     st.out.item(line, ITEM_FIELDS, title="Budget line")
@@ -230,6 +224,7 @@ def pay(
     planner = st.planner(auth=True)
     ref = pick_event(st, planner, event)
     line = _confirmed(
+        st,
         lambda confirm: planner.pay_budget_item(
             ref, item, cents, on=on, note=note, confirm=confirm
         ),

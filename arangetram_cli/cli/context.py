@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from arangetram_cli.cli.output import Output, interactive
+from arangetram_cli.cli.output import Output
+from arangetram_cli.cli.prompts import IO
 from arangetram_cli.config import load_settings, normalize_api_url
 from arangetram_cli.core.errors import AuthRequired, Invalid, Unavailable
 from arangetram_cli.core.security import load_or_create_secret
@@ -33,6 +35,7 @@ class State:
     api_url: str | None = None
     debug: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    io: IO = field(default_factory=IO)
 
     def configure(self, options: dict[str, Any]) -> None:
         """Apply the global options given so far (the root's, then a group's, then the
@@ -164,14 +167,12 @@ def set_global(ctx: typer.Context, key: str, value: Any) -> None:
         root.obj.configure(given)
 
 
-def need(value: Any, flag: str, prompt: Any = None) -> Any:
-    """A required value: the flag, else a prompt when a person is there, else exit 2."""
+def need(st: State, value: Any, flag: str, ask: Callable[[], Any] | None = None) -> Any:
+    """A required value: the flag, else `ask()` when a person is there, else exit 2."""
     if value not in (None, ""):
         return value
-    if prompt is not None and interactive():
-        answer = prompt()
-        if answer is None:  # questionary returns None on Ctrl-C
-            raise typer.Abort()
-        if answer != "":
+    if ask is not None and st.io.can_prompt:
+        answer = ask()
+        if answer not in (None, ""):
             return answer
     raise Invalid(f"missing {flag}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,20 +48,9 @@ def _say_bad(path: Any, reason: object) -> None:
     print(f"error: {one_line(path)}: {one_line(reason)}", file=sys.stderr)
 
 
-def show_progress(quiet: bool) -> bool:
-    """Progress bars only for a person watching stderr."""
-    if quiet:
-        return False
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-@contextmanager
 def _progress(st: Any) -> Iterator[Callable[[LocalImage], Callable[[int], None] | None]]:
     """Yields start(image) -> a byte-count callback driving that file's bar (or None)."""
-    if not show_progress(st.out.quiet):
+    if not st.io.progress(st.out.quiet):
         yield lambda image: None
         return
     from rich.progress import (

@@ -13,7 +13,6 @@ import typer
 from arangetram_cli.ai.client import KEY_PROVIDERS, llm_env, resolve_provider
 from arangetram_cli.ai.keys import LlmKeys
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import interactive
 from arangetram_cli.core.errors import Invalid, NotFound
 
 ProviderArg = Annotated[str, typer.Argument(help="gemini, openai, emergent or custom.")]
@@ -40,13 +39,8 @@ def set_key(
     name = _provider(provider)
     if stdin:
         key = sys.stdin.readline().strip()
-    elif interactive():
-        import questionary
-
-        answer = questionary.password(f"API key for {name}:").ask()
-        if answer is None:
-            raise typer.Abort()
-        key = answer.strip()
+    elif st.io.can_prompt:
+        key = st.io.password(f"API key for {name}:").strip()
     else:
         raise Invalid("missing key: use --stdin when not at a terminal")
     if not key:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from arangetram_cli.cli.prompts import is_tty
 from arangetram_cli.sanitize import rich_text, visible
 
 FORMATS = ("table", "wide", "json", "jsonl", "csv")
@@ -57,18 +58,6 @@ def one_line(text: object) -> str:
     return visible(text)
 
 
-def _stream_is_tty(stream: Any) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def interactive() -> bool:
-    """A person is there: both stdin and stdout are terminals."""
-    return _stream_is_tty(sys.stdin) and _stream_is_tty(sys.stdout)
-
-
 @dataclass
 class Output:
     fmt: str | None = None  # None: table on a terminal, JSON otherwise
@@ -86,7 +75,7 @@ class Output:
     def format(self) -> str:
         if self.fmt:
             return self.fmt
-        return "table" if _stream_is_tty(sys.stdout) else "json"
+        return "table" if is_tty(sys.stdout) else "json"
 
     @property
     def use_color(self) -> bool:
@@ -118,7 +107,7 @@ class Output:
     def _message(self, message: str, style: str, mark: str = "") -> None:
         """One line on stderr: other people's text in it (a vendor's name) is escaped."""
 
-        if _stream_is_tty(sys.stderr):
+        if is_tty(sys.stderr):
             text = rich_text(mark, style=style)
             text.append_text(rich_text(message, style=style))
             self.console(stderr=True).print(text)
@@ -168,7 +157,7 @@ class Output:
             return 0
         console = self.console()
         table, hidden = self.table(rows, columns, title=title, width=console.width)
-        if self.wide and not _stream_is_tty(sys.stdout):
+        if self.wide and not is_tty(sys.stdout):
             console.width = max(console.width, _natural_width(table, console))
         console.print(table)
         if hidden:

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from arangetram_cli.cli.columns import category as _category
-from arangetram_cli.cli.columns import price as _price
+from arangetram_cli.cli import params
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col
 from arangetram_cli.core.recommend import recommend_for
@@ -63,14 +62,13 @@ def recommend(
     a city, the region around it), at most the budget, best rated first, then most reviews,
     then name; vendors booked on the date are left out, and so are venues with fewer seats
     than guests."""
-    from arangetram_cli.cli.events import _date, _guests
 
     st = state(ctx)
-    cats = [c for c in (_category(c) for c in category or []) if c] or None
+    cats = [c for c in (params.category(c) for c in category or []) if c] or None
     kwargs: dict[str, Any] = {
-        "event_date": _date(date),
-        "guest_count": _guests(guests),
-        "budget": _price(budget, "--budget"),
+        "event_date": params.date(date),
+        "guest_count": params.guests(guests),
+        "budget": params.price(budget, "--budget"),
         "location": location,
         "categories": list(dict.fromkeys(cats)) if cats else None,
         "limit": limit,

@@ -9,7 +9,7 @@ import typer
 
 from arangetram_cli.cli.context import need, state
 from arangetram_cli.cli.lazy import LazyGroup
-from arangetram_cli.cli.output import Col, interactive
+from arangetram_cli.cli.output import Col
 
 
 def _short(doc: dict[str, Any]) -> str:
@@ -80,21 +80,9 @@ def review(
     """Rate a vendor you booked, after your event (writing again replaces your review)."""
     st = state(ctx)
 
-    def ask_rating() -> Any:
-        import questionary
-
-        answer = questionary.select("Rating:", choices=["5", "4", "3", "2", "1"]).ask()
-        return None if answer is None else int(answer)
-
-    stars = need(rating, "--rating", ask_rating)
-    if text is None:
-        if interactive():
-            import questionary
-
-            answered = questionary.text("Review (optional):").ask()
-            if answered is None:
-                raise typer.Abort()
-            text = answered
+    stars = need(st, rating, "--rating", lambda: int(st.io.select("Rating:", "54321")))
+    if text is None and st.io.can_prompt:
+        text = st.io.text("Review (optional):")
     saved = st.planner(auth=True).review_vendor(vendor, int(stars), text or "")
     figures = saved.get("vendor") or {}
     edited = saved.get("created_at") != saved.get("updated_at")
@@ -136,12 +124,7 @@ def reply(
     """Answer a review of your vendor profile (once per review)."""
     st = state(ctx)
 
-    def ask() -> Any:
-        import questionary
-
-        return questionary.text("Your reply:").ask()
-
-    answer = need(text, "--text", ask)
+    answer = need(st, text, "--text", lambda: st.io.text("Your reply:"))
     saved = st.planner(auth=True).reply_review(ref, answer)
     st.out.success(f"Replied to review {saved['id'][:8]}")
     st.out.item(saved, REVIEW_FIELDS, title="Review")

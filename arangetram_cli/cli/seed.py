@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,7 +59,7 @@ def seed(
 
     rows: Any = load_vendor_file(file, fmt)
     progress = None
-    if sys.stderr.isatty() and not st.out.quiet:
+    if st.io.progress(st.out.quiet):
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
