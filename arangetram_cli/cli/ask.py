@@ -15,7 +15,6 @@ machine's anonymous owner; see ai/history.py).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from typing import Annotated, Any
@@ -27,7 +26,7 @@ from arangetram_cli.ai.client import llm_env, resolve_provider
 from arangetram_cli.ai.history import Conversations, anonymous_owner
 from arangetram_cli.ai.keys import LlmKeys
 from arangetram_cli.ai.render import renderer_for
-from arangetram_cli.cli.context import State, state
+from arangetram_cli.cli.context import State, open_sqlite, state
 from arangetram_cli.cli.output import Col, one_line
 from arangetram_cli.core.errors import ArangetramError, Invalid, NotFound
 from arangetram_cli.store.conversations import conversations
@@ -84,9 +83,7 @@ class _Session:
             st = self.st
             store = getattr(self.planner, "store", None)
             if store is None:  # remote mode: conversations stay in the local store for now
-                from arangetram_cli.store.sqlite import SqliteStore
-
-                store = self._store = SqliteStore(st.settings.db_path)
+                store = self._store = open_sqlite(st.settings.db_path)
                 self._own_store = True
             if st.stored_token() is not None:
                 owner = st.planner(auth=True).me()["id"]
@@ -310,8 +307,7 @@ def _show(st: State, conv: dict[str, Any]) -> None:
 def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: str | None) -> None:
     """The chat loop: the conversation survives errors and Ctrl-C during an answer."""
 
-    with contextlib.suppress(ImportError):  # not on every platform
-        import readline  # noqa: F401 - line editing and history for input()
+    st.io.line_editing()
     provider = session.provider()
     who = "the offline planner" if provider is None else provider.label
     if session.remote:

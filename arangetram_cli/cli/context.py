@@ -130,9 +130,14 @@ def open_store(settings: Settings) -> Any:
 
         timeout = int(os.environ.get("ARANGETRAM_MONGO_TIMEOUT_MS", "3000") or 3000)
         return MongoStore(settings.mongo_url or "", settings.db_name, timeout_ms=timeout)
+    return open_sqlite(settings.db_path)
+
+
+def open_sqlite(path: Any) -> Any:
+    """The SQLite store at `path` (sqlite3 is imported only then)."""
     from arangetram_cli.store.sqlite import SqliteStore
 
-    return SqliteStore(settings.db_path)
+    return SqliteStore(path)
 
 
 def secret_for(settings: Settings) -> Any:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import Col, one_line
+from arangetram_cli.cli.output import Col, byte_progress, one_line
 from arangetram_cli.core.errors import ArangetramError, Invalid
 from arangetram_cli.media.images import BadImage, check_image, parse_size
 from arangetram_cli.media.s3 import BotoUploader, PresignedUploader, S3Config
@@ -53,23 +53,7 @@ def _progress(st: Any) -> Iterator[Callable[[LocalImage], Callable[[int], None] 
     if not st.io.progress(st.out.quiet):
         yield lambda image: None
         return
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        DownloadColumn(binary_units=True),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=st.out.console(stderr=True)) as bars:
+    with byte_progress(st.out.console(stderr=True)) as bars:
 
         def start(image: LocalImage) -> Callable[[int], None]:
             task = bars.add_task(one_line(image.path.name), total=image.size)

@@ -367,3 +367,65 @@ def write_csv(rows: Iterable[dict[str, Any]], out: Any, *, raw: bool = False) ->
 def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     yield first
     yield from rest
+
+
+# ---- Rich pieces for the other command modules (Rich is imported here only, when drawn) ----
+def cut_text(text: str, style: str = "") -> Any:
+    """One line of text, cut with an ellipsis rather than wrapped."""
+    from rich.text import Text
+
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
+def new_text() -> Any:
+    from rich.text import Text
+
+    return Text()
+
+
+def cut_grid(rows: list[list[Any]], widths: list[int | None]) -> Any:
+    """A borderless grid, one line per row: columns cut with an ellipsis."""
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 1))
+    for w in widths:
+        table.add_column(no_wrap=True, overflow="ellipsis", width=w, min_width=w)
+    for r in rows:
+        table.add_row(*r)
+    return table
+
+
+def byte_progress(console: Any) -> Any:
+    """Progress bars for file transfers (one task per file)."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def count_progress(console: Any, before: str, after: str) -> Any:
+    """A transient bar counting things ("importing [bar] 500/2000 vendors")."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(before),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(after),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

@@ -11,6 +11,7 @@ that cannot check inline gets `TRIES` answers before the run stops with exit 2.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -116,6 +117,11 @@ class IO:
             return bool(sys.stdin.isatty())
         except (AttributeError, ValueError):
             return True
+
+    def line_editing(self) -> None:
+        """Line editing and history for input() (readline, where the platform has it)."""
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401
 
     def progress(self, quiet: bool) -> bool:
         """Progress bars only for a person watching stderr."""

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.output import count_progress
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -60,23 +61,7 @@ def seed(
     rows: Any = load_vendor_file(file, fmt)
     progress = None
     if st.io.progress(st.out.quiet):
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        progress = Progress(
-            TextColumn("importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("vendors"),
-            TimeElapsedColumn(),
-            console=st.out.console(stderr=True),
-            transient=True,
-        )
+        progress = count_progress(st.out.console(stderr=True), "importing", "vendors")
         task = progress.add_task("import", total=None)
 
         def ticking(it: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from arangetram_cli.cli.output import one_line
+from arangetram_cli.cli.output import cut_grid, cut_text, new_text, one_line
 from arangetram_cli.core.workspace import format_money, parse_money
 
 EventOpt = Annotated[
@@ -55,21 +55,12 @@ def line(text: Any) -> str:
 
 
 def _t(text: Any, style: str = "") -> Any:
-    from rich.text import Text
-
-    return Text(line(text), style=style, no_wrap=True, overflow="ellipsis")
+    return cut_text(line(text), style)
 
 
 def grid(console: Any, rows: list[list[Any]], widths: list[int | None]) -> None:
     """One line per row: columns cut with an ellipsis rather than wrapped."""
-    from rich.table import Table
-
-    table = Table.grid(padding=(0, 1))
-    for w in widths:
-        table.add_column(no_wrap=True, overflow="ellipsis", width=w, min_width=w)
-    for r in rows:
-        table.add_row(*r)
-    console.print(table)
+    console.print(cut_grid(rows, widths))
 
 
 BAR_GLYPHS = {"paid": "█", "quoted": "▒", "estimate": "░"}
@@ -78,13 +69,12 @@ BAR_GLYPHS = {"paid": "█", "quoted": "▒", "estimate": "░"}
 def bar(est: int, quo: int, paid: int, scale: int, width: int) -> Any:
     """A horizontal bar: paid (█) within quoted (▒) within estimate (░), scaled to the
     largest category; readable without colour."""
-    from rich.text import Text
 
     def cells(v: int) -> int:
         return 0 if scale <= 0 else min(width, round(width * v / scale))
 
     p, q, e = cells(paid), cells(max(quo, paid)), cells(max(est, quo, paid))
-    out = Text()
+    out = new_text()
     out.append(BAR_GLYPHS["paid"] * p, style="green")
     out.append(BAR_GLYPHS["quoted"] * (q - p), style="yellow")
     out.append(BAR_GLYPHS["estimate"] * (e - q), style="cyan")
