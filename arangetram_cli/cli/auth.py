@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import State, need, state
-from arangetram_cli.core.errors import AuthRequired, Invalid
+from arangetram_cli.cli.output import one_line
+from arangetram_cli.core.errors import AuthRequired, Conflict, Invalid, Unavailable
 from arangetram_cli.core.security import peek_token
 from arangetram_cli.core.values import MIN_PASSWORD_CHARS
 
@@ -55,12 +56,54 @@ def _ask_text(st: State, label: str) -> Any:
     return lambda: st.io.text(label, validate=_filled).strip()
 
 
-def _logged_in(st: State, session: dict[str, Any], verb: str) -> None:
-    where = st.credentials().save(session["token"])
-    user = session["user"]
-    who = user.get("name", "")
+def _label(user: dict[str, Any]) -> str:
+    who = str(user.get("name") or "")
     if user.get("email") and user.get("user_type") != "guest":
-        who += f" <{user['email']}>"
+        who = f"{who} <{user['email']}>".strip()
+    return who
+
+
+def _replacing(st: State, user: dict[str, Any]) -> None:
+    """A new login replaces this profile's login to this backend: when that was another
+    account's, ask a person first (no: exit 5, nothing saved), or say so on stderr."""
+    if st.settings.env_token:
+        return
+    try:
+        previous = st.credentials().load()
+    except Unavailable:
+        return
+    if previous is None:
+        return
+    old_id = previous.user.get("id") or peek_token(previous.token).get("user_id")
+    if not old_id or old_id == user.get("id"):
+        return
+    profile = st.settings.profile
+    old = _label(previous.user) or "another account"
+    new = _label(user)
+    if not st.io.can_prompt:  # said even with -q: a login is about to be lost
+        print(
+            one_line(
+                f"warning: this replaces the login of {old} on profile {profile} "
+                "(keep both: log in with --profile NAME)"
+            ),
+            file=sys.stderr,
+        )
+        return
+    if not st.io.confirm(
+        f"Profile {profile} is logged in here as {old}. Replace that login with {new}?",
+        default=False,
+    ):
+        raise Conflict(
+            f"not saved: profile {profile} keeps the login of {old}",
+            hint="log in with another profile: arangetram --profile NAME auth login",
+        )
+
+
+def _logged_in(st: State, session: dict[str, Any], verb: str) -> None:
+    user = session["user"]
+    _replacing(st, user)
+    where = st.credentials().save(session["token"], user)
+    who = _label(user)
     st.out.success(
         f"{verb} as {who} ({user['user_type']}), profile {st.settings.profile}; "
         f"token kept in {where}"
@@ -163,10 +206,10 @@ def token(ctx: typer.Context) -> None:
 
 @app.command()
 def logout(ctx: typer.Context) -> None:
-    """Forget the stored token of this profile."""
+    """Forget this profile's login to this backend (its logins elsewhere stay)."""
     st = state(ctx)
     if st.credentials().delete():
-        st.out.success(f"Logged out of profile {st.settings.profile}")
+        st.out.success(f"Logged out of profile {st.settings.profile} ({st.settings.server_key})")
     else:
         st.out.note(f"profile {st.settings.profile} had no stored token")
     if st.settings.env_token:

@@ -95,12 +95,27 @@ class State:
         if auth and self._planner.token is None:
             stored = self.stored_token()
             if stored is None:
-                raise AuthRequired(
-                    f"not logged in (profile {self.settings.profile})",
-                    hint="run: arangetram auth login (or auth register / auth guest)",
-                )
+                raise self._not_logged_in()
             self._planner.token = stored.token
         return self._planner
+
+    def _not_logged_in(self) -> Exception:
+        """Why a command that needs a login cannot run: a server that does not answer is
+        exit 6 (it is down, not you); else not logged in to this backend (exit 3), naming
+        the backends this profile does have a login to."""
+        s = self.settings
+        if s.mode != "remote":
+            return AuthRequired(
+                f"not logged in (profile {s.profile})",
+                hint="run: arangetram auth login (or auth register / auth guest)",
+            )
+        self.planner().server_is_ours()  # raises Unavailable when the server is down
+        others = self.credentials().others()
+        where = f"; this profile has a login to {', '.join(others)}" if others else ""
+        return AuthRequired(
+            f"not logged in to {s.server_key} (profile {s.profile}){where}",
+            hint=f"run: arangetram --api-url {s.server_key} auth login",
+        )
 
     def close(self) -> None:
         if self._planner is not None:

@@ -255,9 +255,9 @@ def test_one_login_for_every_spelling_of_the_api_url(sh, double, env):
 
     # A token stored by an earlier version under the URL as typed keeps working.
     creds = Path(env["ARANGETRAM_CONFIG_DIR"]) / "credentials.json"
-    data = json.loads(creds.read_text())
-    data["profiles"]["default"]["server"] = f"http://127.0.0.1:{port}/api/"
-    creds.write_text(json.dumps(data))
+    (entry,) = json.loads(creds.read_text())["logins"]["default"].values()
+    data = {"profiles": {"default": {**entry, "server": f"http://127.0.0.1:{port}/api/"}}}
+    creds.write_text(json.dumps(data))  # an earlier version's file: one login per profile
     assert sh("--api-url", f"http://127.0.0.1:{port}", "auth", "whoami").code == 0
     # ...and a token of another backend is still never sent here.
     data["profiles"]["default"]["server"] = f"http://127.0.0.1:{port}/other"
