@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -48,6 +49,7 @@ def _say_bad(path: Any, reason: object) -> None:
     print(f"error: {one_line(path)}: {one_line(reason)}", file=sys.stderr)
 
 
+@contextmanager
 def _progress(st: Any) -> Iterator[Callable[[LocalImage], Callable[[int], None] | None]]:
     """Yields start(image) -> a byte-count callback driving that file's bar (or None)."""
     if not st.io.progress(st.out.quiet):
