@@ -137,7 +137,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # help as wide as the terminal up to 140 columns: a summary that fits is never cut
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 140},
 )
 
 

@@ -16,7 +16,9 @@ machine's anonymous owner; see ai/history.py).
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 from typing import Annotated, Any
 
 import typer
@@ -313,7 +315,9 @@ def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: 
     if session.remote:
         who = "the offline planner of the server" if session.offline else "the server's assistant"
     err = sys.stderr
-    print(f"Arangetram planning assistant ({one_line(who)}). {CHAT_HELP}", file=err)
+    banner = f"Arangetram planning assistant ({one_line(who)}). {CHAT_HELP}"
+    width = shutil.get_terminal_size().columns
+    print(textwrap.fill(banner, width=max(20, width - 1), break_on_hyphens=False), file=err)
     if conv is not None:
         print(
             f"continuing: {one_line(conv.get('title'))} ({len(conv.get('messages', []))} messages)",

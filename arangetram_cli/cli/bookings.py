@@ -3,6 +3,7 @@ rest of a booking's life (cancel, complete, history: docs/lifecycle.md)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +11,7 @@ import typer
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col, one_line
 from arangetram_cli.cli.params import short
-from arangetram_cli.core.errors import Conflict, DoubleBooking, Invalid
+from arangetram_cli.core.errors import ArangetramError, Conflict, DoubleBooking, Invalid
 from arangetram_cli.core.lifecycle import inbox_order
 
 app = typer.Typer(
@@ -39,10 +40,21 @@ VENDOR_COLUMNS = [
     Col("message", "Message", priority=2, min_width=12),
     Col("status", "Status", priority=0, fixed=True),
 ]
+def _named(key: str, field: str, id_key: str) -> Any:
+    """A name with its short id ("Natya Hall (2f128b42)"), or the short id alone."""
+
+    def get(b: dict[str, Any]) -> str:
+        ref = str(b.get(id_key) or (b.get(key) or {}).get("id") or "")[:8]
+        name = (b.get(key) or {}).get(field)
+        return f"{name} ({ref})" if name else ref
+
+    return get
+
+
 BOOKING_FIELDS = [
     ("id", "Id"),
-    ("event_id", "Event"),
-    ("vendor_id", "Vendor"),
+    ("event", "Event", _named("event", "event_name", "event_id")),
+    ("vendor", "Vendor", _named("vendor", "business_name", "vendor_id")),
     ("event_date", "Date"),
     ("message", "Message"),
     ("status", "Status"),
@@ -62,9 +74,19 @@ def create(
 ) -> None:
     """Ask a vendor to take your event."""
     st = state(ctx)
-    booking = st.planner(auth=True).create_booking(event, vendor, message)
+    planner = st.planner(auth=True)
+    booking = planner.create_booking(event, vendor, message)
     st.out.success(f"Request sent ({booking['id']}); status pending")
-    st.out.item(booking, BOOKING_FIELDS, title="Booking request")
+    _panel(st, planner, booking, "Booking request")
+
+
+def _panel(st: Any, planner: Any, booking: dict[str, Any], title: str) -> None:
+    """A booking after a change. On a terminal the event and vendor show by name (read
+    back with the booking); scripts get the document as it came."""
+    if st.out.format == "table" and not st.out.quiet:
+        with contextlib.suppress(ArangetramError):  # the change stands; only names are missing
+            booking = {**planner.get_booking(booking["id"]), **booking}
+    st.out.item(booking, BOOKING_FIELDS, title=title)
 
 
 Status = Annotated[
@@ -176,7 +198,7 @@ def respond(
     for warning in booking.get("warnings") or []:
         st.out.note(f"warning: {warning}")
     st.out.success(f"Booking {booking['id'][:8]} {booking['status']}")
-    st.out.item(booking, BOOKING_FIELDS, title="Booking")
+    _panel(st, planner, booking, "Booking")
 
 
 def _who(booking: dict[str, Any]) -> Any:
@@ -253,7 +275,7 @@ def cancel(
     st = state(ctx)
     booking = st.planner(auth=True).cancel_booking(ref, reason)
     st.out.success(f"Booking {booking['id'][:8]} cancelled")
-    st.out.item(booking, BOOKING_FIELDS, title="Booking")
+    _panel(st, st.planner(), booking, "Booking")
 
 
 @app.command()
@@ -266,4 +288,4 @@ def complete(
     st = state(ctx)
     booking = st.planner(auth=True).complete_booking(ref, message)
     st.out.success(f"Booking {booking['id'][:8]} completed")
-    st.out.item(booking, BOOKING_FIELDS, title="Booking")
+    _panel(st, st.planner(), booking, "Booking")

@@ -202,6 +202,8 @@ def update(
     data = {k: v for k, v in data.items() if v is not None}
     if not data:
         raise Invalid("nothing to change: give at least one option (see --help)")
+    if data.get("event_date"):
+        params.warn_if_past(data["event_date"], "the event date")
     event = st.planner(auth=True).update_event(ref, data)
     st.out.success(f"Updated {event['event_name']}")
     _show(st, event)

@@ -119,6 +119,44 @@ def add_global_options(cmd: Any) -> Any:
     return cmd
 
 
+_DATES = {"date", "due", "on", "before", "due_before", "after", "event_date", "since", "until"}
+_IDS = {"ref", "event", "vendor", "booking", "item", "task", "conv", "review", "vendor_id"}
+_TYPES = {str: "TEXT", int: "INTEGER", float: "NUMBER", bool: "BOOLEAN"}
+
+
+def metavar_for(param: Any) -> str | None:
+    """The metavar help shows for a parameter with none set: TEXT, INTEGER, DATE, ID, PATH,
+    as click and gh write them, rather than Typer's `<str>` and `<list[str]>`."""
+    desc = getattr(param, "type_descriptor", None)
+    if desc is None or getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return None
+    if desc.is_choice:
+        return None  # the choices themselves
+    name = (param.name or "").lower()
+    if name in _DATES:
+        return "DATE"
+    if name in _IDS:
+        return "ID"
+    if desc.is_path:
+        return "PATH"
+    annotation = desc.annotation
+    if desc.is_list:
+        args = getattr(annotation, "__args__", ())
+        annotation = args[0] if args else str
+    return _TYPES.get(annotation, "VALUE")
+
+
+def set_metavars(cmd: Any) -> Any:
+    for param in cmd.params:
+        if param.metavar is not None:
+            continue
+        if type(param).__name__ == "TyperOption":
+            param.metavar = metavar_for(param)
+        elif type(param).__name__ == "TyperArgument":  # named as in the usage line: EVENT
+            param.metavar = (param.name or "").upper()
+    return cmd
+
+
 def _given(value: Any) -> bool:
     return value is not None and not isinstance(value, DefaultPlaceholder)
 
@@ -178,7 +216,7 @@ def leaf(owner: typer.Typer, info: CommandInfo) -> Any:
         context_settings=settings if _given(settings) else None,
     )
     one.registered_commands.append(info)
-    return add_global_options(typer.main.get_command(one))
+    return add_global_options(set_metavars(typer.main.get_command(one)))
 
 
 def build(app: typer.Typer, name: str, placed: TyperInfo | None = None) -> Any:
@@ -206,4 +244,4 @@ def build(app: typer.Typer, name: str, placed: TyperInfo | None = None) -> Any:
     assert isinstance(group, LazyGroup)
     group.source = app
     group.name = name
-    return add_global_options(group)
+    return add_global_options(set_metavars(group))

@@ -16,7 +16,7 @@ import typer
 
 from arangetram_cli.cli.context import open_store, secret_for, state
 from arangetram_cli.config import load_settings
-from arangetram_cli.core.errors import ArangetramError, Invalid
+from arangetram_cli.core.errors import Invalid
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import rate_from_env
 
@@ -117,7 +117,7 @@ def serve(
         import fastapi  # noqa: F401
         import uvicorn
     except ImportError:
-        raise ArangetramError(
+        raise Invalid(  # a usage problem (exit 2): this install lacks the server extra
             "serve needs FastAPI and uvicorn", hint="pip install 'arangetram-cli[server]'"
         ) from None
     from arangetram_cli.server.transport import uvicorn_settings
