@@ -40,6 +40,8 @@ VENDOR_COLUMNS = [
     Col("message", "Message", priority=2, min_width=12),
     Col("status", "Status", priority=0, fixed=True),
 ]
+
+
 def _named(key: str, field: str, id_key: str) -> Any:
     """A name with its short id ("Natya Hall (2f128b42)"), or the short id alone."""
 
