@@ -45,6 +45,7 @@ HISTORY_COLUMNS = [
     Col("id", "Id", lambda d: str(d.get("id", ""))[:8], priority=0, fixed=True),
     Col("title", "Title", priority=0, min_width=16),
     Col("message_count", "Messages", priority=2, fixed=True),
+    Col("status", "Status", lambda d: d.get("status") or "", priority=3, fixed=True),
     Col("event_id", "Event", lambda d: str(d.get("event_id") or "")[:8], priority=2, fixed=True),
     Col(
         "updated_at",
@@ -163,8 +164,24 @@ class _Session:
                 )
             if event_ref:
                 message["event_id"] = event_ref
+            failed = isinstance(stopped, ArangetramError) and not message["content"].strip()
+            if failed:  # an error before any answer: kept, but marked
+                message["failed"] = True
             saved = convs.add(conv, message)
+            _mark(convs, conv)
         return conv, saved, stopped
+
+
+def _mark(convs: Any, conv: dict[str, Any]) -> None:
+    """A conversation is "failed" until one of its questions got an answer: `ask --history`
+    leaves those out unless --all."""
+    answered = any(
+        m.get("role") == "assistant" and not m.get("failed") for m in conv.get("messages", [])
+    )
+    status = "answered" if answered else "failed"
+    if conv.get("status") != status:
+        convs.repo.update(conv["id"], {"status": status})
+        conv["status"] = status
 
 
 class _Null:
@@ -233,6 +250,9 @@ def ask(
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, max=1000, help="Conversations to list.")
     ] = 50,
+    all_: Annotated[
+        bool, typer.Option("--all", help="With --history: failed asks too (no answer).")
+    ] = False,
 ) -> None:
     """Ask the AI planning assistant; with no question at a terminal, chat."""
 
@@ -242,12 +262,19 @@ def ask(
         convs = None
         if history:
             convs = session.conversations
+            found = convs.list(limit=limit)
+            shown = found if all_ else [c for c in found if c.get("status") != "failed"]
             st.out.items(
-                convs.list(limit=limit),
+                shown,
                 HISTORY_COLUMNS,
                 title="Conversations",
                 empty='no conversations yet: arangetram ask "..."',
             )
+            if len(shown) < len(found):
+                hidden = len(found) - len(shown)
+                st.out.note(
+                    f"{hidden} failed ask(s) without an answer not shown (--all shows them)"
+                )
             return
         if show:
             _show(st, session.conversations.get(show))
