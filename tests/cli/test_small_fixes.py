@@ -100,3 +100,25 @@ def test_the_chat_banner_wraps_between_words(env) -> None:
     assert all(len(line) < 50 for line in banner), banner
     words = set(" ".join(banner).split())
     assert set(CHAT_HELP.split()) <= words, banner  # no word was cut in two
+
+
+def test_recommend_fills_each_category_with_labelled_near_misses(cli) -> None:
+    assert cli("seed").code == 0
+    r = cli("vendors", "recommend", "--budget", "$", "--location", "San Jose",
+            "-c", "venue", "-c", "photographer")  # fmt: skip
+    assert r.code == 0, r.err
+    recs = r.json()["recommendations"]
+    fits = [v for v in recs["venue"] if "fit" not in v]
+    misses = [v for v in recs["venue"] if "fit" in v]
+    assert fits and all(v["price_range"] == "$" for v in fits)
+    assert misses and all(v["fit"] == "over budget" for v in misses)
+    assert all(v["reason"].startswith(f"over budget: {v['price_range']} for a $ budget")
+               for v in misses)  # fmt: skip
+    assert all("for a $$ budget" not in v["reason"] for v in misses)
+    assert [v["fit"] for v in recs["photographer"]] == ["over budget"] * len(recs["photographer"])
+    assert "venue: 1 more labelled over budget or outside the area" in r.err
+    # every category full: nothing is added
+    r = cli("vendors", "recommend", "--budget", "$$$$", "--location", "Bay Area")
+    assert r.code == 0 and all(
+        "fit" not in v and len(vs) == 3 for vs in r.json()["recommendations"].values() for v in vs
+    )
