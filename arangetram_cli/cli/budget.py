@@ -12,7 +12,7 @@ import typer
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.workspace_ui import (
     EventOpt,
-    _t,
+    cell,
     fmt_money,
     grid,
     line,
@@ -97,10 +97,10 @@ def _draw(st: Any, doc: dict[str, Any]) -> None:
     head = f"Budget: {line(ev.get('event_name'))} ({doc['guests']} guests, {cur})"
     if doc.get("what_if"):
         head += " - WHAT IF, nothing saved"
-    console.print(_t(head, "bold"))
+    console.print(cell(head, "bold"))
     rows = [
         [
-            _t(h, "bold")
+            cell(h, "bold")
             for h in ("Item", "Category", "Estimate", "Quoted", "Paid", "Balance", "Due")
         ]
     ]
@@ -112,17 +112,17 @@ def _draw(st: Any, doc: dict[str, Any]) -> None:
             name += " (per guest)"
         rows.append(
             [
-                _t(name),
-                _t(ln.get("category")),
-                _t(fmt_money(ln.get("estimate_total_cents"), cur)),
-                _t(fmt_money(ln.get("quoted_total_cents"), cur)),
-                _t(fmt_money(ln.get("paid_cents"), cur)),
-                _t(fmt_money(ln.get("balance_cents"), cur)),
-                _t(ln.get("due_date") or "-"),
+                cell(name),
+                cell(ln.get("category")),
+                cell(fmt_money(ln.get("estimate_total_cents"), cur)),
+                cell(fmt_money(ln.get("quoted_total_cents"), cur)),
+                cell(fmt_money(ln.get("paid_cents"), cur)),
+                cell(fmt_money(ln.get("balance_cents"), cur)),
+                cell(ln.get("due_date") or "-"),
             ]
         )
     if len(rows) == 1:
-        console.print(_t("no budget lines yet: arangetram budget add ITEM --estimate AMOUNT"))
+        console.print(cell("no budget lines yet: arangetram budget add ITEM --estimate AMOUNT"))
     else:
         width = max(12, console.width - 70)
         grid(console, rows, [width, 12, 10, 10, 10, 10, 10])
