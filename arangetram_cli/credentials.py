@@ -266,8 +266,8 @@ class Credentials:
     """The logins of one profile, one per backend: a local login and a login to a server
     live side by side. Keyring entries are named `PROFILE@BACKEND` (BACKEND is
     Settings.server_key, normalized), file entries sit under logins[PROFILE][BACKEND]. An
-    entry of an older version, named by the profile alone, is moved to its backend's name the
-    first time it is read."""
+    entry of an older version, named by the profile alone, is copied to its backend's name
+    the first time it is read (and removed by logout)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -310,9 +310,8 @@ class Credentials:
             return entry
         old = data.get("profiles", {}).get(s.profile)
         if isinstance(old, dict) and old.get("token") and self._ours(old):
-            with contextlib.suppress(OSError):  # moved to its backend's name; read-only: later
+            with contextlib.suppress(OSError):  # copied to its backend's name; read-only: later
                 data.setdefault("logins", {}).setdefault(s.profile, {})[s.server_key] = old
-                del data["profiles"][s.profile]
                 self._write_file(data)
             return old
         return None
@@ -346,15 +345,14 @@ class Credentials:
         return self._load_file()
 
     def _migrate_keyring(self, kr: Any) -> str | None:
-        """An entry of an older version (named by the profile alone) for this backend, moved
-        to this backend's name."""
+        """An entry of an older version (named by the profile alone) for this backend, copied
+        to this backend's name. The old entry stays, for an older version still in use,
+        until `auth logout`."""
         raw, _ = _bounded(_lookup, kr, self.settings.profile)
         if not raw or not self._ours(_parse(raw)):
             return None
         with contextlib.suppress(KeyringUnavailable):
             _bounded(kr.set_password, SERVICE, self.account, raw)
-            if _bounded(_lookup, kr, self.account)[0] == raw:
-                _bounded(kr.delete_password, SERVICE, self.settings.profile)
         return raw
 
     def _load_file(self) -> StoredToken | None:

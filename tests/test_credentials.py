@@ -546,3 +546,16 @@ def test_whoami_shows_when_a_web_app_token_expires(use_keyring, cli, monkeypatch
     r = cli("auth", "whoami", "--json")
     assert r.code == 0, r.err
     assert r.json()["token_expires"] == "2033-05-18T03:33:20Z"
+
+
+def test_an_older_versions_keyring_entry_is_copied_to_its_backends_name(use_keyring, env):
+    kr = use_keyring(MemoryKeyring())
+    server = load_settings().server_key
+    old = json.dumps({"token": "old.token.x", "server": server})
+    kr.set_password(SERVICE, "default", old)
+    assert creds().load().token == "old.token.x"
+    assert kr.items[key()] == old and kr.items[(SERVICE, "default")] == old
+    # another backend's old entry is neither used nor copied
+    kr.set_password(SERVICE, "work", json.dumps({"token": "w", "server": "sqlite:/else.db"}))
+    assert Credentials(load_settings("work")).load() is None and key("work") not in kr.items
+    assert creds().delete() is True and kr.items == {(SERVICE, "work"): kr.items[(SERVICE, "work")]}

@@ -64,8 +64,11 @@ def test_an_older_versions_login_keeps_working_and_moves(cli, env) -> None:
     old = {"token": entry["token"], "server": entry["server"]}
     path.write_text(json.dumps({"profiles": {"default": old}}))
     assert cli("auth", "whoami").code == 0
-    data = creds(env)
-    assert data["profiles"] == {} and data["logins"]["default"][entry["server"]]["token"]
+    data = creds(env)  # copied under its backend; the old entry stays for an older version
+    assert data["logins"]["default"][entry["server"]]["token"] == entry["token"]
+    assert data["profiles"]["default"]["token"] == entry["token"]
+    assert cli("auth", "logout").code == 0  # and logout removes both
+    assert creds(env)["profiles"] == {} and not creds(env)["logins"]
     # an older login of another backend is left alone, and not sent
     old["server"] = "sqlite:/elsewhere.db"
     path.write_text(json.dumps({"profiles": {"default": old}}))
