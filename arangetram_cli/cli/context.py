@@ -1,4 +1,8 @@
-"""Per-run state shared by the commands: output options, settings, the planner."""
+"""Per-run state shared by the commands: output options, settings, the planner.
+
+The edge to the planners, stores and token storage: those are imported when first used, so
+`--help` and commands that need no planner load none of them (tests/cli/
+test_startup_imports.py, benchmarks/startup.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +18,6 @@ from arangetram_cli.cli.output import Output
 from arangetram_cli.cli.prompts import IO
 from arangetram_cli.config import load_settings, normalize_api_url
 from arangetram_cli.core.errors import AuthRequired, Invalid, Unavailable
-from arangetram_cli.core.security import load_or_create_secret
-from arangetram_cli.credentials import Credentials, KeyringUnavailable
-from arangetram_cli.planner.local import LocalPlanner
-from arangetram_cli.planner.remote import RemotePlanner
 
 if TYPE_CHECKING:
     from arangetram_cli.config import Settings
@@ -69,12 +69,15 @@ class State:
         return self._settings
 
     def credentials(self) -> Credentials:
+        from arangetram_cli.credentials import Credentials
 
         return Credentials(self.settings)
 
     def stored_token(self) -> StoredToken | None:
         """The token for this profile, if it was issued by the backend we talk to now."""
         if self._stored is None:
+            from arangetram_cli.credentials import KeyringUnavailable
+
             try:
                 stored = self.credentials().load()
             except KeyringUnavailable as e:
@@ -134,7 +137,10 @@ def same_backend(server: str, settings: Settings) -> bool:
 def open_planner(settings: Settings, stored: StoredToken | None, *, debug: bool = False) -> Planner:
     token = stored.token if stored else None
     if settings.mode == "remote":
+        from arangetram_cli.planner.remote import RemotePlanner
+
         return RemotePlanner(settings.api_url or "", token=token, debug=debug)
+    from arangetram_cli.planner.local import LocalPlanner
 
     return LocalPlanner(open_store(settings), secret_for(settings), token=token)
 
@@ -163,6 +169,7 @@ def secret_for(settings: Settings) -> Any:
         return settings.jwt_secret
 
     def load() -> str:
+        from arangetram_cli.core.security import load_or_create_secret
 
         return load_or_create_secret(settings.secret_path)
 

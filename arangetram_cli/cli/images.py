@@ -17,9 +17,6 @@ import typer
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col, byte_progress, one_line
 from arangetram_cli.core.errors import ArangetramError, Invalid
-from arangetram_cli.media.images import BadImage, check_image, parse_size
-from arangetram_cli.media.s3 import BotoUploader, PresignedUploader, S3Config
-from arangetram_cli.planner.local import MAX_PORTFOLIO_IMAGES
 
 if TYPE_CHECKING:
     from arangetram_cli.media.images import LocalImage
@@ -104,6 +101,12 @@ def add(
     others still go (exit 2 at the end). Objects are content-addressed, so running the same
     command again uploads nothing twice and adds no URL twice.
     """
+
+    # the media edge (image checks, S3) is imported by the commands that use it: `vendors
+    # list` builds this group's module too, and needs none of it
+    from arangetram_cli.media.images import BadImage, check_image, parse_size
+    from arangetram_cli.media.s3 import BotoUploader, PresignedUploader, S3Config
+    from arangetram_cli.planner.local import MAX_PORTFOLIO_IMAGES
 
     st = state(ctx)
     cfg = S3Config.load()
@@ -242,6 +245,8 @@ def remove(
 ) -> None:
     """Take an image out of a portfolio, and delete its object when it is one this tool
     uploaded to the configured bucket."""
+
+    from arangetram_cli.media.s3 import BotoUploader, S3Config
 
     st = state(ctx)
     cfg = S3Config.load()  # a bad setting stops us before anything changes

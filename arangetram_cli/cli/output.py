@@ -15,13 +15,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from arangetram_cli.cli.prompts import is_tty
-from arangetram_cli.sanitize import rich_text, visible
 
 FORMATS = ("table", "wide", "json", "jsonl", "csv")
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection
 # rule); a leading apostrophe makes it text. A value that already starts with apostrophes
 # before one of them gets one more, so `seed --file` can take exactly one away again.
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def visible(text: object) -> str:
+    """sanitize.visible, imported on first use (unicodedata: not needed for --help)."""
+    from arangetram_cli.sanitize import visible as escape
+
+    return escape(text)
+
+
+def rich_text(value: object, *, multiline: bool = False, style: Any = "") -> Any:
+    """sanitize.rich_text, imported when something is drawn."""
+    from arangetram_cli.sanitize import rich_text as text
+
+    return text(value, multiline=multiline, style=style)
 
 
 @dataclass(frozen=True)
