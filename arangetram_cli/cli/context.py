@@ -16,7 +16,6 @@ import typer
 
 from arangetram_cli.cli.output import Output
 from arangetram_cli.cli.prompts import IO
-from arangetram_cli.config import load_settings, normalize_api_url
 from arangetram_cli.core.errors import AuthRequired, Invalid, Unavailable
 
 if TYPE_CHECKING:
@@ -65,6 +64,8 @@ class State:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from arangetram_cli.config import load_settings
+
             self._settings = load_settings(self.profile, api_url=self.api_url)
         return self._settings
 
@@ -130,6 +131,8 @@ def same_backend(server: str, settings: Settings) -> bool:
     """Whether a stored token's `server` is this profile's backend. Both are compared in
     normalized form, so a token stored under an older, un-normalized key (`.../api/`) keeps
     working."""
+
+    from arangetram_cli.config import normalize_api_url
 
     return normalize_api_url(server) == normalize_api_url(settings.server_key)
 

@@ -13,7 +13,6 @@ import typer
 from arangetram_cli.cli import params
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col
-from arangetram_cli.core.recommend import recommend_for, wider_areas
 from arangetram_cli.core.values import PRICE_RANGES
 
 COLUMNS = [
@@ -65,6 +64,9 @@ def recommend(
     then name; vendors booked on the date are left out, and so are venues with fewer seats
     than guests."""
 
+    # the rules are imported here: every `vendors` command loads this module (registration)
+    from arangetram_cli.core.recommend import recommend_for  # noqa: PLC0415
+
     st = state(ctx)
     cats = [c for c in (params.category(c) for c in category or []) if c] or None
     kwargs: dict[str, Any] = {
@@ -107,6 +109,8 @@ def near_misses(
     """Fill each category up to `limit` with vendors that just miss, each labelled (`fit`,
     and its reason): one price level over the budget first, then the wider area. The
     server's answer keeps the contract's rules; this is asked for separately."""
+    from arangetram_cli.core.recommend import wider_areas  # noqa: PLC0415  (see above)
+
     crit = result.get("criteria") or {}
     budget, area = str(crit.get("budget") or ""), crit.get("location")
     level = PRICE_ORDER.get(budget)
