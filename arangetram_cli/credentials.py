@@ -1,5 +1,5 @@
-"""Where login tokens live: the OS keyring (service "arangetram", one entry per profile), or
-an owner-only file when no keyring works. `ARANGETRAM_TOKEN` overrides both.
+"""Where login tokens live: the OS keyring (service "arangetram", one entry per profile and
+backend), or an owner-only file when no keyring works. `ARANGETRAM_TOKEN` overrides both.
 
 Each stored value records the backend that issued the token (`server`), so a token is never
 sent to another server or database than the one it came from.
@@ -14,11 +14,11 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from arangetram_cli.config import Settings
+from arangetram_cli.config import Settings, normalize_api_url
 from arangetram_cli.core.errors import Unavailable
 
 SERVICE = "arangetram"
@@ -30,6 +30,7 @@ class StoredToken:
     token: str
     server: str
     source: str  # human-readable: "keyring (SecretService)", "file /…/credentials.json", …
+    user: dict[str, Any] = field(default_factory=dict)  # id, name, email when saved
 
 
 class KeyringUnavailable(Unavailable):
@@ -260,9 +261,29 @@ def write_private_json(path: Path, data: dict[str, Any]) -> None:
 
 
 class Credentials:
+    """The logins of one profile, one per backend: a local login and a login to a server
+    live side by side. Keyring entries are named `PROFILE@BACKEND` (BACKEND is
+    Settings.server_key, normalized), file entries sit under logins[PROFILE][BACKEND]. An
+    entry of an older version, named by the profile alone, is copied to its backend's name
+    the first time it is read (and removed by logout)."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.file = settings.config_dir / "credentials.json"
+
+    @property
+    def account(self) -> str:
+        """The keyring user name of this profile's login to this backend."""
+        return f"{self.settings.profile}@{self.settings.server_key}"
+
+    def _ours(self, entry: dict[str, Any] | None) -> bool:
+        """Whether an old, profile-named entry was issued by this backend."""
+        if not entry:
+            return False
+        server = str(entry.get("server") or "")
+        if not server:  # a bare token stored by hand: for whichever backend asks
+            return True
+        return normalize_api_url(server) == normalize_api_url(self.settings.server_key)
 
     # -- file backend ----------------------------------------------------------------------
     def _read_file(self) -> dict[str, Any]:
@@ -279,6 +300,20 @@ class Credentials:
             )
             data["_warned"] = True
 
+    def _file_entry(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        s = self.settings
+        logins = data.get("logins", {}).get(s.profile, {})
+        entry = logins.get(s.server_key) if isinstance(logins, dict) else None
+        if isinstance(entry, dict) and entry.get("token"):
+            return entry
+        old = data.get("profiles", {}).get(s.profile)
+        if isinstance(old, dict) and old.get("token") and self._ours(old):
+            with contextlib.suppress(OSError):  # copied to its backend's name; read-only: later
+                data.setdefault("logins", {}).setdefault(s.profile, {})[s.server_key] = old
+                self._write_file(data)
+            return old
+        return None
+
     # -- public ----------------------------------------------------------------------------
     def load(self) -> StoredToken | None:
         s = self.settings
@@ -291,7 +326,9 @@ class Credentials:
         if s.credentials != "file":
             try:
                 kr = _backend()
-                raw, where = _bounded(_lookup, kr, s.profile)
+                raw, where = _bounded(_lookup, kr, self.account)
+                if not raw:
+                    raw = self._migrate_keyring(kr)
             except KeyringUnavailable as e:
                 if s.credentials == "keyring":
                     raise _required(e) from None
@@ -302,29 +339,46 @@ class Credentials:
                 if raw:
                     entry = _parse(raw)
                     if entry:
-                        return StoredToken(
-                            entry["token"],
-                            entry.get("server", ""),
-                            f"keyring ({where})",
-                        )
+                        return _stored(entry, f"keyring ({where})")
         return self._load_file()
 
-    def _load_file(self) -> StoredToken | None:
-        entry = self._read_file().get("profiles", {}).get(self.settings.profile)
-        if isinstance(entry, dict) and entry.get("token"):
-            return StoredToken(entry["token"], entry.get("server", ""), f"file {self.file}")
-        return None
+    def _migrate_keyring(self, kr: Any) -> str | None:
+        """An entry of an older version (named by the profile alone) for this backend, copied
+        to this backend's name. The old entry stays, for an older version still in use,
+        until `auth logout`."""
+        raw, _ = _bounded(_lookup, kr, self.settings.profile)
+        if not raw or not self._ours(_parse(raw)):
+            return None
+        with contextlib.suppress(KeyringUnavailable):
+            _bounded(kr.set_password, SERVICE, self.account, raw)
+        return raw
 
-    def save(self, token: str) -> str:
-        """Store the token for this profile; returns where it went."""
+    def _load_file(self) -> StoredToken | None:
+        entry = self._file_entry(self._read_file())
+        return _stored(entry, f"file {self.file}") if entry else None
+
+    def others(self) -> list[str]:
+        """The other backends this profile has a login to, in the file (the keyring cannot
+        list its entries without a search every backend lacks)."""
+        logins = self._read_file().get("logins", {}).get(self.settings.profile, {})
+        if not isinstance(logins, dict):
+            return []
+        return [k for k in logins if k != self.settings.server_key]
+
+    def save(self, token: str, user: dict[str, Any] | None = None) -> str:
+        """Store the token of this profile's login to this backend; returns where it went.
+        `user` (id, name, email) is kept beside it, to say whose login a new one replaces."""
         s = self.settings
-        value = json.dumps({"token": token, "server": s.server_key})
+        entry: dict[str, Any] = {"token": token, "server": s.server_key}
+        if user:
+            entry["user"] = {k: user.get(k) for k in ("id", "name", "email") if user.get(k)}
+        value = json.dumps(entry)
         if s.credentials != "file":
             try:
                 kr = _backend()
-                _bounded(kr.set_password, SERVICE, s.profile, value)
+                _bounded(kr.set_password, SERVICE, self.account, value)
                 # Some backends accept writes and drop them: believe only what reads back.
-                raw, where = _bounded(_lookup, kr, s.profile)
+                raw, where = _bounded(_lookup, kr, self.account)
                 if raw == value:
                     self._forget_file()
                     forget_keyring_unavailable(s.config_dir)
@@ -337,30 +391,55 @@ class Credentials:
         data = self._read_file()
         if s.credentials == "auto":  # with ARANGETRAM_CREDENTIALS=file the file is no surprise
             self._file_note(data)
-        data.setdefault("profiles", {})[s.profile] = {"token": token, "server": s.server_key}
+        data.setdefault("logins", {}).setdefault(s.profile, {})[s.server_key] = entry
+        old = data.get("profiles", {}).get(s.profile)
+        if isinstance(old, dict) and self._ours(old):
+            del data["profiles"][s.profile]
         self._write_file(data)
         return f"file {self.file}"
 
     def _forget_file(self) -> bool:
+        s = self.settings
         data = self._read_file()
-        if self.settings.profile in data.get("profiles", {}):
-            del data["profiles"][self.settings.profile]
+        removed = False
+        logins = data.get("logins", {}).get(s.profile)
+        if isinstance(logins, dict) and s.server_key in logins:
+            del logins[s.server_key]
+            if not logins:
+                del data["logins"][s.profile]
+            removed = True
+        old = data.get("profiles", {}).get(s.profile)
+        if isinstance(old, dict) and self._ours(old):
+            del data["profiles"][s.profile]
+            removed = True
+        if removed:
             self._write_file(data)
-            return True
-        return False
+        return removed
 
     def delete(self) -> bool:
+        """Forget this profile's login to this backend (its other logins stay)."""
         removed = False
         if self.settings.credentials != "file":
             try:
                 kr = _backend()
-                if _bounded(kr.get_password, SERVICE, self.settings.profile):
+                if _bounded(kr.get_password, SERVICE, self.account):
+                    _bounded(kr.delete_password, SERVICE, self.account)
+                    removed = True
+                old = _bounded(kr.get_password, SERVICE, self.settings.profile)
+                if old and self._ours(_parse(old)):
                     _bounded(kr.delete_password, SERVICE, self.settings.profile)
                     removed = True
             except KeyringUnavailable as e:
                 if self.settings.credentials == "keyring":
                     raise _required(e) from None
         return self._forget_file() or removed
+
+
+def _stored(entry: dict[str, Any], source: str) -> StoredToken:
+    user = entry.get("user")
+    return StoredToken(
+        entry["token"], entry.get("server", ""), source, user if isinstance(user, dict) else {}
+    )
 
 
 def _parse(raw: str) -> dict[str, Any] | None:

@@ -184,22 +184,25 @@ def main(argv: list[str] | None = None) -> None:
         _run([*cli, "bookings", "create", "-e", event.strip(), "-v", vendor.strip()], now)
 
         with secret_service(tmp) as (bus, why_not):
-            envs: dict[str, dict[str, str]] = {}
-            for setting in SETTINGS:
-                if setting == "secret-service" and bus is None:
-                    continue
-                env = base | {"ARANGETRAM_CONFIG_DIR": str(tmp / f"config-{setting}")}
-                if setting == "secret-service":
-                    env["DBUS_SESSION_BUS_ADDRESS"] = str(bus)
-                if setting == "file":
-                    env["ARANGETRAM_CREDENTIALS"] = "file"
-                login = [*cli, "auth", "login", "--email", "b@example.com", "--password-stdin"]
-                _run(login, env | {"PYTHONPATH": str(PACKAGE)}, "benchmark pw\n")
-                envs[setting] = env
+            # Each tree logs in with its own code, into its own config directory: the way
+            # a login is stored may differ between them (one entry per profile and backend).
+            envs: dict[tuple[str, str], dict[str, str]] = {}
+            for tag, tree in trees.items():
+                for setting in SETTINGS:
+                    if setting == "secret-service" and bus is None:
+                        continue
+                    env = base | {"ARANGETRAM_CONFIG_DIR": str(tmp / f"config-{setting}-{tag}")}
+                    if setting == "secret-service":
+                        env["DBUS_SESSION_BUS_ADDRESS"] = str(bus)
+                    if setting == "file":
+                        env["ARANGETRAM_CREDENTIALS"] = "file"
+                    login = [*cli, "auth", "login", "--email", "b@example.com", "--password-stdin"]
+                    _run(login, env | {"PYTHONPATH": str(tree)}, "benchmark pw\n")
+                    envs[tag, setting] = env
             if bus is not None:  # the login went where it should have
                 where = _run(
                     [*cli, "auth", "whoami", "--json"],
-                    envs["secret-service"] | {"PYTHONPATH": str(PACKAGE)},
+                    envs["now", "secret-service"] | {"PYTHONPATH": str(PACKAGE)},
                 )
                 if '"keyring (SecretService)"' not in where:
                     sys.exit(f"the Secret Service did not get the token: {where}")
@@ -210,10 +213,12 @@ def main(argv: list[str] | None = None) -> None:
             for tag, tree in trees.items():
                 label = f"[{tag}] " if len(trees) > 1 else ""
                 path = {"PYTHONPATH": str(tree)}
-                head = envs["headless"] | path
+                head = envs[tag, "headless"] | path
                 cases[f"{label}--help"] = ([*cli, "--help"], head)
                 cases[f"{label}vendors list --json"] = ([*cli, "vendors", "list", "--json"], head)
-                for setting, env in envs.items():
+                for (owner, setting), env in envs.items():
+                    if owner != tag:
+                        continue
                     for group in ("events", "bookings"):
                         name = f"{label}{group} list --json ({setting})"
                         cases[name] = ([*cli, group, "list", "--json"], env | path)

@@ -120,8 +120,19 @@ def cred_file(env: dict[str, str]) -> Path:
 
 
 def file_profiles(env: dict[str, str]) -> dict[str, Any]:
+    """profile -> its file entry (each test's profiles have one backend at most)."""
     path = cred_file(env)
-    return json.loads(path.read_text())["profiles"] if path.exists() else {}
+    data = json.loads(path.read_text()) if path.exists() else {}
+    out = dict(data.get("profiles", {}))
+    for profile, by_backend in data.get("logins", {}).items():
+        for entry in by_backend.values():
+            out[profile] = entry
+    return out
+
+
+def key(profile: str = "default") -> tuple[str, str]:
+    """The keyring entry of a profile's login to its backend."""
+    return (SERVICE, f"{profile}@{load_settings(profile).server_key}")
 
 
 def mode(path: Path) -> int:
@@ -233,7 +244,7 @@ def test_required_keyring_that_drops_writes_is_an_error(use_keyring, env, monkey
 def test_a_working_keyring_holds_the_token_and_no_file_does(use_keyring, env, capsys):
     kr = use_keyring(MemoryKeyring())
     assert creds().save("tok.en.one") == "keyring (MemoryKeyring)"
-    entry = json.loads(kr.items[(SERVICE, "default")])
+    entry = json.loads(kr.items[key()])
     assert entry == {"token": "tok.en.one", "server": load_settings().server_key}
     assert not cred_file(env).exists()
     assert capsys.readouterr().err == ""
@@ -245,7 +256,7 @@ def test_a_chained_keyring_is_named_by_the_member_holding_the_token(use_keyring,
     first, second = MemoryKeyring(), MemoryKeyring()
     use_keyring(Chain(first, second))
     assert creds().save("tok.en.one") == "keyring (MemoryKeyring)"
-    assert (SERVICE, "default") in first.items and not second.items
+    assert key() in first.items and not second.items
     assert creds().load().source == "keyring (MemoryKeyring)"
 
 
@@ -288,16 +299,16 @@ def test_profiles_are_separate_entries(use_keyring, env, monkeypatch):
     monkeypatch.setenv("ARANGETRAM_PROFILE", "work")
     assert creds().load() is None
     creds().save("tok.work.x")
-    assert {user for _, user in kr.items} == {"default", "work"}
+    assert set(kr.items) == {key("default"), key("work")}
 
 
 def test_a_token_is_only_used_with_the_backend_that_issued_it(use_keyring, env, monkeypatch):
     use_keyring(MemoryKeyring())
     creds().save("tok.db.one")
     assert State(out=Output()).stored_token().token == "tok.db.one"
-    # another database for the same profile: the token exists but is not sent
+    # another database for the same profile: that backend has no login, this one keeps its
     monkeypatch.setenv("ARANGETRAM_DB", str(Path(env["ARANGETRAM_DATA_DIR"]) / "other.db"))
-    assert creds().load().token == "tok.db.one"
+    assert creds().load() is None
     assert State(out=Output()).stored_token() is None
     assert State(out=Output(), api_url="http://127.0.0.1:9").stored_token() is None
     monkeypatch.delenv("ARANGETRAM_DB")
@@ -331,12 +342,12 @@ def test_the_cli_prints_the_token_only_when_asked(use_keyring, cli):
     kr = use_keyring(MemoryKeyring())
     runs = [register(cli)]
     assert "token kept in keyring (MemoryKeyring)" in runs[0].err
-    token = json.loads(kr.items[(SERVICE, "default")])["token"]
+    token = json.loads(kr.items[key()])["token"]
     assert token.count(".") == 2
 
     runs.append(cli("auth", "login", "--email", "k@example.com", "--password-stdin", input=PW))
     assert runs[-1].code == 0, runs[-1].err
-    token = json.loads(kr.items[(SERVICE, "default")])["token"]  # a fresh one
+    token = json.loads(kr.items[key()])["token"]  # a fresh one
     runs.append(cli("auth", "whoami", "--json"))
     assert runs[-1].json()["token_source"] == "keyring (MemoryKeyring)"
     runs.append(cli("auth", "whoami", "-o", "table"))
@@ -367,7 +378,7 @@ def test_the_cli_falls_back_to_the_file_with_one_note(use_keyring, cli, env):
 def test_whoami_says_when_the_token_comes_from_the_environment(use_keyring, cli, monkeypatch):
     kr = use_keyring(MemoryKeyring())
     register(cli)
-    real = json.loads(kr.items[(SERVICE, "default")])["token"]
+    real = json.loads(kr.items[key()])["token"]
     kr.set_password(SERVICE, "default", json.dumps({"token": "not.a.token", "server": ""}))
     monkeypatch.setenv("ARANGETRAM_TOKEN", real)
     r = cli("auth", "whoami", "--json")
@@ -471,7 +482,7 @@ def test_reads_skip_a_keyring_that_failed_in_this_environment(use_keyring, env, 
     creds().save("file.token.x")  # the keyring fails: the file, and the memo
     assert mode(memo(env)) == 0o600
     kr = use_keyring(CountingKeyring())  # it works now, but nothing we key on changed
-    kr.set_password(SERVICE, "default", json.dumps({"token": "kr.token.x", "server": ""}))
+    kr.set_password(*key(), json.dumps({"token": "kr.token.x", "server": ""}))
     assert creds().load().token == "file.token.x"
     assert kr.reads == 0  # straight to the file
 
@@ -490,7 +501,7 @@ def test_a_memo_expires_and_a_missing_token_is_looked_for(use_keyring, env):
     data["checked"] -= 2 * 24 * 3600  # two days old
     memo(env).write_text(json.dumps(data))
     assert creds().load().token == "file.token.x"
-    assert kr.reads == 1 and not memo(env).exists()
+    assert kr.reads == 2 and not memo(env).exists()  # its name, then an older version's
 
     # a fresh memo, and no token in the file: the keyring is asked after all
     use_keyring(fail.Keyring())
@@ -498,7 +509,7 @@ def test_a_memo_expires_and_a_missing_token_is_looked_for(use_keyring, env):
     creds().load()
     assert memo(env).exists()
     kr = use_keyring(CountingKeyring())
-    kr.set_password(SERVICE, "default", json.dumps({"token": "kr.token.y", "server": ""}))
+    kr.set_password(*key(), json.dumps({"token": "kr.token.y", "server": ""}))
     assert creds().load().token == "kr.token.y"
     assert kr.reads == 1
 
@@ -535,3 +546,16 @@ def test_whoami_shows_when_a_web_app_token_expires(use_keyring, cli, monkeypatch
     r = cli("auth", "whoami", "--json")
     assert r.code == 0, r.err
     assert r.json()["token_expires"] == "2033-05-18T03:33:20Z"
+
+
+def test_an_older_versions_keyring_entry_is_copied_to_its_backends_name(use_keyring, env):
+    kr = use_keyring(MemoryKeyring())
+    server = load_settings().server_key
+    old = json.dumps({"token": "old.token.x", "server": server})
+    kr.set_password(SERVICE, "default", old)
+    assert creds().load().token == "old.token.x"
+    assert kr.items[key()] == old and kr.items[(SERVICE, "default")] == old
+    # another backend's old entry is neither used nor copied
+    kr.set_password(SERVICE, "work", json.dumps({"token": "w", "server": "sqlite:/else.db"}))
+    assert Credentials(load_settings("work")).load() is None and key("work") not in kr.items
+    assert creds().delete() is True and kr.items == {(SERVICE, "work"): kr.items[(SERVICE, "work")]}

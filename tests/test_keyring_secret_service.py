@@ -100,9 +100,10 @@ def test_login_keeps_the_token_in_the_secret_service(tmp_path: Path) -> None:
 
     token = out["TOKEN"]
     assert token.count(".") == 2, shown
-    # what secret-tool and python-keyring find under service=arangetram username=default
+    # what secret-tool and python-keyring find under service=arangetram username=PROFILE@BACKEND
     entry = json.loads(out["LOOKUP"])
-    assert entry == {"token": token, "server": whoami["backend"]}, shown
+    assert entry["token"] == token and entry["server"] == whoami["backend"], shown
+    assert entry["user"]["email"] == "keyring.test@example.com", shown
     assert out["PYLOOKUP"] == out["LOOKUP"]
 
     # only the keyring holds it: no file in HOME, the XDG dirs, config or data dir

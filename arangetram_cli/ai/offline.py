@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -59,6 +60,65 @@ TASKS: list[tuple[int, str, str | None]] = [
     (0, "Recital week: technical and dress rehearsal on the stage; timetable to every vendor",
      None),
 ]  # fmt: skip
+
+
+_GUESTS = re.compile(
+    r"(\d[\d,]*)\s*(?:-\s*|\s)?(?:guests?|people|persons?|attendees|pax|seats?)\b", re.I
+)
+_AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)\s*(k|K|thousand)?|\b(\d+(?:\.\d+)?)\s*(k|K)\b")
+_LEVEL = re.compile(r"(?<![\w$])(\${1,4})(?![\w$\d])")
+_LEVEL_WORDS = (
+    ("$", ("cheap", "low budget", "low-budget", "tight budget", "frugal", "inexpensive")),
+    ("$$", ("moderate", "mid-range", "midrange", "reasonable", "affordable")),
+    ("$$$", ("premium", "upscale", "high-end", "high end", "generous")),
+    ("$$$$", ("luxury", "luxurious", "lavish", "no expense spared", "grand")),
+)
+_PLACE = re.compile(
+    r"\b(?:in|near|around|at|close to)\s+((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){0,3})"
+)
+DEFAULTS = {"guest_count": 100, "budget": "$$", "location": "Bay Area"}
+
+
+def _level_for_total(amount: float) -> str:
+    """A total budget in dollars as the price level to look for (an Arangetram's usual
+    spread: under $10k frugal, under $25k moderate, under $50k premium)."""
+    for limit, level in ((10_000, "$"), (25_000, "$$"), (50_000, "$$$")):
+        if amount < limit:
+            return level
+    return "$$$$"
+
+
+def criteria(question: str) -> dict[str, Any]:
+    """What the question itself says about the event: guests ("300 guests", "a 300-guest
+    recital"), the budget (a level "$$$", words such as "luxury", or an amount "$20,000",
+    "20k") and the place ("in San Jose"). Only what was found."""
+    found: dict[str, Any] = {}
+    m = _GUESTS.search(question)
+    if m:
+        n = int(m.group(1).replace(",", ""))
+        if 0 < n <= 100_000:
+            found["guest_count"] = n
+    lowered = question.lower()
+    m_level = _LEVEL.search(question)
+    amount = None
+    for m in _AMOUNT.finditer(question):
+        digits, thousand = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        value = float(digits.replace(",", ""))
+        amount = value * 1000 if thousand else value
+        break
+    if amount:
+        found["budget"] = _level_for_total(amount)
+        found["budget_amount"] = amount
+    elif m_level:
+        found["budget"] = m_level.group(1)
+    else:
+        for level, words in _LEVEL_WORDS:
+            if any(w in lowered for w in words):
+                found["budget"] = level
+    m = _PLACE.search(question)
+    if m and m.group(1).lower() not in ("arangetram", "the", "a"):
+        found["location"] = m.group(1).rstrip(".,'")
+    return found
 
 
 def add_months(d: dt.date, months: int) -> dt.date:
@@ -130,6 +190,14 @@ def compose(
     today = today or dt.date.today()
     cats, want_budget, want_plan = topics(question)
     event = ctx.event if ctx else None
+    asked = {} if ctx else criteria(question)
+    if asked:  # no event: the question's own figures are the criteria
+        event = {
+            "event_name": "your event",
+            "guest_count": asked.get("guest_count", DEFAULTS["guest_count"]),
+            "budget": asked.get("budget", DEFAULTS["budget"]),
+            "location_preference": asked.get("location", DEFAULTS["location"]),
+        }
     out: list[str] = [
         f"**Offline planner**: no AI model wrote this ({reason}). It is worked out from "
         "the vendor catalog" + (" and your event." if ctx else ".")
@@ -143,6 +211,25 @@ def compose(
         out.append(
             f"\n**{e.get('event_name')}** on {when}: {e.get('guest_count')} guests, "
             f"budget {e.get('budget')}, {e.get('location_preference') or 'no area given'}."
+        )
+    elif asked:
+        guests, level, place = (event["guest_count"], event["budget"], event["location_preference"])
+        money = (
+            f" (about ${asked['budget_amount']:,.0f} in all)" if "budget_amount" in asked else ""
+        )
+        assumed = [
+            text
+            for key, text in (
+                ("guest_count", "the guests"),
+                ("budget", "the budget"),
+                ("location", "the area"),
+            )
+            if key not in asked
+        ]
+        rest = f"; {', '.join(assumed)} assumed" if assumed else ""
+        out.append(
+            f"\nFrom your question: {guests} guests, a {level} budget{money}, {place}{rest} "
+            "(ask with `--event ID` for your event)."
         )
     else:
         out.append(
@@ -213,7 +300,8 @@ def _budget(
     event: Doc | None,
     booked_on: Any,
 ) -> list[str]:
-    guests = int((ctx.event.get("guest_count") if ctx else None) or 100)
+    source = ctx.event if ctx else (event or {})
+    guests = int(source.get("guest_count") or 100)
     chosen: dict[str, tuple[Doc, str]] = {}
     if ctx:
         for b in ctx.bookings:

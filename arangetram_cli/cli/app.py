@@ -1,11 +1,13 @@
-"""The root of the command tree: global options, error handling and exit codes.
+"""The root of the command tree: error handling and exit codes.
 
-Only typer is imported at module level; each command imports what it needs when it runs.
+Command groups are imported when a command line names them (cli/lazy.py builds the one
+command it runs); the global options are shared by every command (cli/lazy.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import re
 import sys
@@ -15,8 +17,9 @@ import typer
 from typer.core import TyperGroup
 
 from arangetram_cli import __version__
-from arangetram_cli.cli.context import State
-from arangetram_cli.cli.output import FORMATS, Output, one_line
+from arangetram_cli.cli.context import GLOBALS, state
+from arangetram_cli.cli.lazy import add_global_options, build
+from arangetram_cli.cli.output import one_line
 from arangetram_cli.core.errors import ArangetramError
 
 EXIT_CODES = """Exit codes: 0 ok, 1 failure, 2 usage or bad input, 3 not logged in or not
@@ -35,72 +38,7 @@ def _report(message: str, hint: str | None = None) -> None:
     print(_URL_PASSWORD.sub(r"\1***@", one_line(line)), file=sys.stderr)
 
 
-GLOBAL_FLAGS = {"--json", "-q", "--quiet", "--debug", "--no-color", "--wide", "--csv-raw"}
-GLOBAL_VALUED = {"-o", "--output", "-p", "--profile", "--api-url"}
-
-
-def hoist_globals(group: Any, args: list[str]) -> list[str]:
-    """Let global options stand anywhere (`arangetram vendors list --json`), as in gh and
-    kubectl: those after the subcommand move to the front, unless the subcommand has an
-    option of that name or the token is the value of one of its options."""
-    front: list[str] = []
-    rest: list[str] = []
-    cmd = group
-    i = 0
-    while i < len(args):  # walk down the command path
-        tok = args[i]
-        sub = cmd.get_command(None, tok) if hasattr(cmd, "commands") else None
-        if sub is not None:
-            rest.append(tok)
-            cmd = sub
-            i += 1
-            continue
-        if cmd is not group and not tok.startswith("-"):
-            break
-        if cmd is group:
-            front.append(tok)
-            if tok in GLOBAL_VALUED:
-                front.extend(args[i + 1 : i + 2])
-                i += 1
-            i += 1
-            continue
-        break
-    if cmd is group:
-        return args
-    own: dict[str, bool] = {}  # option name -> takes a value
-    for p in getattr(cmd, "params", []):
-        for name in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ())):
-            own[name] = not getattr(p, "is_flag", False) and getattr(p, "count", False) is False
-    moved: list[str] = []
-    tail = args[i:]
-    j = 0
-    while j < len(tail):
-        tok = tail[j]
-        if tok == "--":
-            rest.extend(tail[j:])
-            break
-        name = tok.split("=", 1)[0]
-        if name in own:
-            rest.append(tok)
-            if own[name] and "=" not in tok and j + 1 < len(tail):
-                rest.append(tail[j + 1])
-                j += 1
-        elif tok in GLOBAL_FLAGS:
-            moved.append(tok)
-        elif name in GLOBAL_VALUED:
-            moved.append(tok)
-            if "=" not in tok and j + 1 < len(tail):
-                moved.append(tail[j + 1])
-                j += 1
-        elif tok.startswith("-o") and len(tok) > 2 and not tok.startswith("--"):
-            moved.append(tok)
-        else:
-            rest.append(tok)
-        j += 1
-    return front + moved + rest
-
-
-# Command groups are built only when used: building the whole Typer tree costs more than
+# Command groups are imported only when used: building the whole Typer tree costs more than
 # a command's own work (see benchmarks/startup.py). name -> (module, one-line help)
 LAZY = {
     "auth": ("arangetram_cli.cli.auth", "Log in, register and manage the stored token."),
@@ -126,90 +64,34 @@ LAZY = {
 }
 
 
-def _word_after(args: tuple[str, ...], name: str) -> str | None:
-    """The subcommand a command line runs in group `name`: the first word after it that is
-    not an option or a global option's value (`auth -p guest whoami` runs whoami). None when
-    help comes first (`vendors --help list` shows the whole group)."""
-    if name not in args:
-        return None
-    rest = iter(args[args.index(name) + 1 :])
-    for word in rest:
-        if word in ("-h", "--help"):
-            return None
-        if word in GLOBAL_VALUED:
-            next(rest, None)
-        elif not word.startswith("-"):
-            return word
-    return None
-
-
-def _only(typer_app: Any, wanted: str | None) -> Any:
-    """`typer_app` with just the subcommand `wanted`, when it has one of that name.
-
-    Typer converts every command of a group into a click command up front (~2.5 ms each);
-    a run needs one. Anything else (group help, a typo, completion) gets the whole group."""
-    import copy
-
-    def name(info: Any) -> str:
-        return info.name or info.callback.__name__.lower().replace("_", "-")
-
-    commands = [c for c in typer_app.registered_commands if name(c) == wanted]
-    groups = [g for g in typer_app.registered_groups if g.name == wanted]
-    whole = len(typer_app.registered_commands) + len(typer_app.registered_groups)
-    if whole < 2 or not (commands or groups):  # a one-command app is a command, not a group
-        return typer_app
-    slim = copy.copy(typer_app)
-    slim.registered_commands, slim.registered_groups = commands, groups
-    return slim
-
-
 class RootGroup(TyperGroup):
-    """Loads command groups lazily, and turns every failure into one line on stderr and a
-    documented exit code."""
+    """Loads command groups lazily (Click's LazyGroup pattern), and turns every failure into
+    one line on stderr and a documented exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_global_options(self)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in LAZY if n not in self.commands)]
 
-    _listing = False
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        self._listing = True  # the listing needs only names and one-line help
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
-
-    _argv: tuple[str, ...] = ()  # the command line, to build only the subcommand it runs
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The listing needs only names and one-line help: no group is imported for it."""
+        rows = [(name, LAZY[name][1]) for name in LAZY]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = self.commands.get(cmd_name)
         if cmd is not None or cmd_name not in LAZY:
             return cmd
-        if self._listing:
-            return TyperGroup(name=cmd_name, help=LAZY[cmd_name][1])
-        import importlib
-
-        from typer.main import get_command, get_group
-
-        wanted = _word_after(self._argv, cmd_name)
-        slims = self.__dict__.setdefault("_slims", {})  # (group, subcommand) -> a slim group
-        if (cmd_name, wanted) in slims:
-            return slims[cmd_name, wanted]
-        full = importlib.import_module(LAZY[cmd_name][0]).app
-        slim = _only(full, wanted)
-        cmd = get_command(full) if slim is full else get_group(slim)
-        cmd.name = cmd_name
-        if slim is full:
-            self.commands[cmd_name] = cmd
-        else:  # good for this command line only: a root run again may invoke another one
-            slims[cmd_name, wanted] = cmd
+        cmd = build(importlib.import_module(LAZY[cmd_name][0]).app, cmd_name)
+        self.commands[cmd_name] = cmd
         return cmd
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
         extra.pop("standalone_mode", None)
         args = list(sys.argv[1:] if args is None else args)
-        self._argv = tuple(args)
-        args = hoist_globals(self, args)
         debug = "--debug" in args
         code = 0
         try:
@@ -259,7 +141,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # help as wide as the terminal up to 140 columns: a summary that fits is never cut
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 140},
 )
 
 
@@ -272,63 +155,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="table, wide (every column, nothing cut), json, jsonl or csv "
-            "(default: table on a terminal, json when piped).",
-            metavar="FORMAT",
-        ),
-    ] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Same as -o json.")] = False,
-    wide: Annotated[bool, typer.Option("--wide", help="Same as -o wide.")] = False,
-    csv_raw: Annotated[
-        bool,
-        typer.Option(
-            "--csv-raw",
-            help="-o csv without the apostrophe before cells a spreadsheet would run as "
-            "formulas (=, +, -, @).",
-        ),
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print bare ids only.")] = False,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            "--profile",
-            "-p",
-            help="Named profile (default: $ARANGETRAM_PROFILE, "
-            "then the config file's default_profile).",
-        ),
-    ] = None,
-    api_url: Annotated[
-        str | None,
-        typer.Option(
-            "--api-url", help="Talk to a server instead of the local store.", metavar="URL"
-        ),
-    ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and requests.")] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="Plain output.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    fmt = "json" if json_ else output
-    if wide and fmt in (None, "table"):
-        fmt = "wide"
-    if fmt is not None and fmt not in FORMATS:
-        raise typer.BadParameter(
-            f"'{fmt}' is not one of {', '.join(FORMATS)}", param_hint="'--output'"
-        )
-    state = State(
-        out=Output(fmt=fmt, quiet=quiet, color=not no_color, debug=debug, csv_raw=csv_raw),
-        profile=profile,
-        api_url=api_url,
-        debug=debug,
-    )
-    ctx.obj = state
-    ctx.call_on_close(state.close)
+    # The global options were parsed into ctx.meta (see cli/lazy.py); a subcommand's copies
+    # of them, parsed later, update the same State.
+    st = state(ctx)
+    st.configure(ctx.meta.get(GLOBALS, {}))  # a State given by the caller (tests) too
+    ctx.call_on_close(st.close)
 
 
 def main() -> None:

@@ -15,14 +15,23 @@ machine's anonymous owner; see ai/history.py).
 
 from __future__ import annotations
 
-import contextlib
+import json
+import shutil
 import sys
+import textwrap
 from typing import Annotated, Any
 
 import typer
 
-from arangetram_cli.cli.context import State, state
-from arangetram_cli.cli.output import Col, interactive, one_line
+from arangetram_cli.ai.chat import answer_stream
+from arangetram_cli.ai.client import llm_env, resolve_provider
+from arangetram_cli.ai.history import Conversations, anonymous_owner
+from arangetram_cli.ai.keys import LlmKeys
+from arangetram_cli.ai.render import renderer_for
+from arangetram_cli.cli.context import State, open_sqlite, state
+from arangetram_cli.cli.output import Col, one_line
+from arangetram_cli.core.errors import ArangetramError, Invalid, NotFound
+from arangetram_cli.store.conversations import conversations
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False)
 
@@ -36,6 +45,7 @@ HISTORY_COLUMNS = [
     Col("id", "Id", lambda d: str(d.get("id", ""))[:8], priority=0, fixed=True),
     Col("title", "Title", priority=0, min_width=16),
     Col("message_count", "Messages", priority=2, fixed=True),
+    Col("status", "Status", lambda d: d.get("status") or "", priority=3, fixed=True),
     Col("event_id", "Event", lambda d: str(d.get("event_id") or "")[:8], priority=2, fixed=True),
     Col(
         "updated_at",
@@ -73,15 +83,10 @@ class _Session:
     @property
     def conversations(self) -> Any:
         if self._convs is None:
-            from arangetram_cli.ai.history import Conversations, anonymous_owner
-            from arangetram_cli.store.conversations import conversations
-
             st = self.st
             store = getattr(self.planner, "store", None)
             if store is None:  # remote mode: conversations stay in the local store for now
-                from arangetram_cli.store.sqlite import SqliteStore
-
-                store = self._store = SqliteStore(st.settings.db_path)
+                store = self._store = open_sqlite(st.settings.db_path)
                 self._own_store = True
             if st.stored_token() is not None:
                 owner = st.planner(auth=True).me()["id"]
@@ -94,9 +99,6 @@ class _Session:
         if not self._resolved:
             self._resolved = True
             if not self.offline and not self.remote:
-                from arangetram_cli.ai.client import llm_env, resolve_provider
-                from arangetram_cli.ai.keys import LlmKeys
-
                 keys = LlmKeys(self.st.settings)
                 self._provider = resolve_provider(
                     llm_env(settings=self.st.settings),
@@ -119,7 +121,6 @@ class _Session:
     ) -> tuple[dict[str, Any], dict[str, Any], BaseException | None]:
         """Ask, stream into `renderer`, save both messages. Returns (conversation, the answer
         message, the error or KeyboardInterrupt that stopped it, if any)."""
-        from arangetram_cli.core.errors import ArangetramError
 
         history = [*(conv or {}).get("messages", []), {"role": "user", "content": question}]
         ask = getattr(self.planner, "ask_stream", None)
@@ -127,8 +128,6 @@ class _Session:
         if ask is not None:
             stream = ask(history, event_ref, **kwargs)
         else:  # a planner without the method (an older port): answer from here
-            from arangetram_cli.ai.chat import answer_stream
-
             stream = answer_stream(self.planner, history, event_ref, **kwargs)
         convs = self.conversations
         if conv is None:
@@ -165,8 +164,24 @@ class _Session:
                 )
             if event_ref:
                 message["event_id"] = event_ref
+            failed = isinstance(stopped, ArangetramError) and not message["content"].strip()
+            if failed:  # an error before any answer: kept, but marked
+                message["failed"] = True
             saved = convs.add(conv, message)
+            _mark(convs, conv)
         return conv, saved, stopped
+
+
+def _mark(convs: Any, conv: dict[str, Any]) -> None:
+    """A conversation is "failed" until one of its questions got an answer: `ask --history`
+    leaves those out unless --all."""
+    answered = any(
+        m.get("role") == "assistant" and not m.get("failed") for m in conv.get("messages", [])
+    )
+    status = "answered" if answered else "failed"
+    if conv.get("status") != status:
+        convs.repo.update(conv["id"], {"status": status})
+        conv["status"] = status
 
 
 class _Null:
@@ -180,13 +195,11 @@ class _Null:
 def _renderer(st: State) -> Any:
     if st.out.fmt in ("json", "jsonl") or st.out.quiet:
         return _Null()
-    from arangetram_cli.ai.render import renderer_for
 
     return renderer_for(sys.stdout, color=st.out.use_color)
 
 
 def _print_json(st: State, conv: dict[str, Any]) -> None:
-    import json
 
     if st.out.fmt == "jsonl":
         print(json.dumps(conv, ensure_ascii=False))
@@ -237,9 +250,11 @@ def ask(
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, max=1000, help="Conversations to list.")
     ] = 50,
+    all_: Annotated[
+        bool, typer.Option("--all", help="With --history: failed asks too (no answer).")
+    ] = False,
 ) -> None:
     """Ask the AI planning assistant; with no question at a terminal, chat."""
-    from arangetram_cli.core.errors import Invalid, NotFound
 
     st = state(ctx)
     session = _Session(st, offline=offline, provider=provider, model=model)
@@ -247,12 +262,19 @@ def ask(
         convs = None
         if history:
             convs = session.conversations
+            found = convs.list(limit=limit)
+            shown = found if all_ else [c for c in found if c.get("status") != "failed"]
             st.out.items(
-                convs.list(limit=limit),
+                shown,
                 HISTORY_COLUMNS,
                 title="Conversations",
                 empty='no conversations yet: arangetram ask "..."',
             )
+            if len(shown) < len(found):
+                hidden = len(found) - len(shown)
+                st.out.note(
+                    f"{hidden} failed ask(s) without an answer not shown (--all shows them)"
+                )
             return
         if show:
             _show(st, session.conversations.get(show))
@@ -273,10 +295,10 @@ def ask(
         if not text and conv is not None and st.out.fmt in ("json", "jsonl"):
             _print_json(st, conv)
             return
-        if not text and not _stdin_is_tty():
+        if not text and not st.io.stdin_is_tty:
             text = sys.stdin.read().strip()
         if not text:
-            if interactive():
+            if st.io.can_prompt:
                 _chat(st, session, conv, event_ref)
                 return
             raise Invalid("missing QUESTION (a chat needs a terminal; or pipe the question in)")
@@ -294,18 +316,10 @@ def ask(
         session.close()
 
 
-def _stdin_is_tty() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return True  # no usable stdin: never wait on it
-
-
 def _show(st: State, conv: dict[str, Any]) -> None:
     if st.out.fmt in ("json", "jsonl") or (st.out.fmt is None and st.out.format == "json"):
         _print_json(st, conv)
         return
-    from arangetram_cli.ai.render import renderer_for
 
     print(f"# {one_line(conv.get('title'))}  ({conv['id']})")
     for m in conv.get("messages", []):
@@ -321,17 +335,16 @@ def _show(st: State, conv: dict[str, Any]) -> None:
 
 def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: str | None) -> None:
     """The chat loop: the conversation survives errors and Ctrl-C during an answer."""
-    from arangetram_cli.ai.render import renderer_for
-    from arangetram_cli.core.errors import ArangetramError
 
-    with contextlib.suppress(ImportError):  # not on every platform
-        import readline  # noqa: F401 - line editing and history for input()
+    st.io.line_editing()
     provider = session.provider()
     who = "the offline planner" if provider is None else provider.label
     if session.remote:
         who = "the offline planner of the server" if session.offline else "the server's assistant"
     err = sys.stderr
-    print(f"Arangetram planning assistant ({one_line(who)}). {CHAT_HELP}", file=err)
+    banner = f"Arangetram planning assistant ({one_line(who)}). {CHAT_HELP}"
+    width = shutil.get_terminal_size().columns
+    print(textwrap.fill(banner, width=max(20, width - 1), break_on_hyphens=False), file=err)
     if conv is not None:
         print(
             f"continuing: {one_line(conv.get('title'))} ({len(conv.get('messages', []))} messages)",

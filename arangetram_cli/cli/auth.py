@@ -10,8 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import State, need, state
-from arangetram_cli.cli.output import interactive
-from arangetram_cli.core.errors import AuthRequired, Invalid
+from arangetram_cli.cli.output import one_line
+from arangetram_cli.core.errors import AuthRequired, Conflict, Invalid, Unavailable
+from arangetram_cli.core.security import peek_token
+from arangetram_cli.core.values import MIN_PASSWORD_CHARS
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -26,41 +28,82 @@ PasswordStdin = Annotated[
 ]
 
 
-def _read_password(from_stdin: bool, *, confirm: bool) -> str:
+def _long_enough(text: str) -> bool | str:
+    if len(text) < MIN_PASSWORD_CHARS:
+        return f"at least {MIN_PASSWORD_CHARS} characters, please"
+    return True
+
+
+def _read_password(st: State, from_stdin: bool, *, confirm: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
             raise Invalid("--password-stdin: standard input held no password")
         return password
-    if not interactive():
+    if not st.io.can_prompt:
         raise Invalid("missing password: use --password-stdin when not at a terminal")
-    import questionary
-
-    password = questionary.password("Password:").ask()
-    if password is None:
-        raise typer.Abort()
-    if confirm:
-        again = questionary.password("Repeat password:").ask()
-        if again is None:
-            raise typer.Abort()
-        if again != password:
-            raise Invalid("the passwords do not match")
-    return password
+    if confirm:  # a new password: its length is checked as it is typed
+        return st.io.new_password(validate=_long_enough)
+    return st.io.password("Password:")
 
 
-def _ask_text(label: str) -> Any:
-    import questionary
+def _filled(text: str) -> bool | str:
+    return True if text.strip() else "this cannot be empty"
 
-    return lambda: questionary.text(label).ask()
+
+def _ask_text(st: State, label: str) -> Any:
+    return lambda: st.io.text(label, validate=_filled).strip()
+
+
+def _label(user: dict[str, Any]) -> str:
+    who = str(user.get("name") or "")
+    if user.get("email") and user.get("user_type") != "guest":
+        who = f"{who} <{user['email']}>".strip()
+    return who
+
+
+def _replacing(st: State, user: dict[str, Any]) -> None:
+    """A new login replaces this profile's login to this backend: when that was another
+    account's, ask a person first (no: exit 5, nothing saved), or say so on stderr."""
+    if st.settings.env_token:
+        return
+    try:
+        previous = st.credentials().load()
+    except Unavailable:
+        return
+    if previous is None:
+        return
+    old_id = previous.user.get("id") or peek_token(previous.token).get("user_id")
+    if not old_id or old_id == user.get("id"):
+        return
+    profile = st.settings.profile
+    old = _label(previous.user) or "another account"
+    new = _label(user)
+    if not st.io.can_prompt:  # said even with -q: a login is about to be lost
+        print(
+            one_line(
+                f"warning: this replaces the login of {old} on profile {profile} "
+                "(keep both: log in with --profile NAME)"
+            ),
+            file=sys.stderr,
+        )
+        return
+    if not st.io.confirm(
+        f"Profile {profile} is logged in here as {old}. Replace that login with {new}?",
+        default=False,
+    ):
+        raise Conflict(
+            f"not saved: profile {profile} keeps the login of {old}",
+            hint="log in with another profile: arangetram --profile NAME auth login",
+        )
 
 
 def _logged_in(st: State, session: dict[str, Any], verb: str) -> None:
-    where = st.credentials().save(session["token"])
     user = session["user"]
-    who = user.get("name", "")
-    if user.get("email") and user.get("user_type") != "guest":
-        who += f" <{user['email']}>"
+    _replacing(st, user)
+    where = st.credentials().save(session["token"], user)
+    who = _label(user)
     st.out.success(
         f"{verb} as {who} ({user['user_type']}), profile {st.settings.profile}; "
         f"token kept in {where}"
@@ -78,9 +121,9 @@ def register(
 ) -> None:
     """Create an account and log in."""
     st = state(ctx)
-    email = need(email, "--email", _ask_text("Email:"))
-    name = need(name, "--name", _ask_text("Name:"))
-    password = _read_password(password_stdin, confirm=True)
+    email = need(st, email, "--email", _ask_text(st, "Email:"))
+    name = need(st, name, "--name", _ask_text(st, "Name:"))
+    password = _read_password(st, password_stdin, confirm=True)
     session = st.planner().register(email, name, password, "vendor" if vendor else "user")
     _logged_in(st, session, "Registered and logged in")
 
@@ -93,8 +136,8 @@ def login(
 ) -> None:
     """Log in and keep the token in the OS keyring."""
     st = state(ctx)
-    email = need(email, "--email", _ask_text("Email:"))
-    password = _read_password(password_stdin, confirm=False)
+    email = need(st, email, "--email", _ask_text(st, "Email:"))
+    password = _read_password(st, password_stdin, confirm=False)
     session = st.planner().login(email, password)
     _logged_in(st, session, "Logged in")
 
@@ -112,7 +155,6 @@ def guest(
 @app.command()
 def whoami(ctx: typer.Context) -> None:
     """Who you are, on which profile and backend, and where the token comes from."""
-    from arangetram_cli.core.security import peek_token
 
     st = state(ctx)
     stored = st.stored_token()
@@ -164,10 +206,10 @@ def token(ctx: typer.Context) -> None:
 
 @app.command()
 def logout(ctx: typer.Context) -> None:
-    """Forget the stored token of this profile."""
+    """Forget this profile's login to this backend (its logins elsewhere stay)."""
     st = state(ctx)
     if st.credentials().delete():
-        st.out.success(f"Logged out of profile {st.settings.profile}")
+        st.out.success(f"Logged out of profile {st.settings.profile} ({st.settings.server_key})")
     else:
         st.out.note(f"profile {st.settings.profile} had no stored token")
     if st.settings.env_token:

@@ -3,13 +3,16 @@ rest of a booking's life (cancel, complete, history: docs/lifecycle.md)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 import typer
 
-from arangetram_cli.cli.columns import short
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import Col
+from arangetram_cli.cli.output import Col, one_line
+from arangetram_cli.cli.params import short
+from arangetram_cli.core.errors import ArangetramError, Conflict, DoubleBooking, Invalid
+from arangetram_cli.core.lifecycle import inbox_order
 
 app = typer.Typer(
     rich_markup_mode=None, help="Send booking requests and answer them.", no_args_is_help=True
@@ -46,10 +49,23 @@ VENDOR_COLUMNS = [
     Col("message", "Message", priority=2, min_width=12),
     Col("status", "Status", priority=0, fixed=True),
 ]
+
+
+def _named(key: str, field: str, id_key: str) -> Any:
+    """A name with its short id ("Natya Hall (2f128b42)"), or the short id alone."""
+
+    def get(b: dict[str, Any]) -> str:
+        ref = str(b.get(id_key) or (b.get(key) or {}).get("id") or "")[:8]
+        name = (b.get(key) or {}).get(field)
+        return f"{name} ({ref})" if name else ref
+
+    return get
+
+
 BOOKING_FIELDS = [
     ("id", "Id"),
-    ("event_id", "Event"),
-    ("vendor_id", "Vendor"),
+    ("event", "Event", _named("event", "event_name", "event_id")),
+    ("vendor", "Vendor", _named("vendor", "business_name", "vendor_id")),
     ("event_date", "Date"),
     ("message", "Message"),
     ("status", "Status"),
@@ -69,9 +85,19 @@ def create(
 ) -> None:
     """Ask a vendor to take your event."""
     st = state(ctx)
-    booking = st.planner(auth=True).create_booking(event, vendor, message)
+    planner = st.planner(auth=True)
+    booking = planner.create_booking(event, vendor, message)
     st.out.success(f"Request sent ({booking['id']}); status pending")
-    st.out.item(booking, BOOKING_FIELDS, title="Booking request")
+    _panel(st, planner, booking, "Booking request")
+
+
+def _panel(st: Any, planner: Any, booking: dict[str, Any], title: str) -> None:
+    """A booking after a change. On a terminal the event and vendor show by name (read
+    back with the booking); scripts get the document as it came."""
+    if st.out.format == "table" and not st.out.quiet:
+        with contextlib.suppress(ArangetramError):  # the change stands; only names are missing
+            booking = {**planner.get_booking(booking["id"]), **booking}
+    st.out.item(booking, BOOKING_FIELDS, title=title)
 
 
 Status = Annotated[
@@ -128,7 +154,6 @@ def inbox(
     pending: Annotated[bool, typer.Option("--pending", help="Only requests to answer.")] = False,
 ) -> None:
     """Requests to your vendor profile: pending ones first, the longest waiting at the top."""
-    from arangetram_cli.core.lifecycle import inbox_order
 
     st = state(ctx)
     found = st.planner(auth=True).list_vendor_bookings(status="pending" if pending else None)
@@ -157,8 +182,6 @@ def respond(
     ] = False,
 ) -> None:
     """Accept or decline a request sent to your vendor profile."""
-    from arangetram_cli.cli.output import interactive, one_line
-    from arangetram_cli.core.errors import Conflict, DoubleBooking, Invalid
 
     statuses = {
         "accept": "accepted",
@@ -174,25 +197,19 @@ def respond(
     try:
         booking = planner.respond_booking(ref, status, message, confirm=yes)
     except DoubleBooking as e:
-        if not interactive():
+        if not st.io.can_prompt:
             raise Conflict(
                 f"{e.message}; pass --yes to accept this one as well",
                 hint="or decline it: arangetram bookings respond ID decline",
             ) from None
-        import questionary
-
-        agreed = questionary.confirm(
-            f"{one_line(e.message)}. Accept this one as well?", default=False
-        ).ask()
-        if agreed is None:
-            raise typer.Abort() from None
+        agreed = st.io.confirm(f"{one_line(e.message)}. Accept this one as well?", default=False)
         if not agreed:
             raise Conflict("Not accepted; the request is still pending") from None
         booking = planner.respond_booking(ref, status, message, confirm=True)
     for warning in booking.get("warnings") or []:
         st.out.note(f"warning: {warning}")
     st.out.success(f"Booking {booking['id'][:8]} {booking['status']}")
-    st.out.item(booking, BOOKING_FIELDS, title="Booking")
+    _panel(st, planner, booking, "Booking")
 
 
 def _who(booking: dict[str, Any]) -> Any:
@@ -269,7 +286,7 @@ def cancel(
     st = state(ctx)
     booking = st.planner(auth=True).cancel_booking(ref, reason)
     st.out.success(f"Booking {booking['id'][:8]} cancelled")
-    st.out.item(booking, BOOKING_FIELDS, title="Booking")
+    _panel(st, st.planner(), booking, "Booking")
 
 
 @app.command()
@@ -282,4 +299,4 @@ def complete(
     st = state(ctx)
     booking = st.planner(auth=True).complete_booking(ref, message)
     st.out.success(f"Booking {booking['id'][:8]} completed")
-    st.out.item(booking, BOOKING_FIELDS, title="Booking")
+    _panel(st, st.planner(), booking, "Booking")

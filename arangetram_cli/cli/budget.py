@@ -10,7 +10,18 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.workspace_ui import EventOpt, fmt_money, money, pick_event
+from arangetram_cli.cli.workspace_ui import (
+    EventOpt,
+    cell,
+    fmt_money,
+    grid,
+    line,
+    money,
+    pick_event,
+    render_totals,
+)
+from arangetram_cli.core.errors import Conflict, Invalid
+from arangetram_cli.core.workspace import Overpayment
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -79,7 +90,6 @@ def _show(
 
 
 def _draw(st: Any, doc: dict[str, Any]) -> None:
-    from arangetram_cli.cli.workspace_ui import _t, grid, line, render_totals
 
     console = st.out.console()
     cur = _cur(doc)
@@ -87,10 +97,10 @@ def _draw(st: Any, doc: dict[str, Any]) -> None:
     head = f"Budget: {line(ev.get('event_name'))} ({doc['guests']} guests, {cur})"
     if doc.get("what_if"):
         head += " - WHAT IF, nothing saved"
-    console.print(_t(head, "bold"))
+    console.print(cell(head, "bold"))
     rows = [
         [
-            _t(h, "bold")
+            cell(h, "bold")
             for h in ("Item", "Category", "Estimate", "Quoted", "Paid", "Balance", "Due")
         ]
     ]
@@ -102,17 +112,17 @@ def _draw(st: Any, doc: dict[str, Any]) -> None:
             name += " (per guest)"
         rows.append(
             [
-                _t(name),
-                _t(ln.get("category")),
-                _t(fmt_money(ln.get("estimate_total_cents"), cur)),
-                _t(fmt_money(ln.get("quoted_total_cents"), cur)),
-                _t(fmt_money(ln.get("paid_cents"), cur)),
-                _t(fmt_money(ln.get("balance_cents"), cur)),
-                _t(ln.get("due_date") or "-"),
+                cell(name),
+                cell(ln.get("category")),
+                cell(fmt_money(ln.get("estimate_total_cents"), cur)),
+                cell(fmt_money(ln.get("quoted_total_cents"), cur)),
+                cell(fmt_money(ln.get("paid_cents"), cur)),
+                cell(fmt_money(ln.get("balance_cents"), cur)),
+                cell(ln.get("due_date") or "-"),
             ]
         )
     if len(rows) == 1:
-        console.print(_t("no budget lines yet: arangetram budget add ITEM --estimate AMOUNT"))
+        console.print(cell("no budget lines yet: arangetram budget add ITEM --estimate AMOUNT"))
     else:
         width = max(12, console.width - 70)
         grid(console, rows, [width, 12, 10, 10, 10, 10, 10])
@@ -143,25 +153,16 @@ def show(
     _show(ctx, event, guests, budget_amount)
 
 
-def _confirmed(call: Any, yes: bool) -> Any:
+def _confirmed(st: Any, call: Any, yes: bool) -> Any:
     """Run call(confirm); a payment past the quote asks a person at a terminal, and is
     refused (exit 5, one line) for a script that did not pass --yes."""
-    from arangetram_cli.cli.output import interactive
-    from arangetram_cli.core.workspace import Overpayment
 
     try:
         return call(yes)
     except Overpayment as e:
-        if not interactive():
+        if not st.io.can_prompt:
             raise
-        import questionary
-
-        agreed = questionary.confirm(f"{e.message}. Record it anyway?", default=False).ask()
-        if agreed is None:
-            raise typer.Abort() from None
-        if not agreed:
-            from arangetram_cli.core.errors import Conflict
-
+        if not st.io.confirm(f"{e.message}. Record it anyway?", default=False):
             raise Conflict("Not recorded", hint="check the amount") from None
         return call(True)
 
@@ -201,7 +202,7 @@ def add(
     planner = st.planner(auth=True)
     ref = pick_event(st, planner, event)
     line = _confirmed(
-        lambda confirm: planner.add_budget_item(ref, {**data, "confirm": confirm}), yes
+        st, lambda confirm: planner.add_budget_item(ref, {**data, "confirm": confirm}), yes
     )
     st.out.success(f"Added: {line['name']}")
     st.out.item(line, ITEM_FIELDS, title="Budget line")
@@ -223,6 +224,7 @@ def pay(
     planner = st.planner(auth=True)
     ref = pick_event(st, planner, event)
     line = _confirmed(
+        st,
         lambda confirm: planner.pay_budget_item(
             ref, item, cents, on=on, note=note, confirm=confirm
         ),
@@ -250,7 +252,6 @@ def update(
     notes: Notes = None,
 ) -> None:
     """Change a line (a quote arrived, a due date moved)."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     data = _data(
@@ -293,7 +294,6 @@ def set_(
     ] = None,
 ) -> None:
     """Set the event's total budget (a number, beside the web app's $-level) or currency."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     cents = money(amount, "amount")

@@ -1,4 +1,5 @@
-"""What several command groups share: vendor columns and option checks.
+"""Columns several command groups share (the vendor listing); option checks are in
+cli/params.py.
 
 Kept light (no Typer sub-apps, no pydantic): `events list` and `bookings list` import it, and
 importing `cli.vendors` instead would build the vendor, image and review commands as well.
@@ -9,12 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from arangetram_cli.cli.output import Col
-from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.values import check_category, check_price_range
-
-
-def short(doc: dict[str, Any]) -> str:
-    return str(doc.get("id", ""))[:8]
+from arangetram_cli.cli.params import short
 
 
 def stars(doc: dict[str, Any]) -> str:
@@ -33,23 +29,3 @@ LIST_COLUMNS = [
     Col("price_estimate", "Estimate", priority=3, min_width=12),
     Col("rating", "Rating", stars, priority=2, fixed=True),
 ]
-
-
-def category(value: str | None) -> str | None:
-    """A --category value checked (exit 2 on a bad one), None when not given."""
-    if value is None:
-        return None
-    try:
-        return check_category(value)
-    except ValueError as e:
-        raise Invalid(str(e)) from None
-
-
-def price(value: str | None, flag: str = "--price-range") -> str | None:
-    """A price range option ($ to $$$$) checked, None when not given."""
-    if value is None:
-        return None
-    try:
-        return check_price_range(value)
-    except ValueError as e:
-        raise Invalid(f"{flag}: {e}") from None

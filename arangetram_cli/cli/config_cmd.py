@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.llm_config import delete_key, llm, set_key
+from arangetram_cli.config import (
+    ENV_ONLY,
+    PROFILE_KEYS,
+    PROFILE_NAME,
+    config_dir_from,
+    mask,
+    mask_url,
+    parse_dotenv,
+    read_config,
+    read_env_file,
+    read_trust,
+    trust_path,
+    write_config,
+    write_trust,
+)
+from arangetram_cli.core.errors import Invalid, NotFound
+from arangetram_cli.credentials import backend_name
 
 app = typer.Typer(
     rich_markup_mode=None, help="Show settings and manage profiles.", no_args_is_help=True
@@ -17,8 +36,6 @@ app = typer.Typer(
 @app.command()
 def show(ctx: typer.Context) -> None:
     """Every setting in force and where it came from (secrets masked)."""
-    from arangetram_cli.config import mask, mask_url, read_trust, trust_path
-    from arangetram_cli.credentials import backend_name
 
     st = state(ctx)
     s = st.settings
@@ -87,7 +104,6 @@ def show(ctx: typer.Context) -> None:
 
 
 def _profile_doc(ctx: typer.Context) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    from arangetram_cli.config import read_config
 
     st = state(ctx)
     doc = read_config(st.settings)
@@ -102,8 +118,6 @@ def set_(
     value: Annotated[str, typer.Argument()],
 ) -> None:
     """Set a value in the current profile (see --profile)."""
-    from arangetram_cli.config import PROFILE_KEYS, write_config
-    from arangetram_cli.core.errors import Invalid
 
     if key not in PROFILE_KEYS:
         raise Invalid(f"unknown setting '{key}' (use {', '.join(sorted(PROFILE_KEYS))})")
@@ -116,8 +130,6 @@ def set_(
 @app.command()
 def unset(ctx: typer.Context, key: Annotated[str, typer.Argument()]) -> None:
     """Remove a value from the current profile."""
-    from arangetram_cli.config import write_config
-    from arangetram_cli.core.errors import NotFound
 
     st, doc, prof = _profile_doc(ctx)
     if key not in prof:
@@ -130,8 +142,6 @@ def unset(ctx: typer.Context, key: Annotated[str, typer.Argument()]) -> None:
 @app.command()
 def use(ctx: typer.Context, profile: Annotated[str, typer.Argument()]) -> None:
     """Make PROFILE the default profile."""
-    from arangetram_cli.config import PROFILE_NAME, read_config, write_config
-    from arangetram_cli.core.errors import Invalid
 
     if not PROFILE_NAME.match(profile):
         raise Invalid(f"bad profile name '{profile}'")
@@ -194,7 +204,6 @@ EnvPath = Annotated[
 
 
 def _env_file(path: str | None) -> Any:
-    from pathlib import Path
 
     p = Path(path or ".env").expanduser()
     return p if p.is_absolute() else Path.cwd() / p
@@ -203,17 +212,6 @@ def _env_file(path: str | None) -> Any:
 @app.command("trust-env")
 def trust_env(ctx: typer.Context, path: EnvPath = None) -> None:
     """Let arangetram read this .env (as it is now; a changed file needs trusting again)."""
-    import hashlib
-
-    from arangetram_cli.config import (
-        ENV_ONLY,
-        config_dir_from,
-        parse_dotenv,
-        read_env_file,
-        read_trust,
-        write_trust,
-    )
-    from arangetram_cli.core.errors import Invalid, NotFound
 
     st = state(ctx)
     p = _env_file(path)
@@ -241,8 +239,6 @@ def trust_env(ctx: typer.Context, path: EnvPath = None) -> None:
 @app.command("untrust-env")
 def untrust_env(ctx: typer.Context, path: EnvPath = None) -> None:
     """Stop reading this .env (it is ignored again)."""
-    from arangetram_cli.config import config_dir_from, read_trust, write_trust
-    from arangetram_cli.core.errors import NotFound
 
     st = state(ctx)
     p = _env_file(path)

@@ -1,21 +1,30 @@
-"""Per-run state shared by the commands: output options, settings, the planner."""
+"""Per-run state shared by the commands: output options, settings, the planner.
+
+The edge to the planners, stores and token storage: those are imported when first used, so
+`--help` and commands that need no planner load none of them (tests/cli/
+test_startup_imports.py, benchmarks/startup.py)."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from arangetram_cli.cli.output import Output, interactive
-from arangetram_cli.core.errors import AuthRequired, Invalid
+from arangetram_cli.cli.output import Output
+from arangetram_cli.cli.prompts import IO
+from arangetram_cli.core.errors import AuthRequired, Invalid, Unavailable
 
 if TYPE_CHECKING:
     from arangetram_cli.config import Settings
     from arangetram_cli.credentials import Credentials, StoredToken
     from arangetram_cli.planner.base import Planner
+
+
+GLOBALS = "arangetram.globals"  # ctx.meta key: the global options given so far
 
 
 @dataclass
@@ -24,6 +33,30 @@ class State:
     profile: str | None = None
     api_url: str | None = None
     debug: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+    io: IO = field(default_factory=IO)
+
+    def configure(self, options: dict[str, Any]) -> None:
+        """Apply the global options given so far (the root's, then a group's, then the
+        command's: a later one wins)."""
+        self.options = dict(options)
+        fmt = "json" if options.get("json") else options.get("output")
+        if options.get("wide") and fmt in (None, "table"):
+            fmt = "wide"
+        debug = bool(options.get("debug"))
+        out = Output(
+            fmt=fmt,
+            quiet=bool(options.get("quiet")),
+            color=not options.get("no_color"),
+            debug=debug,
+            csv_raw=bool(options.get("csv_raw")),
+        )
+        self.out.__dict__.update(vars(out))  # the same object: a command may hold it
+        if (options.get("profile"), options.get("api_url")) != (self.profile, self.api_url):
+            self._settings = None
+        self.profile, self.api_url = options.get("profile"), options.get("api_url")
+        self.debug = debug
+
     _settings: Settings | None = None
     _planner: Any = None
     _stored: Any = field(default=None)
@@ -49,8 +82,6 @@ class State:
             try:
                 stored = self.credentials().load()
             except KeyringUnavailable as e:
-                from arangetram_cli.core.errors import Unavailable
-
                 raise Unavailable(f"keyring: {e}") from None
             if stored and stored.server and not same_backend(stored.server, self.settings):
                 if self.debug:
@@ -68,12 +99,27 @@ class State:
         if auth and self._planner.token is None:
             stored = self.stored_token()
             if stored is None:
-                raise AuthRequired(
-                    f"not logged in (profile {self.settings.profile})",
-                    hint="run: arangetram auth login (or auth register / auth guest)",
-                )
+                raise self._not_logged_in()
             self._planner.token = stored.token
         return self._planner
+
+    def _not_logged_in(self) -> Exception:
+        """Why a command that needs a login cannot run: a server that does not answer is
+        exit 6 (it is down, not you); else not logged in to this backend (exit 3), naming
+        the backends this profile does have a login to."""
+        s = self.settings
+        if s.mode != "remote":
+            return AuthRequired(
+                f"not logged in (profile {s.profile})",
+                hint="run: arangetram auth login (or auth register / auth guest)",
+            )
+        self.planner().server_is_ours()  # raises Unavailable when the server is down
+        others = self.credentials().others()
+        where = f"; this profile has a login to {', '.join(others)}" if others else ""
+        return AuthRequired(
+            f"not logged in to {s.server_key} (profile {s.profile}){where}",
+            hint=f"run: arangetram --api-url {s.server_key} auth login",
+        )
 
     def close(self) -> None:
         if self._planner is not None:
@@ -85,6 +131,7 @@ def same_backend(server: str, settings: Settings) -> bool:
     """Whether a stored token's `server` is this profile's backend. Both are compared in
     normalized form, so a token stored under an older, un-normalized key (`.../api/`) keeps
     working."""
+
     from arangetram_cli.config import normalize_api_url
 
     return normalize_api_url(server) == normalize_api_url(settings.server_key)
@@ -107,9 +154,14 @@ def open_store(settings: Settings) -> Any:
 
         timeout = int(os.environ.get("ARANGETRAM_MONGO_TIMEOUT_MS", "3000") or 3000)
         return MongoStore(settings.mongo_url or "", settings.db_name, timeout_ms=timeout)
+    return open_sqlite(settings.db_path)
+
+
+def open_sqlite(path: Any) -> Any:
+    """The SQLite store at `path` (sqlite3 is imported only then)."""
     from arangetram_cli.store.sqlite import SqliteStore
 
-    return SqliteStore(settings.db_path)
+    return SqliteStore(path)
 
 
 def secret_for(settings: Settings) -> Any:
@@ -128,21 +180,29 @@ def secret_for(settings: Settings) -> Any:
 
 
 def state(ctx: typer.Context) -> State:
-    obj = ctx.find_root().obj
-    if not isinstance(obj, State):  # a sub-app invoked on its own (tests)
-        obj = State(out=Output())
-        ctx.find_root().obj = obj
-    return obj
+    """This run's State, made from the global options parsed so far on first use."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State(out=Output())
+        root.obj.configure(ctx.meta.get(GLOBALS, {}))
+    return root.obj
 
 
-def need(value: Any, flag: str, prompt: Any = None) -> Any:
-    """A required value: the flag, else a prompt when a person is there, else exit 2."""
+def set_global(ctx: typer.Context, key: str, value: Any) -> None:
+    """Record a global option wherever it stood on the command line."""
+    given = ctx.meta.setdefault(GLOBALS, {})  # ctx.meta is shared by the whole run
+    given[key] = value
+    root = ctx.find_root()
+    if isinstance(root.obj, State):
+        root.obj.configure(given)
+
+
+def need(st: State, value: Any, flag: str, ask: Callable[[], Any] | None = None) -> Any:
+    """A required value: the flag, else `ask()` when a person is there, else exit 2."""
     if value not in (None, ""):
         return value
-    if prompt is not None and interactive():
-        answer = prompt()
-        if answer is None:  # questionary returns None on Ctrl-C
-            raise typer.Abort()
-        if answer != "":
+    if ask is not None and st.io.can_prompt:
+        answer = ask()
+        if answer not in (None, ""):
             return answer
     raise Invalid(f"missing {flag}")

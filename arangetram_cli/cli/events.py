@@ -6,12 +6,15 @@ from typing import Annotated, Any
 
 import typer
 
+from arangetram_cli.cli import params
 from arangetram_cli.cli import plan as _plan
 from arangetram_cli.cli import together as _together
-from arangetram_cli.cli.columns import LIST_COLUMNS, short
-from arangetram_cli.cli.columns import price as _price
+from arangetram_cli.cli.columns import LIST_COLUMNS
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import Col, interactive
+from arangetram_cli.cli.output import Col
+from arangetram_cli.cli.params import short
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.values import EVENT_STATUSES, PRICE_RANGES
 
 app = typer.Typer(
     rich_markup_mode=None, help="Plan events and choose their vendors.", no_args_is_help=True
@@ -55,26 +58,6 @@ Where = Annotated[str | None, typer.Option("--location", help='Such as "Bay Area
 Notes = Annotated[str | None, typer.Option("--notes", help="Special requirements.")]
 
 
-def _date(value: str | None) -> str | None:
-    if value is None:
-        return None
-    from arangetram_cli.core.errors import Invalid
-    from arangetram_cli.core.values import check_date
-
-    try:
-        return check_date(value)
-    except ValueError as e:
-        raise Invalid(f"--date: {e}") from None
-
-
-def _guests(value: int | None) -> int | None:
-    if value is not None and value < 1:
-        from arangetram_cli.core.errors import Invalid
-
-        raise Invalid(f"--guests must be 1 or more, not {value}")
-    return value
-
-
 def _show(st: Any, event: dict[str, Any]) -> None:
     planner = st.planner()
     fmt = st.out.format
@@ -108,59 +91,53 @@ def create(
     ] = True,
 ) -> None:
     """Create an event (a form asks for what is missing when a person is at a terminal)."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     planner = st.planner(auth=True)
     data: dict[str, Any] = {
         "event_name": name,
-        "event_date": _date(date),
+        "event_date": params.date(date),
         "event_time": time,
-        "guest_count": _guests(guests),
-        "budget": _price(budget, "--budget"),
+        "guest_count": params.guests(guests),
+        "budget": params.price(budget, "--budget"),
         "location_preference": location,
         "special_requirements": notes,
     }
     missing = [f for k, f in (("event_name", "--name"), ("event_date", "--date")) if not data[k]]
-    if missing and not interactive():
+    if missing and not st.io.can_prompt:
         raise Invalid("missing " + ", ".join(missing))
-    if missing:
-        data = _form(data)
+    if st.io.can_prompt:
+        data = _form(st, data)
+    if data["event_date"]:
+        params.warn_if_past(data["event_date"], "the event date")
     event = planner.create_event({k: v for k, v in data.items() if v is not None})
     st.out.success(f"Created event {event['event_name']} on {event['event_date']} ({event['id']})")
     _plan.after_create(st, planner, event, checklist)
     _show(st, event)
 
 
-def _form(data: dict[str, Any]) -> dict[str, Any]:
-    import questionary
+def _whole_number(text: str) -> bool | str:
+    return True if text.strip().isdigit() and int(text) > 0 else "a whole number, 1 or more"
 
-    from arangetram_cli.core.values import PRICE_RANGES, check_date
 
-    def valid_date(text: str) -> bool | str:
-        try:
-            check_date(text)
-        except ValueError as e:
-            return str(e)
-        return True
+def _filled(text: str) -> bool | str:
+    return True if text.strip() else "this cannot be empty"
 
+
+def _form(st: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """At a terminal, ask for every field not given as an option (each answer checked as it
+    is typed)."""
+    io = st.io
     questions = {
-        "event_name": lambda: questionary.text("Event name:", validate=bool).ask(),
-        "event_date": lambda: questionary.text("Date (YYYY-MM-DD):", validate=valid_date).ask(),
-        "guest_count": lambda: questionary.text(
-            "Guests:", default="100", validate=lambda t: t.isdigit() and int(t) > 0
-        ).ask(),
-        "budget": lambda: questionary.select(
-            "Budget:", choices=list(PRICE_RANGES), default="$$"
-        ).ask(),
-        "location_preference": lambda: questionary.text("Area:", default="Bay Area").ask(),
+        "event_name": lambda: io.text("Event name:", validate=_filled).strip(),
+        "event_date": lambda: io.text("Date (YYYY-MM-DD):", validate=params.valid_date).strip(),
+        "guest_count": lambda: int(io.text("Guests:", default="100", validate=_whole_number)),
+        "budget": lambda: io.select("Budget:", list(PRICE_RANGES), default="$$"),
+        "location_preference": lambda: io.text("Area:", default="Bay Area").strip() or None,
     }
     for key, ask in questions.items():
         if data.get(key) in (None, ""):
-            answer = ask()
-            if answer is None:
-                raise typer.Abort()
-            data[key] = int(answer) if key == "guest_count" else answer
+            data[key] = ask()
     return data
 
 
@@ -210,18 +187,16 @@ def update(
     ] = None,
 ) -> None:
     """Change an event."""
-    from arangetram_cli.core.errors import Invalid
-    from arangetram_cli.core.values import EVENT_STATUSES
 
     st = state(ctx)
     if status is not None and status not in EVENT_STATUSES:
         raise Invalid(f"--status must be one of {', '.join(EVENT_STATUSES)}, not '{status}'")
     data = {
         "event_name": name,
-        "event_date": _date(date),
+        "event_date": params.date(date),
         "event_time": time,
-        "guest_count": _guests(guests),
-        "budget": _price(budget, "--budget"),
+        "guest_count": params.guests(guests),
+        "budget": params.price(budget, "--budget"),
         "location_preference": location,
         "special_requirements": notes,
         "status": status,
@@ -229,6 +204,8 @@ def update(
     data = {k: v for k, v in data.items() if v is not None}
     if not data:
         raise Invalid("nothing to change: give at least one option (see --help)")
+    if data.get("event_date"):
+        params.warn_if_past(data["event_date"], "the event date")
     event = st.planner(auth=True).update_event(ref, data)
     st.out.success(f"Updated {event['event_name']}")
     _show(st, event)

@@ -7,13 +7,17 @@ spreadsheet formula.
 
 from __future__ import annotations
 
+import csv
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.workspace_ui import EventOpt, line
+from arangetram_cli.cli.workspace_ui import EventOpt, line, pick_event
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.guests import check_rsvp, csv_safe, to_csv
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -56,7 +60,6 @@ Group = Annotated[str | None, typer.Option("--group", "-g", help='Such as "Dance
 
 
 def _ref(st: Any, planner: Any, event: str | None) -> str:
-    from arangetram_cli.cli.workspace_ui import pick_event
 
     return pick_event(st, planner, event)
 
@@ -84,7 +87,6 @@ def list_(
     group: Group = None,
 ) -> None:
     """The guest list with the answers, and the headcount (on stderr)."""
-    from arangetram_cli.core.guests import check_rsvp, to_csv
 
     st = state(ctx)
     if rsvp is not None:
@@ -141,7 +143,6 @@ def update(
     ] = None,
 ) -> None:
     """Change a guest, or record an answer given by phone."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     data = _fields(
@@ -180,9 +181,6 @@ def import_(
     """Import a contacts export (Google, Outlook, Apple: Name or First/Last Name, E-mail,
     Phone, Group...). Every row is checked first: one bad row imports nothing. Rows with
     the same email become one guest."""
-    from pathlib import Path
-
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     try:
@@ -229,9 +227,6 @@ def links(
     """Print RSVP links (or a CSV for mail merge with -o csv). Only a fingerprint of each
     link is kept, so a link is shown once, when it is issued: guests without a link get one;
     --rotate (or --guest) issues new ones and the old links stop working."""
-    import csv
-
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     base = base_url or st.settings.api_url or ""
@@ -248,8 +243,6 @@ def links(
     if old:
         st.out.note(f"{old} guest(s) have a link already (not shown again; --rotate for new ones)")
     if st.out.format == "csv" and not st.out.quiet:
-        from arangetram_cli.core.guests import csv_safe
-
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(["Name", "Email", "Link", "Status"])
         for r in rows:

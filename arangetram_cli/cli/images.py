@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import Col, one_line
+from arangetram_cli.cli.output import Col, byte_progress, one_line
+from arangetram_cli.core.errors import ArangetramError, Invalid
 
 if TYPE_CHECKING:
     from arangetram_cli.media.images import LocalImage
@@ -45,39 +46,13 @@ def _say_bad(path: Any, reason: object) -> None:
     print(f"error: {one_line(path)}: {one_line(reason)}", file=sys.stderr)
 
 
-def show_progress(quiet: bool) -> bool:
-    """Progress bars only for a person watching stderr."""
-    if quiet:
-        return False
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 @contextmanager
 def _progress(st: Any) -> Iterator[Callable[[LocalImage], Callable[[int], None] | None]]:
     """Yields start(image) -> a byte-count callback driving that file's bar (or None)."""
-    if not show_progress(st.out.quiet):
+    if not st.io.progress(st.out.quiet):
         yield lambda image: None
         return
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        DownloadColumn(binary_units=True),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=st.out.console(stderr=True)) as bars:
+    with byte_progress(st.out.console(stderr=True)) as bars:
 
         def start(image: LocalImage) -> Callable[[int], None]:
             task = bars.add_task(one_line(image.path.name), total=image.size)
@@ -88,8 +63,6 @@ def _progress(st: Any) -> Iterator[Callable[[LocalImage], Callable[[int], None] 
 
 def _images_api(planner: Any) -> Any:
     if not hasattr(planner, "add_vendor_images"):
-        from arangetram_cli.core.errors import ArangetramError
-
         raise ArangetramError(
             "portfolio images are not available with this planner",
             hint="use a local or MongoDB profile, or a server run by `arangetram serve`",
@@ -128,7 +101,9 @@ def add(
     others still go (exit 2 at the end). Objects are content-addressed, so running the same
     command again uploads nothing twice and adds no URL twice.
     """
-    from arangetram_cli.core.errors import ArangetramError, Invalid
+
+    # the media edge (image checks, S3) is imported by the commands that use it: `vendors
+    # list` builds this group's module too, and needs none of it
     from arangetram_cli.media.images import BadImage, check_image, parse_size
     from arangetram_cli.media.s3 import BotoUploader, PresignedUploader, S3Config
     from arangetram_cli.planner.local import MAX_PORTFOLIO_IMAGES
@@ -232,7 +207,6 @@ def add(
 def _roll_back(st: Any, uploader: Any, uploads: list[Upload]) -> None:
     """The URLs did not make it into the portfolio: delete the objects this run created
     (never one that was there before: an earlier run's URL may point at it)."""
-    from arangetram_cli.core.errors import ArangetramError
 
     for up in uploads:
         try:
@@ -271,7 +245,7 @@ def remove(
 ) -> None:
     """Take an image out of a portfolio, and delete its object when it is one this tool
     uploaded to the configured bucket."""
-    from arangetram_cli.core.errors import ArangetramError
+
     from arangetram_cli.media.s3 import BotoUploader, S3Config
 
     st = state(ctx)

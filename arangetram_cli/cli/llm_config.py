@@ -10,15 +10,15 @@ from typing import Annotated
 
 import typer
 
+from arangetram_cli.ai.client import KEY_PROVIDERS, llm_env, resolve_provider
+from arangetram_cli.ai.keys import LlmKeys
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import interactive
+from arangetram_cli.core.errors import Invalid, NotFound
 
 ProviderArg = Annotated[str, typer.Argument(help="gemini, openai, emergent or custom.")]
 
 
 def _provider(name: str) -> str:
-    from arangetram_cli.ai.client import KEY_PROVIDERS
-    from arangetram_cli.core.errors import Invalid
 
     n = name.strip().lower()
     if n not in KEY_PROVIDERS:
@@ -34,20 +34,13 @@ def set_key(
     ] = False,
 ) -> None:
     """Store an AI provider's API key (OS keyring, service "arangetram-llm")."""
-    from arangetram_cli.ai.keys import LlmKeys
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     name = _provider(provider)
     if stdin:
         key = sys.stdin.readline().strip()
-    elif interactive():
-        import questionary
-
-        answer = questionary.password(f"API key for {name}:").ask()
-        if answer is None:
-            raise typer.Abort()
-        key = answer.strip()
+    elif st.io.can_prompt:
+        key = st.io.password(f"API key for {name}:").strip()
     else:
         raise Invalid("missing key: use --stdin when not at a terminal")
     if not key:
@@ -60,8 +53,6 @@ def set_key(
 
 def delete_key(ctx: typer.Context, provider: ProviderArg) -> None:
     """Forget a stored AI provider key."""
-    from arangetram_cli.ai.keys import LlmKeys
-    from arangetram_cli.core.errors import NotFound
 
     st = state(ctx)
     name = _provider(provider)
@@ -72,8 +63,6 @@ def delete_key(ctx: typer.Context, provider: ProviderArg) -> None:
 
 def llm(ctx: typer.Context) -> None:
     """Which AI provider `ask` would use, and where its key comes from (never the key)."""
-    from arangetram_cli.ai.client import llm_env, resolve_provider
-    from arangetram_cli.ai.keys import LlmKeys
 
     st = state(ctx)
     cfg = resolve_provider(llm_env(settings=st.settings), stored_key=LlmKeys(st.settings).get)

@@ -14,11 +14,27 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from arangetram_cli.cli.prompts import is_tty
+
 FORMATS = ("table", "wide", "json", "jsonl", "csv")
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection
 # rule); a leading apostrophe makes it text. A value that already starts with apostrophes
 # before one of them gets one more, so `seed --file` can take exactly one away again.
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def visible(text: object) -> str:
+    """sanitize.visible, imported on first use (unicodedata: not needed for --help)."""
+    from arangetram_cli.sanitize import visible as escape
+
+    return escape(text)
+
+
+def rich_text(value: object, *, multiline: bool = False, style: Any = "") -> Any:
+    """sanitize.rich_text, imported when something is drawn."""
+    from arangetram_cli.sanitize import rich_text as text
+
+    return text(value, multiline=multiline, style=style)
 
 
 @dataclass(frozen=True)
@@ -51,21 +67,8 @@ def as_col(col: Column) -> Col:
 def one_line(text: object) -> str:
     """`text` made safe for one line of a terminal (see arangetram_cli/sanitize.py): controls,
     line breaks, bidi and invisible characters escaped, the joiners of Indic scripts kept."""
-    from arangetram_cli.sanitize import visible
 
     return visible(text)
-
-
-def _stream_is_tty(stream: Any) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def interactive() -> bool:
-    """A person is there: both stdin and stdout are terminals."""
-    return _stream_is_tty(sys.stdin) and _stream_is_tty(sys.stdout)
 
 
 @dataclass
@@ -85,7 +88,7 @@ class Output:
     def format(self) -> str:
         if self.fmt:
             return self.fmt
-        return "table" if _stream_is_tty(sys.stdout) else "json"
+        return "table" if is_tty(sys.stdout) else "json"
 
     @property
     def use_color(self) -> bool:
@@ -116,9 +119,8 @@ class Output:
 
     def _message(self, message: str, style: str, mark: str = "") -> None:
         """One line on stderr: other people's text in it (a vendor's name) is escaped."""
-        from arangetram_cli.sanitize import rich_text, visible
 
-        if _stream_is_tty(sys.stderr):
+        if is_tty(sys.stderr):
             text = rich_text(mark, style=style)
             text.append_text(rich_text(message, style=style))
             self.console(stderr=True).print(text)
@@ -168,7 +170,7 @@ class Output:
             return 0
         console = self.console()
         table, hidden = self.table(rows, columns, title=title, width=console.width)
-        if self.wide and not _stream_is_tty(sys.stdout):
+        if self.wide and not is_tty(sys.stdout):
             console.width = max(console.width, _natural_width(table, console))
         console.print(table)
         if hidden:
@@ -191,8 +193,6 @@ class Output:
         from rich import box
         from rich.cells import cell_len
         from rich.table import Table
-
-        from arangetram_cli.sanitize import rich_text
 
         cols = [as_col(c) for c in columns]
         cells = [[_cell(r, c) for c in cols] for r in rows]
@@ -261,8 +261,6 @@ class Output:
         from rich.panel import Panel
         from rich.table import Table
 
-        from arangetram_cli.sanitize import rich_text
-
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold cyan", no_wrap=True)
         grid.add_column(overflow="fold")
@@ -330,7 +328,6 @@ def _natural_width(table: Any, console: Any) -> int:
 
 
 def _cell(row: dict[str, Any], col: Col, *, multiline: bool = False) -> Any:
-    from arangetram_cli.sanitize import rich_text
 
     value = col.get(row) if col.get is not None else row.get(col.key)
     if isinstance(value, list):
@@ -383,3 +380,65 @@ def write_csv(rows: Iterable[dict[str, Any]], out: Any, *, raw: bool = False) ->
 def _chain(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     yield first
     yield from rest
+
+
+# ---- Rich pieces for the other command modules (Rich is imported here only, when drawn) ----
+def cut_text(text: str, style: str = "") -> Any:
+    """One line of text, cut with an ellipsis rather than wrapped."""
+    from rich.text import Text
+
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
+def new_text() -> Any:
+    from rich.text import Text
+
+    return Text()
+
+
+def cut_grid(rows: list[list[Any]], widths: list[int | None]) -> Any:
+    """A borderless grid, one line per row: columns cut with an ellipsis."""
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 1))
+    for w in widths:
+        table.add_column(no_wrap=True, overflow="ellipsis", width=w, min_width=w)
+    for r in rows:
+        table.add_row(*r)
+    return table
+
+
+def byte_progress(console: Any) -> Any:
+    """Progress bars for file transfers (one task per file)."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def count_progress(console: Any, before: str, after: str) -> Any:
+    """A transient bar counting things ("importing [bar] 500/2000 vendors")."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(before),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(after),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

@@ -14,6 +14,9 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.workspace_ui import pick_event, render_plan
+from arangetram_cli.core.errors import Invalid, NotSupported
+from arangetram_cli.core.workspace import check_export
 
 EventArg = Annotated[
     str | None,
@@ -22,7 +25,6 @@ EventArg = Annotated[
 
 
 def _ref(st: Any, planner: Any, ref: str | None) -> str:
-    from arangetram_cli.cli.workspace_ui import pick_event
 
     return pick_event(st, planner, ref)
 
@@ -39,7 +41,6 @@ def plan(ctx: typer.Context, event: EventArg = None) -> None:
     if st.out.format != "table":
         st.out.item(doc, [], id_key="_none")
         return
-    from arangetram_cli.cli.workspace_ui import render_plan
 
     render_plan(st.out.console(), doc)
 
@@ -55,7 +56,6 @@ def calendar(
 ) -> None:
     """The recital, open tasks and payment due dates as an .ics file (RFC 5545): import it
     into a calendar app; importing a newer one updates the entries."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     if all_ and event:
@@ -72,7 +72,6 @@ def calendar(
 
 def _write_atomic(path: Path, text: str) -> None:
     """All or nothing: a temporary file beside the target, renamed over it."""
-    from arangetram_cli.core.errors import Invalid
 
     if not path.name or path.is_dir():
         raise Invalid(f"cannot write {path}: it is a directory (give a file name)")
@@ -101,7 +100,6 @@ def import_(
 ) -> None:
     """Recreate an exported plan under your account (new ids); vendors resolved by id or
     exact name; what cannot be resolved is reported."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     try:
@@ -112,7 +110,6 @@ def import_(
         doc = json.loads(text)
     except ValueError as e:
         raise Invalid(f"{file} is not JSON: line {getattr(e, 'lineno', '?')}") from None
-    from arangetram_cli.core.workspace import check_export
 
     check_export(doc)  # before logging in or sending anything
     planner = st.planner(auth=True)
@@ -135,7 +132,6 @@ def after_create(st: Any, planner: Any, event: dict[str, Any], checklist: bool) 
     --no-checklist). A server without the workspace keeps the event and says so."""
     if not checklist:
         return
-    from arangetram_cli.core.errors import NotSupported
 
     try:
         result = planner.apply_template(event["id"])

@@ -5,12 +5,15 @@ Registered on the vendors group in cli/vendors.py.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import typer
 
+from arangetram_cli.cli import params
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col
+from arangetram_cli.core.values import PRICE_RANGES
 
 COLUMNS = [
     Col("category", "Category", priority=0, fixed=True),
@@ -60,16 +63,16 @@ def recommend(
     a city, the region around it), at most the budget, best rated first, then most reviews,
     then name; vendors booked on the date are left out, and so are venues with fewer seats
     than guests."""
-    from arangetram_cli.cli.columns import category as _category
-    from arangetram_cli.cli.columns import price as _price
-    from arangetram_cli.cli.events import _date, _guests
+
+    # the rules are imported here: every `vendors` command loads this module (registration)
+    from arangetram_cli.core.recommend import recommend_for
 
     st = state(ctx)
-    cats = [c for c in (_category(c) for c in category or []) if c] or None
+    cats = [c for c in (params.category(c) for c in category or []) if c] or None
     kwargs: dict[str, Any] = {
-        "event_date": _date(date),
-        "guest_count": _guests(guests),
-        "budget": _price(budget, "--budget"),
+        "event_date": params.date(date),
+        "guest_count": params.guests(guests),
+        "budget": params.price(budget, "--budget"),
         "location": location,
         "categories": list(dict.fromkeys(cats)) if cats else None,
         "limit": limit,
@@ -83,15 +86,71 @@ def recommend(
     remote_login = st.settings.mode == "remote" and st.stored_token() is not None
     planner = st.planner(auth=event is not None or remote_login)
     rec = getattr(planner, "recommend", None)
-    if rec is not None:
-        result = rec(event, **kwargs)
-    else:  # a planner without the method (an older server): the same rules, client-side
-        from arangetram_cli.core.recommend import recommend_for
-
+    if rec is None:  # a planner without the method (an older server): the same rules, here
         ev = planner.get_event(event) if event else None
-        result = recommend_for(planner, event=ev, **kwargs)
+
+        def rec(_: Any, **kw: Any) -> dict[str, Any]:
+            return recommend_for(planner, event=ev, **kw)
+
+    result = rec(event, **kwargs)
+    if getattr(planner, "recommend", None) is None:
         result["notes"].append("vendors booked on the date could not be checked on this server")
+    near_misses(rec, event, kwargs, result, limit)
     show(st, result)
+
+
+PRICE_ORDER = {level: n for n, level in enumerate(PRICE_RANGES, 1)}
+BUDGET_PART = re.compile(r"\S+ for a \$+ budget")
+
+
+def near_misses(
+    rec: Any, event: str | None, kwargs: dict[str, Any], result: dict[str, Any], limit: int
+) -> None:
+    """Fill each category up to `limit` with vendors that just miss, each labelled (`fit`,
+    and its reason): one price level over the budget first, then the wider area. The
+    server's answer keeps the contract's rules; this is asked for separately."""
+    from arangetram_cli.core.recommend import wider_areas
+
+    crit = result.get("criteria") or {}
+    budget, area = str(crit.get("budget") or ""), crit.get("location")
+    level = PRICE_ORDER.get(budget)
+    tries: list[tuple[dict[str, Any], str]] = []
+    if level is not None and level < len(PRICE_ORDER):
+        tries.append(({"budget": "$" * (level + 1)}, "over budget"))
+    tries += [({"location": wider}, "outside the area") for wider in wider_areas(area)]
+    recs: dict[str, list[dict[str, Any]]] = result["recommendations"]
+    added: dict[str, int] = {}
+    for change, fit in tries:
+        short = [cat for cat, found in recs.items() if len(found) < limit]
+        if not short:
+            break
+        wider = {**kwargs, **change, "categories": short, "limit": min(20, limit * 3)}
+        more = rec(event, **wider)["recommendations"]
+        for cat in short:
+            have = {v.get("id") for v in recs[cat]}
+            for v in more.get(cat, []):
+                if len(recs[cat]) >= limit:
+                    break
+                price = PRICE_ORDER.get(str(v.get("price_range")), 0)
+                if v.get("id") in have or (fit == "over budget" and price <= (level or 0)):
+                    continue  # within the budget but left out: for a reason already given
+                why = (
+                    f"over budget: {v.get('price_range')} for a {budget} budget"
+                    if fit == "over budget"
+                    else f"outside the area: {v.get('location')}, not {area}"
+                )
+                rest = [
+                    part  # the server's "$$ for a $$ budget" spoke of the budget it was asked
+                    for part in str(v.get("reason") or "").split("; ")
+                    if part and not BUDGET_PART.fullmatch(part)
+                ]
+                recs[cat].append({**v, "fit": fit, "reason": "; ".join([why, *rest])})
+                have.add(v.get("id"))
+                added[cat] = added.get(cat, 0) + 1
+    for cat, n in added.items():
+        result.setdefault("notes", []).append(
+            f"{cat}: {n} more labelled over budget or outside the area (fewer fit)"
+        )
 
 
 def rows_of(result: dict[str, Any]) -> list[dict[str, Any]]:

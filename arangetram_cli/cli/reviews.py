@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from arangetram_cli.cli.context import need, state
+from arangetram_cli.cli.lazy import LazyGroup
 from arangetram_cli.cli.output import Col
 
 
@@ -49,12 +49,12 @@ REVIEW_FIELDS = [
 ]
 
 
-class _ListByDefault(TyperGroup):
+class _ListByDefault(LazyGroup):
     """`vendors reviews VENDOR` is `vendors reviews list VENDOR` (the subcommands' names win:
     a vendor called "reply" needs `reviews list reply`)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and not args[0].startswith("-") and args[0] not in self.list_commands(ctx):
             args = ["list", *args]
         return super().parse_args(ctx, args)
 
@@ -80,23 +80,9 @@ def review(
     """Rate a vendor you booked, after your event (writing again replaces your review)."""
     st = state(ctx)
 
-    def ask_rating() -> Any:
-        import questionary
-
-        answer = questionary.select("Rating:", choices=["5", "4", "3", "2", "1"]).ask()
-        return None if answer is None else int(answer)
-
-    stars = need(rating, "--rating", ask_rating)
-    if text is None:
-        from arangetram_cli.cli.output import interactive
-
-        if interactive():
-            import questionary
-
-            answered = questionary.text("Review (optional):").ask()
-            if answered is None:
-                raise typer.Abort()
-            text = answered
+    stars = need(st, rating, "--rating", lambda: int(st.io.select("Rating:", "54321")))
+    if text is None and st.io.can_prompt:
+        text = st.io.text("Review (optional):")
     saved = st.planner(auth=True).review_vendor(vendor, int(stars), text or "")
     figures = saved.get("vendor") or {}
     edited = saved.get("created_at") != saved.get("updated_at")
@@ -138,12 +124,7 @@ def reply(
     """Answer a review of your vendor profile (once per review)."""
     st = state(ctx)
 
-    def ask() -> Any:
-        import questionary
-
-        return questionary.text("Your reply:").ask()
-
-    answer = need(text, "--text", ask)
+    answer = need(st, text, "--text", lambda: st.io.text("Your reply:"))
     saved = st.planner(auth=True).reply_review(ref, answer)
     st.out.success(f"Replied to review {saved['id'][:8]}")
     st.out.item(saved, REVIEW_FIELDS, title="Review")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.output import count_progress
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -60,24 +60,8 @@ def seed(
 
     rows: Any = load_vendor_file(file, fmt)
     progress = None
-    if sys.stderr.isatty() and not st.out.quiet:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        progress = Progress(
-            TextColumn("importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("vendors"),
-            TimeElapsedColumn(),
-            console=st.out.console(stderr=True),
-            transient=True,
-        )
+    if st.io.progress(st.out.quiet):
+        progress = count_progress(st.out.console(stderr=True), "importing", "vendors")
         task = progress.add_task("import", total=None)
 
         def ticking(it: Any) -> Any:

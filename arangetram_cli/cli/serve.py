@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from arangetram_cli.cli.context import state
-from arangetram_cli.core.errors import ArangetramError, Invalid
+from arangetram_cli.cli.context import open_store, secret_for, state
+from arangetram_cli.config import load_settings
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.server.limits import Limits
+from arangetram_cli.server.ratelimit import rate_from_env
 
 if TYPE_CHECKING:
     from arangetram_cli.config import Settings
@@ -50,10 +53,7 @@ def cors_origins(host: str) -> list[str]:
 def build_app(settings: Settings, host: str = "127.0.0.1") -> Any:
     """The app for these settings; CORS, the auth rate limit and the limits from the
     environment."""
-    from arangetram_cli.cli.context import open_store, secret_for
     from arangetram_cli.server.app import create_app
-    from arangetram_cli.server.limits import Limits
-    from arangetram_cli.server.ratelimit import rate_from_env
 
     settings = server_settings(settings)
     secret = secret_for(settings)
@@ -68,7 +68,6 @@ def build_app(settings: Settings, host: str = "127.0.0.1") -> Any:
 
 def app_from_env() -> Any:
     """uvicorn's factory for `--workers N` (each worker process builds its own app)."""
-    from arangetram_cli.config import load_settings
 
     settings = load_settings(os.environ.get("ARANGETRAM_PROFILE") or None)
     return build_app(settings, os.environ.get(HOST_ENV) or "127.0.0.1")
@@ -101,8 +100,6 @@ def serve(
     limits): see docs/remote.md.
     ARANGETRAM_RSVP_RATE_LIMIT: burst/per-minute per RSVP link (default 20/30, off).
     """
-    from arangetram_cli.server.limits import Limits
-    from arangetram_cli.server.ratelimit import rate_from_env
 
     st = state(ctx)
     settings = server_settings(st.settings)
@@ -123,7 +120,7 @@ def serve(
         import fastapi  # noqa: F401
         import uvicorn
     except ImportError:
-        raise ArangetramError(
+        raise Invalid(  # a usage problem (exit 2): this install lacks the server extra
             "serve needs FastAPI and uvicorn", hint="pip install 'arangetram-cli[server]'"
         ) from None
     from arangetram_cli.server.transport import uvicorn_settings
@@ -131,7 +128,6 @@ def serve(
     origins = cors_origins(host)
 
     # Fail fast, with one line, when the store or the secret is unusable.
-    from arangetram_cli.cli.context import open_store, secret_for
 
     secret = secret_for(settings)
     if callable(secret):

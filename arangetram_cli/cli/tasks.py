@@ -7,7 +7,9 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.workspace_ui import EventOpt, pick_event
+from arangetram_cli.cli.workspace_ui import EventOpt, cell, grid, line, pick_event, task_marker
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.workspace import load_template
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -17,7 +19,6 @@ app = typer.Typer(
 
 
 def _status(t: dict[str, Any]) -> str:
-    from arangetram_cli.cli.workspace_ui import task_marker
 
     return task_marker(t)
 
@@ -103,27 +104,26 @@ def list_(
 
 def _draw(st: Any, event: dict[str, Any], tasks: list[dict[str, Any]]) -> None:
     """One line per task, whatever its title or notes hold."""
-    from arangetram_cli.cli.workspace_ui import _t, grid, line, task_marker
 
     console = st.out.console()
     done = sum(1 for t in tasks if t.get("status") == "done")
     late = sum(1 for t in tasks if t.get("overdue"))
     head = f"Checklist: {line(event.get('event_name'))} - {done}/{len(tasks)} done"
-    console.print(_t(head + (f", {late} overdue" if late else ""), "bold"))
+    console.print(cell(head + (f", {late} overdue" if late else ""), "bold"))
     free = max(20, console.width - 45)
     title_w = max(16, free * 11 // 20)
-    rows = [[_t(h, "bold") for h in ("Id", "Due", "Status", "Task", "Category", "Notes")]]
+    rows = [[cell(h, "bold") for h in ("Id", "Due", "Status", "Task", "Category", "Notes")]]
     for t in tasks:
         marker = task_marker(t)
         style = "bold red" if marker == "OVERDUE" else ("dim" if marker == "done" else "")
         rows.append(
             [
-                _t(str(t.get("id", ""))[:8]),
-                _t(t.get("due_date") or "-"),
-                _t(marker, style),
-                _t(t.get("title")),
-                _t(t.get("category")),
-                _t(t.get("notes")),
+                cell(str(t.get("id", ""))[:8]),
+                cell(t.get("due_date") or "-"),
+                cell(marker, style),
+                cell(t.get("title")),
+                cell(t.get("category")),
+                cell(t.get("notes")),
             ]
         )
     grid(console, rows, [8, 10, 7, title_w, 10, max(4, free - title_w)])
@@ -198,7 +198,6 @@ def update(
     assign: Assign = None,
 ) -> None:
     """Change a task."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     data = _fields(
@@ -242,7 +241,6 @@ def apply_template(
     ] = None,
 ) -> None:
     """Add the Arangetram checklist's tasks the event does not have yet."""
-    from arangetram_cli.core.workspace import load_template
 
     st = state(ctx)
     template = load_template(file) if file else None  # a bad file fails before any request

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.core.policy import check_role
 
 EventArg = Annotated[str, typer.Argument(help="Event id, prefix or exact name.")]
 EmailArg = Annotated[str, typer.Argument(help="The person's email (they must be registered).")]
@@ -27,7 +28,6 @@ def share(
     role: Annotated[str, typer.Option("--role", "-r", help="planner or viewer.")] = "viewer",
 ) -> None:
     """Share an event with a registered person (again: change their role). Owner only."""
-    from arangetram_cli.core.policy import check_role
 
     st = state(ctx)
     role = check_role(role)  # a typo fails before any request

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 import typer
 
-from arangetram_cli.cli import images, reviews
+from arangetram_cli.cli import images, params, reviews
 from arangetram_cli.cli.columns import LIST_COLUMNS, stars
-from arangetram_cli.cli.columns import category as _category
-from arangetram_cli.cli.columns import price as _price
 from arangetram_cli.cli.context import need, state
-from arangetram_cli.cli.output import Col, interactive
+from arangetram_cli.cli.output import Col
 from arangetram_cli.cli.recommend import recommend
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.values import CATEGORIES, PRICE_RANGES
+from arangetram_cli.store.base import VendorQuery
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -69,13 +70,12 @@ def list_(
     ] = False,
 ) -> None:
     """Search the vendor marketplace (best rated first)."""
-    from arangetram_cli.store.base import VendorQuery
 
     st = state(ctx)
     q = VendorQuery(
-        category=_category(category),
+        category=params.category(category),
         location=location or None,
-        price_range=_price(price_range),
+        price_range=params.price(price_range),
         search=search or None,
         active_only=not inactive,
     )
@@ -139,25 +139,21 @@ Services = Annotated[list[str] | None, typer.Option("--service", help="Repeat fo
 Images = Annotated[list[str] | None, typer.Option("--image", help="Image URL; repeat for each.")]
 
 
-def _form(fields: dict[str, Any], missing: list[tuple[str, str, Any]]) -> dict[str, Any]:
-    """Fill missing required fields: a questionary form for a person, else exit 2."""
-    from arangetram_cli.core.errors import Invalid
+def _form(st: Any, fields: dict[str, Any], missing: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    """Fill missing required fields: a form for a person, else exit 2."""
 
     todo = [(key, flag, ask) for key, flag, ask in missing if fields.get(key) in (None, "")]
     if not todo:
         return fields
-    if not interactive():
+    if not st.io.can_prompt:
         raise Invalid("missing " + ", ".join(flag for _, flag, _ in todo))
     for key, flag, ask in todo:
-        fields[key] = need(None, flag, ask)
+        fields[key] = need(st, None, flag, ask)
     return fields
 
 
-def _questionary() -> Any:
-    # Imported only when a form is shown: it costs ~0.5 s of start-up.
-    import questionary
-
-    return questionary
+def _filled(text: str) -> bool | str:
+    return True if text.strip() else "this cannot be empty"
 
 
 @app.command()
@@ -175,41 +171,34 @@ def create(
     image: Images = None,
 ) -> None:
     """Create your vendor profile (vendor accounts; one profile per account)."""
-    from arangetram_cli.core.values import CATEGORIES, PRICE_RANGES
 
     st = state(ctx)
     planner = st.planner(auth=True)
     fields: dict[str, Any] = {
         "business_name": name,
-        "category": _category(category),
+        "category": params.category(category),
         "description": description,
         "location": location,
-        "price_range": _price(price_range),
+        "price_range": params.price(price_range),
         "price_estimate": price_estimate,
         "contact_phone": phone,
         "contact_email": email,
         "services": service or [],
         "portfolio_images": image or [],
     }
+    io = st.io
     fields = _form(
+        st,
         fields,
         [
-            ("business_name", "--name", lambda: _questionary().text("Business name:").ask()),
-            (
-                "category",
-                "--category",
-                lambda: _questionary().select("Category:", choices=list(CATEGORIES)).ask(),
-            ),
-            ("location", "--location", lambda: _questionary().text("Location (city, CA):").ask()),
-            (
-                "price_range",
-                "--price-range",
-                lambda: _questionary().select("Price range:", choices=list(PRICE_RANGES)).ask(),
-            ),
+            ("business_name", "--name", lambda: io.text("Business name:", validate=_filled)),
+            ("category", "--category", lambda: io.select("Category:", list(CATEGORIES))),
+            ("location", "--location", lambda: io.text("Location (city, CA):", validate=_filled)),
+            ("price_range", "--price-range", lambda: io.select("Price range:", PRICE_RANGES)),
         ],
     )
-    if interactive() and description is None:
-        fields["description"] = _questionary().text("Description:").ask() or ""
+    if io.can_prompt and description is None:
+        fields["description"] = io.text("Description:")
     vendor = planner.create_vendor({k: v for k, v in fields.items() if v is not None})
     st.out.success(f"Created vendor profile {vendor['business_name']} ({vendor['id']})")
     st.out.item(vendor, DETAIL_FIELDS, title=vendor["business_name"])
@@ -237,14 +226,13 @@ def update(
     ] = None,
 ) -> None:
     """Change your vendor profile (the category cannot change)."""
-    from arangetram_cli.core.errors import Invalid
 
     st = state(ctx)
     fields = {
         "business_name": name,
         "description": description,
         "location": location,
-        "price_range": _price(price_range),
+        "price_range": params.price(price_range),
         "price_estimate": price_estimate,
         "contact_phone": phone,
         "contact_email": email,

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from arangetram_cli.cli.output import one_line
+from arangetram_cli.cli.output import cut_grid, cut_text, new_text, one_line
+from arangetram_cli.core.workspace import format_money, parse_money
 
 EventOpt = Annotated[
     str | None,
@@ -40,13 +41,11 @@ def pick_event(st: Any, planner: Any, ref: str | None) -> str:
 def money(value: str | None, flag: str) -> int | None:
     if value is None:
         return None
-    from arangetram_cli.core.workspace import parse_money
 
     return parse_money(value, flag)
 
 
 def fmt_money(cents: Any, currency: str = "USD") -> str:
-    from arangetram_cli.core.workspace import format_money
 
     return format_money(cents if isinstance(cents, int) else None, currency)
 
@@ -55,22 +54,14 @@ def line(text: Any) -> str:
     return one_line("" if text is None else text)
 
 
-def _t(text: Any, style: str = "") -> Any:
-    from rich.text import Text
-
-    return Text(line(text), style=style, no_wrap=True, overflow="ellipsis")
+def cell(text: Any, style: str = "") -> Any:
+    """A grid cell: one line of text, cut with an ellipsis."""
+    return cut_text(line(text), style)
 
 
 def grid(console: Any, rows: list[list[Any]], widths: list[int | None]) -> None:
     """One line per row: columns cut with an ellipsis rather than wrapped."""
-    from rich.table import Table
-
-    table = Table.grid(padding=(0, 1))
-    for w in widths:
-        table.add_column(no_wrap=True, overflow="ellipsis", width=w, min_width=w)
-    for r in rows:
-        table.add_row(*r)
-    console.print(table)
+    console.print(cut_grid(rows, widths))
 
 
 BAR_GLYPHS = {"paid": "█", "quoted": "▒", "estimate": "░"}
@@ -79,13 +70,12 @@ BAR_GLYPHS = {"paid": "█", "quoted": "▒", "estimate": "░"}
 def bar(est: int, quo: int, paid: int, scale: int, width: int) -> Any:
     """A horizontal bar: paid (█) within quoted (▒) within estimate (░), scaled to the
     largest category; readable without colour."""
-    from rich.text import Text
 
     def cells(v: int) -> int:
         return 0 if scale <= 0 else min(width, round(width * v / scale))
 
     p, q, e = cells(paid), cells(max(quo, paid)), cells(max(est, quo, paid))
-    out = Text()
+    out = new_text()
     out.append(BAR_GLYPHS["paid"] * p, style="green")
     out.append(BAR_GLYPHS["quoted"] * (q - p), style="yellow")
     out.append(BAR_GLYPHS["estimate"] * (e - q), style="cyan")
@@ -100,29 +90,29 @@ def render_budget_bars(console: Any, budget: dict[str, Any], width: int) -> None
     scale = max([max(c["estimate_cents"], c["quoted_cents"], c["paid_cents"]) for c in cats] or [0])
     rows = [
         [
-            _t("", "bold"),
-            _t(""),
-            _t("estimate", "bold"),
-            _t("quoted", "bold"),
-            _t("paid", "bold"),
+            cell("", "bold"),
+            cell(""),
+            cell("estimate", "bold"),
+            cell("quoted", "bold"),
+            cell("paid", "bold"),
         ]
     ]
     for c in cats:
         rows.append(
             [
-                _t(c["category"]),
+                cell(c["category"]),
                 bar(c["estimate_cents"], c["quoted_cents"], c["paid_cents"], scale, bar_w),
-                _t(fmt_money(c["estimate_cents"], cur)),
-                _t(fmt_money(c["quoted_cents"], cur)),
-                _t(fmt_money(c["paid_cents"], cur)),
+                cell(fmt_money(c["estimate_cents"], cur)),
+                cell(fmt_money(c["quoted_cents"], cur)),
+                cell(fmt_money(c["paid_cents"], cur)),
             ]
         )
     if not cats:
-        console.print(_t("  no budget lines yet: arangetram budget add ITEM --estimate AMOUNT"))
+        console.print(cell("  no budget lines yet: arangetram budget add ITEM --estimate AMOUNT"))
         return
     grid(console, rows, [12, bar_w, 10, 10, 10])
     console.print(
-        _t(
+        cell(
             f"{BAR_GLYPHS['paid']} paid  {BAR_GLYPHS['quoted']} quoted  "
             f"{BAR_GLYPHS['estimate']} estimate",
             "dim",
@@ -141,17 +131,17 @@ def render_totals(console: Any, budget: dict[str, Any]) -> None:
     amount = budget.get("budget_amount_cents")
     if amount is None:
         parts.append("no budget set")
-        console.print(_t("Total: " + ", ".join(parts)))
+        console.print(cell("Total: " + ", ".join(parts)))
     else:
         remaining = totals["remaining_cents"]
-        console.print(_t(f"Total: {', '.join(parts)} of a budget of {fmt_money(amount, cur)}"))
+        console.print(cell(f"Total: {', '.join(parts)} of a budget of {fmt_money(amount, cur)}"))
         if totals["over_budget"]:
-            console.print(_t(f"OVER BUDGET by {fmt_money(-remaining, cur)}", "bold red"))
+            console.print(cell(f"OVER BUDGET by {fmt_money(-remaining, cur)}", "bold red"))
         else:
-            console.print(_t(f"Remaining: {fmt_money(remaining, cur)}", "green"))
+            console.print(cell(f"Remaining: {fmt_money(remaining, cur)}", "green"))
     for w in budget.get("warnings") or []:
         if not w.startswith("over budget"):
-            console.print(_t(f"warning: {w}", "yellow"))
+            console.print(cell(f"warning: {w}", "yellow"))
 
 
 def task_marker(t: dict[str, Any]) -> str:
@@ -173,24 +163,24 @@ def render_plan(console: Any, plan: dict[str, Any]) -> None:
         when = "today!"
     else:
         when = f"{-days} days ago"
-    console.print(_t(f"{line(ev.get('event_name'))} - {ev.get('event_date')} - {when}", "bold"))
+    console.print(cell(f"{line(ev.get('event_name'))} - {ev.get('event_date')} - {when}", "bold"))
     console.print(
-        _t(
+        cell(
             f"{ev.get('guest_count')} guests, {line(ev.get('location_preference'))}, "
             f"status {ev.get('status')}"
         )
     )
     console.print()
-    console.print(_t("Vendors", "bold underline"))
+    console.print(cell("Vendors", "bold underline"))
     styles = {"booked": "green", "requested": "yellow", "shortlisted": "cyan", "missing": "red"}
     rows = []
     for v in plan["vendors"]:
         names = v["booked"] or v["requested"] or v["shortlisted"]
         rows.append(
             [
-                _t(v["category"]),
-                _t(v["status"], styles.get(v["status"], "")),
-                _t(", ".join(line(n) for n in names) or "-"),
+                cell(v["category"]),
+                cell(v["status"], styles.get(v["status"], "")),
+                cell(", ".join(line(n) for n in names) or "-"),
             ]
         )
     grid(console, rows, [12, 11, max(10, width - 26)])
@@ -199,17 +189,17 @@ def render_plan(console: Any, plan: dict[str, Any]) -> None:
     head = f"Checklist: {ck['done']}/{ck['total']} done"
     if ck["overdue"]:
         head += f", {ck['overdue']} overdue"
-    console.print(_t(head, "bold underline"))
+    console.print(cell(head, "bold underline"))
     if not ck["total"]:
-        console.print(_t("  no checklist: arangetram tasks apply-template"))
+        console.print(cell("  no checklist: arangetram tasks apply-template"))
     rows = []
     for t in ck["next"]:
         marker = task_marker(t)
         rows.append(
             [
-                _t(t.get("due_date") or "-"),
-                _t(marker, "bold red" if marker == "OVERDUE" else ""),
-                _t(t.get("title")),
+                cell(t.get("due_date") or "-"),
+                cell(marker, "bold red" if marker == "OVERDUE" else ""),
+                cell(t.get("title")),
             ]
         )
     if rows:
@@ -217,7 +207,7 @@ def render_plan(console: Any, plan: dict[str, Any]) -> None:
     guests = plan.get("guests")  # the headcount (planning together; absent on older servers)
     if guests and guests.get("invitations"):
         console.print()
-        console.print(_t("Guests", "bold underline"))
+        console.print(cell("Guests", "bold underline"))
         g = guests
         rows = [
             (
@@ -230,8 +220,8 @@ def render_plan(console: Any, plan: dict[str, Any]) -> None:
             ("declined", str(g.get("declined", 0))),
             ("invitations", f"{g.get('invitations', 0)} ({g.get('invited', 0)} people)"),
         ]
-        grid(console, [[_t(k), _t(v)] for k, v in rows], [12, max(10, width - 16)])
+        grid(console, [[cell(k), cell(v)] for k, v in rows], [12, max(10, width - 16)])
     console.print()
     cur = plan["budget"].get("currency") or "USD"
-    console.print(_t(f"Budget ({cur})", "bold underline"))
+    console.print(cell(f"Budget ({cur})", "bold underline"))
     render_budget_bars(console, plan["budget"], width)

@@ -27,6 +27,7 @@ from arangetram_cli.core.values import (  # noqa: F401
     BOOKING_STATUSES,
     CATEGORIES,
     EVENT_STATUSES,
+    MIN_PASSWORD_CHARS,
     PRICE_RANGES,
     USER_TYPES,
     check_category,
@@ -39,7 +40,6 @@ from arangetram_cli.core.values import (  # noqa: F401
 from .urls import MAX_URL_LENGTH, check_image_url
 
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises past it instead of truncating
-MIN_PASSWORD_CHARS = 8
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]

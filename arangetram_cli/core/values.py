@@ -24,6 +24,7 @@ PRICE_RANGES = ("$", "$$", "$$$", "$$$$")
 EVENT_STATUSES = ("planning", "confirmed", "completed")
 BOOKING_STATUSES = ("pending", "accepted", "declined", "cancelled", "completed")
 USER_TYPES = ("user", "vendor", "guest")
+MIN_PASSWORD_CHARS = 8  # checked by the models, and by `auth register` as it is typed
 
 
 def new_id() -> str:

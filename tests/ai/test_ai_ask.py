@@ -305,3 +305,28 @@ def test_quiet_prints_the_conversation_id(cli, llm):
     assert r.code == 0
     conv_id = r.out.strip()
     assert len(conv_id) == 36 and last_conversation(cli)["id"] == conv_id
+
+
+def test_a_failed_ask_is_kept_as_failed_and_left_out_of_the_history(cli, llm):
+    llm.script = [Status(403, {"error": {"message": "permission denied"}})]
+    r = cli("ask", "Will it fail?")
+    one_error_line(r, 3, "permission denied")
+    llm.script = stream("Book the hall.")
+    assert cli("ask", "What first?").code == 0
+
+    rows = cli("ask", "--history").json()
+    assert [c["title"] for c in rows] == ["What first?"]
+    r = cli("ask", "--history", "-o", "table")
+    assert "1 failed ask(s) without an answer not shown (--all shows them)" in r.err
+    every = cli("ask", "--history", "--all").json()
+    assert [(c["title"], c["status"]) for c in every] == [
+        ("What first?", "answered"),
+        ("Will it fail?", "failed"),
+    ]
+    failed = cli("ask", "--show", every[1]["id"][:8], "-o", "json").json()
+    assert failed["messages"][-1]["failed"] is True and failed["messages"][-1]["content"] == ""
+
+    # answered on a second try: it is back in the history
+    llm.script = stream("It works now.")
+    assert cli("ask", "--conversation", every[1]["id"][:8], "Again?").code == 0
+    assert [c["title"] for c in cli("ask", "--history").json()] == ["Will it fail?", "What first?"]

@@ -135,3 +135,30 @@ def test_a_category_question_gets_that_category(planner):
 def test_the_answer_streams_line_by_line(planner):
     chunks = list(offline.answer(planner, "budget", None, reason="t", today=TODAY))
     assert len(chunks) > 5 and all(c.endswith("\n") for c in chunks)
+
+
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        ("budget for a 300-guest Arangetram in San Jose",
+         {"guest_count": 300, "location": "San Jose"}),
+        ("luxury recital for 150 people near Fremont",
+         {"guest_count": 150, "budget": "$$$$", "location": "Fremont"}),
+        ("we have $20,000 for 1,250 guests",
+         {"guest_count": 1250, "budget": "$$", "budget_amount": 20000}),
+        ("a 45k budget, is that enough?", {"budget": "$$$", "budget_amount": 45000}),
+        ("$ venue in Palo Alto?", {"budget": "$", "location": "Palo Alto"}),
+        ("a frugal plan", {"budget": "$"}),
+        ("What should I know?", {}),
+    ],
+)  # fmt: skip
+def test_the_question_gives_guests_budget_and_place(question, found):
+    assert offline.criteria(question) == found
+
+
+def test_an_offline_answer_plans_for_what_the_question_says(planner):
+    text = offline.compose(planner, "budget for a 300-guest Arangetram in San Jose", None,
+                           reason="t", today=TODAY)  # fmt: skip
+    assert "From your question: 300 guests, a $$ budget, San Jose; the budget assumed" in text
+    assert "x 300 guests" in text  # catering per person, for 300
+    assert "assumes 100 guests" not in text

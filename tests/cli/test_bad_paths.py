@@ -234,7 +234,16 @@ def test_state_rules(world):
         (["bookings", "respond", "ffffffff", "accept"], 4, "Booking not found"),
         (["vendors", "mine"], 4, "No vendor profile"),
         (["bookings", "list", "--as-vendor"], 4, "Vendor profile not found"),
-        (["events", "create", "--name", "x", "--date", "2027-02-30"], 2, "bad date"),
+        (
+            ["events", "create", "--name", "x", "--date", "2027-02-30"],
+            2,
+            "--date: 2027-02-30 is not a day (February has 28 days in 2027)",
+        ),
+        (
+            ["events", "update", "x", "--date", "2028-02-30"],
+            2,
+            "2028-02-30 is not a day (February has 29 days in 2028)",
+        ),
         (["events", "create", "--name", "x", "--date", "tomorrow"], 2, "bad date"),
         (
             ["events", "create", "--name", "x", "--date", "2027-01-01", "--guests", "-3"],

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from tests.cli.fakes import prompted
 from tests.cli.test_journey import register, use_profile
 from tests.conftest import no_traceback, one_error_line
 from tests.server.support import served  # noqa: F401  (session fixture)
@@ -117,33 +118,18 @@ def test_double_booking_needs_yes_when_not_a_terminal(people):
     no_traceback(r)
 
 
-class _Answer:
-    def __init__(self, value):
-        self.value = value
-
-    def ask(self):
-        return self.value
-
-
 @pytest.mark.parametrize(("answer", "code"), [(True, 0), (False, 5), (None, 130)])
-def test_double_booking_asks_on_a_terminal(people, monkeypatch, answer, code):
-    import questionary
-
+def test_double_booking_asks_on_a_terminal(people, answer, code):
     family, vendor = people["family"], people["vendor"]
     first, second = request(family, LATER, "One"), request(family, LATER, "Two")
     assert vendor("bookings", "respond", first, "accept").code == 0
-    asked: list[str] = []
-
-    def confirm(message, default=None, **_):
-        asked.append(message)
-        assert default is False
-        return _Answer(answer)
-
-    monkeypatch.setattr("arangetram_cli.cli.output.interactive", lambda: True)
-    monkeypatch.setattr(questionary, "confirm", confirm)
-    r = vendor("-o", "json", "bookings", "respond", second, "accept")
+    r, prompter = prompted(
+        [answer], "-p", "vendor", "-o", "json", "bookings", "respond", second, "accept"
+    )
     assert r.code == code, r.err
-    assert asked == [f"You already accepted another booking for {LATER}. Accept this one as well?"]
+    assert prompter.asked == [
+        f"You already accepted another booking for {LATER}. Accept this one as well?"
+    ]
     status = family("bookings", "show", second).json()["status"]
     assert status == ("accepted" if answer else "pending")
     if answer is False:

@@ -259,10 +259,24 @@ def test_a_hostile_lookup_fails_with_one_inert_line(world):
     assert ambiguous.raw.count("error: ") == 1 and "\\x1b[2J" in ambiguous.raw
 
 
+# `events create` at a terminal asks for each field not given: these give them all
+EVERY_FIELD = ["--guests", "120", "--budget", "$$", "--location", "Bay Area"]
+
+
 def test_markup_in_a_new_event_name_does_not_crash_after_creating_it(world):
     before = len(world.cli("events", "list", "--limit", "1000"))
     screen = run(
-        ["events", "create", "--name", "Recital [/]", "--date", "2027-09-09", "-o", "table"],
+        [
+            "events",
+            "create",
+            "--name",
+            "Recital [/]",
+            "--date",
+            "2027-09-09",
+            *EVERY_FIELD,
+            "-o",
+            "table",
+        ],
         world.env,
         columns=80,
     )
@@ -272,7 +286,7 @@ def test_markup_in_a_new_event_name_does_not_crash_after_creating_it(world):
 
 
 def test_ten_thousand_characters_are_refused_in_one_line(world):
-    args = ["events", "create", "--name", LONG, "--date", "2027-09-09"]
+    args = ["events", "create", "--name", LONG, "--date", "2027-09-09", *EVERY_FIELD]
     screen = run(args, world.env, columns=80)
     assert_safe(screen, code=2)
     assert len([ln for ln in screen.lines if ln.startswith("error: ")]) == 1
@@ -283,7 +297,7 @@ def test_commands_that_change_things_show_hostile_input_inert(world):
     v, events, bookings = world.ids["vendor"], world.ids["events"], world.ids["bookings"]
     runs = [
         (["events", "create", "--name", name(HOSTILE[0]), "--date", "2027-10-10", "--notes",
-          HOSTILE[2], "-o", "table"], None),
+          HOSTILE[2], *EVERY_FIELD, "-o", "table"], None),
         (["events", "update", events[3], "--name", name(HOSTILE[13])], None),
         (["bookings", "create", "--event", events[2], "--vendor", v, "--message", HOSTILE[5]],
          None),

@@ -54,8 +54,11 @@ token=$($ARANGETRAM auth token)
 echo "TOKEN=$token"
 
 step lookup
-echo "LOOKUP=$(secret-tool lookup service arangetram username default)"
-echo "PYLOOKUP=$($PYTHON -c 'import keyring; print(keyring.get_password("arangetram", "default"))')"
+# one entry per profile and backend: username PROFILE@BACKEND
+backend=$($ARANGETRAM auth whoami --json | $PYTHON -c 'import json, sys; print(json.load(sys.stdin)["backend"])')
+account="default@$backend"
+echo "LOOKUP=$(secret-tool lookup service arangetram username "$account")"
+echo "PYLOOKUP=$($PYTHON -c 'import keyring, sys; print(keyring.get_password("arangetram", sys.argv[1]))' "$account")"
 echo "KEYRING=$($PYTHON -c 'import keyring; print(type(keyring.get_keyring()).__name__)')"
 
 step grep
@@ -66,7 +69,7 @@ echo "FILES_WITH_TOKEN=$hits"
 
 step logout
 $ARANGETRAM auth logout
-echo "AFTER_LOGOUT=$(secret-tool lookup service arangetram username default || true)"
+echo "AFTER_LOGOUT=$(secret-tool lookup service arangetram username "$account" || true)"
 if $ARANGETRAM auth token >/dev/null 2>&1; then
     echo "TOKEN_AFTER_LOGOUT=yes"
 else

@@ -51,7 +51,8 @@ def test_journey_through_the_server(remote, served, env):
     family = register(remote, "family")
     assert family["user_type"] == "user"
     creds = json.loads((Path(env["ARANGETRAM_CONFIG_DIR"]) / "credentials.json").read_text())
-    assert creds["profiles"]["family"]["server"] == served.url  # kept under that server
+    logins = creds["logins"]["family"]  # kept under that server
+    assert [(k, e["server"]) for k, e in logins.items()] == [(served.url, served.url)]
 
     halls = remote("vendors", "list", "--category", "venue", "--limit", "2").json()
     assert len(halls) == 2 and all(v["category"] == "venue" for v in halls)

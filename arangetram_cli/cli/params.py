@@ -1,0 +1,85 @@
+"""Option values every command group reads the same way: dates, guest counts, categories,
+price ranges, short ids. A bad value is exit 2 with one line that says what to type."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import sys
+from typing import Any
+
+from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.values import check_category, check_date, check_price_range
+
+_YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def short(doc: dict[str, Any]) -> str:
+    """The 8-character id prefix shown in tables and accepted by every command."""
+    return str(doc.get("id", ""))[:8]
+
+
+def date_problem(text: str) -> str | None:
+    """Why `text` is not a YYYY-MM-DD day, or None when it is one."""
+    m = _YMD.fullmatch(text.strip())
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+        if 1 <= month <= 12 and year >= 1:
+            days = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= days:
+                return (
+                    f"{text.strip()} is not a day "
+                    f"({calendar.month_name[month]} has {days} days in {year})"
+                )
+    try:
+        check_date(text)
+    except ValueError as e:
+        return str(e)
+    return None
+
+
+def valid_date(text: str) -> bool | str:
+    """A prompt's check of a typed date (True, or the reason shown under the question)."""
+    return date_problem(text) or True
+
+
+def warn_if_past(day: str, what: str = "that date") -> None:
+    if dt.date.fromisoformat(day) < dt.date.today():
+        print(f"warning: {day} is in the past ({what})", file=sys.stderr)
+
+
+def date(value: str | None, flag: str = "--date") -> str | None:
+    """A YYYY-MM-DD option checked (exit 2 on a bad one), None when not given."""
+    if value is None:
+        return None
+    problem = date_problem(value)
+    if problem:
+        raise Invalid(f"{flag}: {problem}")
+    return check_date(value)
+
+
+def guests(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise Invalid(f"--guests must be 1 or more, not {value}")
+    return value
+
+
+def category(value: str | None) -> str | None:
+    """A --category value checked (exit 2 on a bad one), None when not given."""
+    if value is None:
+        return None
+    try:
+        return check_category(value)
+    except ValueError as e:
+        raise Invalid(str(e)) from None
+
+
+def price(value: str | None, flag: str = "--price-range") -> str | None:
+    """A price range option ($ to $$$$) checked, None when not given."""
+    if value is None:
+        return None
+    try:
+        return check_price_range(value)
+    except ValueError as e:
+        raise Invalid(f"{flag}: {e}") from None
