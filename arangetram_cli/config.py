@@ -56,7 +56,7 @@ ENV_VARS = (
     "OPENAI_API_KEY",
     "EMERGENT_LLM_KEY",
     "OLLAMA_HOST",
-    # portfolio images (arangetram_cli/media/s3.py, ENV_VARS)
+    # portfolio images (arangetram_cli/media/s3_config.py, ENV_VARS)
     "ARANGETRAM_S3_BUCKET",
     "ARANGETRAM_S3_PREFIX",
     "ARANGETRAM_S3_ENDPOINT_URL",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from arangetram_cli.core.importer import SEED_FIELDS
+from arangetram_cli.core.import_fast import SEED_FIELDS
 
 Doc = dict[str, Any]
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from arangetram_cli.core import urls
-from arangetram_cli.core.importer import fast_vendor_fields
+from arangetram_cli.core.import_fast import fast_vendor_fields
 from arangetram_cli.core.models import VendorIn, VendorSeedIn, VendorUpdateIn
 from arangetram_cli.core.urls import allow_store_origins, check_image_url, image_url_problem
 from tests.conftest import one_error_line

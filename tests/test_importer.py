@@ -11,12 +11,9 @@ from pathlib import Path
 import pytest
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.importer import (
-    SEED_FIELDS,
-    load_vendor_file,
-    read_vendor_file,
-    validate_rows,
-)
+from arangetram_cli.core.import_fast import SEED_FIELDS
+from arangetram_cli.core.import_rows import validate_rows
+from arangetram_cli.core.importer import load_vendor_file, read_vendor_file
 from arangetram_cli.core.models import CATEGORIES, PRICE_RANGES
 
 CATALOG = Path(__file__).resolve().parents[1] / "arangetram_cli" / "core" / "demo_catalog.json"

@@ -19,14 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from arangetram_cli.core import importer
+from arangetram_cli.core import import_rows, importer
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.importer import (
-    SEED_FIELDS,
-    fast_vendor_fields,
-    load_vendor_file,
-    validate_rows,
-)
+from arangetram_cli.core.import_fast import SEED_FIELDS, fast_vendor_fields
+from arangetram_cli.core.import_rows import validate_rows
+from arangetram_cli.core.importer import load_vendor_file
 from arangetram_cli.core.models import CATEGORIES, PRICE_RANGES, VendorSeedIn
 
 FIELDS = SEED_FIELDS  # the fields the fast path must get exactly right
@@ -279,7 +276,7 @@ def test_fast_path_answers_for_the_benchmark_catalog(tmp_path: Path) -> None:
 
 def without_fast_path(monkeypatch: pytest.MonkeyPatch, fn: Any, *args: Any) -> Any:
     with monkeypatch.context() as m:
-        m.setattr(importer, "fast_vendor_fields", lambda raw: None)
+        m.setattr(import_rows, "fast_vendor_fields", lambda raw: None)
         return outcome(fn, *args)
 
 

@@ -105,7 +105,9 @@ def add(
     # the media edge (image checks, S3) is imported by the commands that use it: `vendors
     # list` builds this group's module too, and needs none of it
     from arangetram_cli.media.images import BadImage, check_image, parse_size
-    from arangetram_cli.media.s3 import BotoUploader, PresignedUploader, S3Config
+    from arangetram_cli.media.presigned import PresignedUploader
+    from arangetram_cli.media.s3 import BotoUploader
+    from arangetram_cli.media.s3_config import S3Config
     from arangetram_cli.planner.local import MAX_PORTFOLIO_IMAGES
 
     st = state(ctx)
@@ -246,7 +248,8 @@ def remove(
     """Take an image out of a portfolio, and delete its object when it is one this tool
     uploaded to the configured bucket."""
 
-    from arangetram_cli.media.s3 import BotoUploader, S3Config
+    from arangetram_cli.media.s3 import BotoUploader
+    from arangetram_cli.media.s3_config import S3Config
 
     st = state(ctx)
     cfg = S3Config.load()  # a bad setting stops us before anything changes

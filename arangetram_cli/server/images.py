@@ -31,14 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arangetram_cli.core.errors import ArangetramError, Invalid, Unavailable
 from arangetram_cli.media.images import ALLOWED, human_size
-from arangetram_cli.media.s3 import (
-    CACHE_CONTROL,
-    MISSING,
-    PRESENT,
-    BotoUploader,
-    S3Config,
-    checksum_sha256,
-)
+from arangetram_cli.media.s3 import MISSING, PRESENT, BotoUploader
+from arangetram_cli.media.s3_config import CACHE_CONTROL, S3Config, checksum_sha256
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.server.deps import planner
 from arangetram_cli.store.base import Doc

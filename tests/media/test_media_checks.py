@@ -25,7 +25,8 @@ from arangetram_cli.media.images import (
     parse_size,
     sniff,
 )
-from arangetram_cli.media.s3 import S3Config, translate
+from arangetram_cli.media.s3 import translate
+from arangetram_cli.media.s3_config import S3Config
 from tests.media.conftest import jpeg_bytes, png_bytes, webp_bytes
 
 VID = "0b5cbb53-0f73-4d4e-9f38-4b8e4c7a0c11"

@@ -577,7 +577,7 @@ def test_sh_journey_with_env_settings(s3, world, files, sh):
 @pytest.mark.parametrize("method", ["PUT", "POST"])
 def test_presigned_uploader(s3, tmp_path, method):
     from arangetram_cli.media.images import check_image
-    from arangetram_cli.media.s3 import PresignedTarget, PresignedUploader
+    from arangetram_cli.media.presigned import PresignedTarget, PresignedUploader
 
     data = webp_bytes(300_000, seed=80)
     (tmp_path / "p.webp").write_bytes(data)
@@ -619,7 +619,7 @@ def test_presigned_uploader_refused(tmp_path, status, kind):
 
     from arangetram_cli.core import errors
     from arangetram_cli.media.images import check_image
-    from arangetram_cli.media.s3 import PresignedTarget, PresignedUploader
+    from arangetram_cli.media.presigned import PresignedTarget, PresignedUploader
 
     (tmp_path / "p.png").write_bytes(png_bytes())
     image = check_image(tmp_path / "p.png")
@@ -638,7 +638,7 @@ def test_presigned_uploader_refused(tmp_path, status, kind):
 def test_presigned_uploader_unreachable(tmp_path, closed_port):
     from arangetram_cli.core.errors import Unavailable
     from arangetram_cli.media.images import check_image
-    from arangetram_cli.media.s3 import PresignedTarget, PresignedUploader
+    from arangetram_cli.media.presigned import PresignedTarget, PresignedUploader
 
     (tmp_path / "p.png").write_bytes(png_bytes())
     image = check_image(tmp_path / "p.png")

@@ -383,7 +383,7 @@ def test_presigned_put_signs_the_checksum_and_length(images_server, moto_endpoin
     the link), it lives 5 minutes, and the CLI's PresignedUploader sends every header.
     moto verifies neither signatures nor checksums: that S3 refuses is not provable here."""
     from arangetram_cli.media.images import check_image
-    from arangetram_cli.media.s3 import PresignedTarget, PresignedUploader
+    from arangetram_cli.media.presigned import PresignedTarget, PresignedUploader
 
     s3 = s3_client(moto_endpoint)
     data = jpeg_bytes(3000, seed=61)

@@ -422,7 +422,7 @@ def test_an_upsert_import_keeps_a_reviewed_vendors_figures(backend):
     """Re-importing a catalog (--upsert) replaces a vendor's row, but not what its reviews
     built: the seeded figures stay, and rating and count are recomputed from them and the
     reviews. The file is read in batches; the reviewed vendor sits past the first one."""
-    from arangetram_cli.core.importer import validate_rows
+    from arangetram_cli.core.import_rows import validate_rows
 
     cast = make_cast(backend)
     vid = cast.profile["id"]

@@ -33,7 +33,7 @@ def free_port() -> int:
 
 def serve_env(tmp: Path, **extra: str) -> dict[str, str]:
     from arangetram_cli.ai.client import LLM_ENV_VARS
-    from arangetram_cli.media.s3 import ENV_VARS as S3_ENV_VARS
+    from arangetram_cli.media.s3_config import ENV_VARS as S3_ENV_VARS
 
     env = isolated_env(tmp)
     for k in (*LLM_ENV_VARS, *S3_ENV_VARS):  # no provider or bucket unless a test sets one

@@ -120,9 +120,9 @@ class VendorsApi(PlainContract):
         return self.my_vendor()["id"] if ref is None else self._vendor_id(ref)
 
     def presign_image(self, image: Any, vendor_id: str) -> Any:
-        """Where to send one image (media.s3.PresignedTarget), presigned by the server with
-        its own S3 settings and credentials."""
-        from arangetram_cli.media.s3 import PresignedTarget
+        """Where to send one image (media.presigned.PresignedTarget), presigned by the server
+        with its own S3 settings and credentials."""
+        from arangetram_cli.media.presigned import PresignedTarget
 
         if not self.server_is_ours():
             raise Unavailable(
