@@ -285,9 +285,8 @@ async def vendor_bookings(request: Request) -> Response:
 def respond_booking(booking_id: str, body: BookingRespondIn, p: P) -> Doc:
     # confirm_double_booking is additive: a client that does not send it (the web front
     # end) gets the contract's behaviour, with the double booking named in `warnings`.
-    return p.respond_booking(
-        booking_id, body.status, body.response_message, confirm=body.confirm_double_booking
-    )
+    # validated once, here: the planner takes the model as it is
+    return p.respond_checked(booking_id, body, confirm=body.confirm_double_booking)
 
 
 @api.post("/ai/chat", tags=["ai"])
