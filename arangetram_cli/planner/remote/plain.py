@@ -3,6 +3,9 @@ resolved here on its listings, and the rules it forgets (pending twice, double b
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 from arangetram_cli.core import policy, refs
 from arangetram_cli.core.errors import (
     Conflict,
@@ -10,7 +13,7 @@ from arangetram_cli.core.errors import (
     NotFound,
     Unavailable,
 )
-from arangetram_cli.core.lifecycle import refusal
+from arangetram_cli.core.lifecycle import filter_bookings, refusal
 from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.remote.common import (
     CONTRACT_CAP,
@@ -20,12 +23,23 @@ from arangetram_cli.planner.remote.common import (
     sort_newest,
     sort_vendors,
 )
+from arangetram_cli.planner.remote.serve import ServeApi
 from arangetram_cli.planner.remote.transport import Transport
 from arangetram_cli.store.base import Doc, VendorQuery, prices_up_to
 
 
 class PlainContract(Transport):
-    """The fallbacks for the plain web back end (api-contract.md only): prefixes and names"""
+    """The fallbacks for the plain web back end (api-contract.md only): prefixes and names
+    resolved on its listings, the rules it forgets; and the choice of API strategy."""
+
+    _api: Any = None
+
+    @property
+    def api(self) -> ServeApi | PlainApi:
+        """The strategy for this server, chosen once (the first time it is needed)."""
+        if self._api is None:
+            self._api = ServeApi(self) if self.server_is_ours() else PlainApi(self)
+        return self._api
 
     def _contract_vendors(self, q: VendorQuery) -> tuple[list[Doc], list[str]]:
         """GET /api/vendors, filtered and sorted as LocalPlanner would; notes on what the
@@ -112,12 +126,14 @@ class PlainContract(Transport):
                 raise policy.pending_exists(b.get("id"))
 
     def _lifecycle_endpoint(self, what: str) -> None:
-        if not self.server_is_ours():
-            raise Unavailable(
-                f"this server has no booking lifecycle endpoints: it cannot {what} bookings",
-                hint="the web back end only accepts or declines requests; "
-                "use a server run by `arangetram serve`",
-            )
+        self.api.lifecycle_endpoint(what)
+
+    def _plain_lifecycle_endpoint(self, what: str) -> None:
+        raise Unavailable(
+            f"this server has no booking lifecycle endpoints: it cannot {what} bookings",
+            hint="the web back end only accepts or declines requests; "
+            "use a server run by `arangetram serve`",
+        )
 
     def _contract_booking_check(
         self, ref: str, status: str = "", confirm: bool | None = False
@@ -147,8 +163,76 @@ class PlainContract(Transport):
         return str(booking["id"]), warnings
 
     def _reviews_endpoint(self) -> None:
-        if not self.server_is_ours():
-            raise Unavailable(
-                "this server has no review endpoints",
-                hint="the web back end keeps no reviews; use a server run by `arangetram serve`",
-            )
+        self.api.reviews_endpoint()
+
+    def _plain_reviews_endpoint(self) -> None:
+        raise Unavailable(
+            "this server has no review endpoints",
+            hint="the web back end keeps no reviews; use a server run by `arangetram serve`",
+        )
+
+
+class PlainApi:
+    """The API strategy for the plain web back end (api-contract.md only): the fallbacks
+    above, resolved here on its listings."""
+
+    ours = False
+
+    def __init__(self, planner: Any) -> None:
+        self.p = planner
+
+    def booking_body(self, body: Doc) -> Doc:
+        """It needs full ids, and forgets the duplicate-request rule."""
+        if not (is_id(body["event_id"]) and is_id(body["vendor_id"])):
+            body["event_id"] = self.p._event_ref(body["event_id"])
+            body["vendor_id"] = self.p._vendor_id(body["vendor_id"])
+        self.p._no_pending_twice(body["event_id"], body["vendor_id"])
+        return body
+
+    def filtered_bookings(
+        self, contract_path: str, as_vendor: bool, filters: dict[str, Any]
+    ) -> list[Doc]:
+        """Its whole listing, filtered here (LocalPlanner asks its store)."""
+        p = self.p
+        items = p._list(p._call("GET", contract_path), contract_path)
+        event_id = None
+        if filters.get("event"):
+            if as_vendor:
+                ids = {str(b.get("event_id")) for b in items}
+                ref = filters["event"]
+                event_id = refs.prefix_match(ids, ref, "Event") or ref.strip().lower()
+            else:
+                event_id = p._event_ref(filters["event"])
+        return filter_bookings(
+            sort_newest(items),
+            status=filters.get("status"),
+            event_id=event_id,
+            upcoming=bool(filters.get("upcoming")),
+        )
+
+    def get_booking(self, ref: str) -> Doc:
+        """No such endpoint: look among the caller's own requests."""
+        p = self.p
+        mine = p.list_bookings()
+        with contextlib.suppress(NotFound):  # not a vendor
+            mine += p.list_vendor_bookings()
+        mine = list({str(b.get("id")): b for b in reversed(mine)}.values())  # each once
+        booking = p._match(mine, ref, "Booking", False) if not is_id(ref) else None
+        if booking is None:
+            booking = next((b for b in mine if b.get("id") == ref), None)
+        if booking is None:
+            raise NotFound("Booking not found")
+        if "history" not in booking:
+            p.note("this server keeps no booking history; showing the booking only")
+        return {**booking, "history": booking.get("history") or []}
+
+    def respond_body(
+        self, ref: str, body: Doc, status: str, confirm: bool | None
+    ) -> tuple[str, list[str]]:
+        return self.p._contract_booking_check(ref, status, confirm)
+
+    def lifecycle_endpoint(self, what: str) -> None:
+        self.p._plain_lifecycle_endpoint(what)
+
+    def reviews_endpoint(self) -> None:
+        self.p._plain_reviews_endpoint()

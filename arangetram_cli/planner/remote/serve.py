@@ -1,0 +1,45 @@
+"""The API strategy for `arangetram serve` (its /api/v1 additions). RemotePlanner picks this
+or plain.PlainApi once, when it first learns which server it talks to; methods call the
+strategy and never test the server themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arangetram_cli.planner.remote.common import seg
+from arangetram_cli.store.base import Doc
+
+
+class ServeApi:
+    """`arangetram serve`: it resolves prefixes and names and keeps every rule itself."""
+
+    ours = True
+
+    def __init__(self, planner: Any) -> None:
+        self.p = planner
+
+    def booking_body(self, body: Doc) -> Doc:
+        return body
+
+    def filtered_bookings(
+        self, contract_path: str, as_vendor: bool, filters: dict[str, Any]
+    ) -> list[Doc]:
+        path = "/api/v1/bookings"
+        params = {**filters, "as_vendor": "true" if as_vendor else None}
+        return self.p._list(self.p._call("GET", path, params=params), path)
+
+    def get_booking(self, ref: str) -> Doc:
+        return self.p._get_doc(f"/api/v1/bookings/{seg(ref)}", "id")
+
+    def respond_body(
+        self, ref: str, body: Doc, status: str, confirm: bool | None
+    ) -> tuple[str, list[str]]:
+        if confirm is not None:
+            body["confirm_double_booking"] = bool(confirm)
+        return ref, []
+
+    def lifecycle_endpoint(self, what: str) -> None:
+        """The lifecycle endpoints exist here."""
+
+    def reviews_endpoint(self) -> None:
+        """The review endpoints exist here."""
