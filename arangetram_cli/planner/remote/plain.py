@@ -11,6 +11,7 @@ from arangetram_cli.core.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    NotSupported,
     Unavailable,
 )
 from arangetram_cli.core.lifecycle import filter_bookings, refusal
@@ -20,6 +21,7 @@ from arangetram_cli.planner.remote.common import (
     ID_PREFIX_RE,
     is_id,
     literal_pattern,
+    seg,
     sort_newest,
     sort_vendors,
 )
@@ -236,3 +238,44 @@ class PlainApi:
 
     def reviews_endpoint(self) -> None:
         self.p._plain_reviews_endpoint()
+
+    def resolve_vendor(self, ref: str) -> Doc:
+        return self.p._plain_vendor(ref)
+
+    def image_uploads(self) -> None:
+        raise Unavailable(
+            "this server cannot take image uploads",
+            hint="the web back end has no upload endpoint; use a server run by "
+            "`arangetram serve`, or link hosted images with a local S3 setup",
+        )
+
+    def add_vendor_images(self, vendor_id: str, wanted: list[str]) -> Doc:
+        """The owner check here, then PUT the whole list (not atomic)."""
+        p = self.p
+        vendor = p._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
+        if vendor.get("user_id") != p.me().get("id"):
+            raise Forbidden("Not authorized")
+        if not wanted:
+            return vendor
+        current = list(vendor.get("portfolio_images") or [])
+        images = current + [u for u in wanted if u not in current]
+        p.note("this server replaces the whole image list; a concurrent change may be lost")
+        return p.update_vendor(vendor_id, {"portfolio_images": images})
+
+    def remove_vendor_image(self, vendor_id: str, url: str, keep_object: bool) -> Doc:
+        p = self.p
+        vendor = p._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
+        if vendor.get("user_id") != p.me().get("id"):
+            raise Forbidden("Not authorized")
+        current = list(vendor.get("portfolio_images") or [])
+        if url not in current:
+            raise NotFound("Image not in the portfolio", hint="see: arangetram vendors images list")
+        return p.update_vendor(vendor_id, {"portfolio_images": [u for u in current if u != url]})
+
+    def needs_serve(self, message: str, hint: str) -> None:
+        raise NotSupported(message, hint=hint)
+
+    def event_ref(self, ref: str) -> str:
+        """Resolved here among the caller's events (it knows full ids only)."""
+        items, capped = self.p._contract_events()
+        return self.p._match(items, ref, "Event", capped)["id"]

@@ -43,3 +43,25 @@ class ServeApi:
 
     def reviews_endpoint(self) -> None:
         """The review endpoints exist here."""
+
+    def resolve_vendor(self, ref: str) -> Doc:
+        return self.p._get_doc(f"/api/v1/vendors/resolve/{seg(ref)}", "id")
+
+    def image_uploads(self) -> None:
+        """The presign endpoint exists here."""
+
+    def add_vendor_images(self, vendor_id: str, wanted: list[str]) -> Doc:
+        path = f"/api/v1/vendors/{seg(vendor_id)}/images"
+        return self.p._dict(self.p._call("POST", path, body={"urls": wanted}), path, "id")
+
+    def remove_vendor_image(self, vendor_id: str, url: str, keep_object: bool) -> Doc:
+        path = f"/api/v1/vendors/{seg(vendor_id)}/images"
+        params = {"url": url, "keep_object": "true" if keep_object else None}
+        return self.p._dict(self.p._call("DELETE", path, params=params), path, "id")
+
+    def needs_serve(self, message: str, hint: str) -> None:
+        """What only `arangetram serve` offers is offered here."""
+
+    def event_ref(self, ref: str) -> str:
+        """It resolves prefixes and names in the path itself."""
+        return ref
