@@ -279,3 +279,12 @@ class PlainApi:
         """Resolved here among the caller's events (it knows full ids only)."""
         items, capped = self.p._contract_events()
         return self.p._match(items, ref, "Event", capped)["id"]
+
+    def recommend(self, event_ref: str | None, **criteria: Any) -> Doc:
+        return self.p._contract_recommend(event_ref, **criteria)
+
+    def ask_stream(self, messages: list[Doc], event_ref: str | None, **kw: Any) -> Any:
+        return self.p._contract_ask_stream(messages, event_ref, **kw)
+
+    def seed_demo(self, only_if_empty: bool) -> Doc:
+        return self.p._contract_seed_demo(only_if_empty)

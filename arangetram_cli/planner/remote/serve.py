@@ -65,3 +65,12 @@ class ServeApi:
     def event_ref(self, ref: str) -> str:
         """It resolves prefixes and names in the path itself."""
         return ref
+
+    def recommend(self, event_ref: str | None, **criteria: Any) -> Doc:
+        return self.p._v1_recommend(event_ref, **criteria)
+
+    def ask_stream(self, messages: list[Doc], event_ref: str | None, **kw: Any) -> Any:
+        return self.p._v1_ask_stream(messages, event_ref, **kw)
+
+    def seed_demo(self, only_if_empty: bool) -> Doc:
+        return self.p._v1_seed_demo(only_if_empty)
