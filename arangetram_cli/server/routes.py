@@ -43,6 +43,7 @@ from arangetram_cli.core.models import (
     VendorUpdateIn,
     check_price_range,
 )
+from arangetram_cli.core.values import normalize_category
 from arangetram_cli.planner.local import LocalPlanner, categories
 from arangetram_cli.server import ai
 from arangetram_cli.server.deps import JSONBytes, P, ai_gate, answer
@@ -68,7 +69,7 @@ def _vendor_query(
 ) -> VendorQuery:
     cat = _q(category)
     return VendorQuery(
-        category=cat.strip().lower() if cat else None,
+        category=normalize_category(cat) if cat else None,
         location=_q(location),
         price_range=_q(price_range),
         search=_q(search),
