@@ -13,7 +13,7 @@ import typer
 from arangetram_cli.cli import params
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col
-from arangetram_cli.core.values import PRICE_RANGES
+from arangetram_cli.core.query import PRICE_ORDER
 
 COLUMNS = [
     Col("category", "Category", priority=0, fixed=True),
@@ -99,7 +99,6 @@ def recommend(
     show(st, result)
 
 
-PRICE_ORDER = {level: n for n, level in enumerate(PRICE_RANGES, 1)}
 BUDGET_PART = re.compile(r"\S+ for a \$+ budget")
 
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from arangetram_cli.core.values import PRICE_RANGES
+
 Doc = dict[str, Any]
 
 
@@ -27,7 +29,7 @@ Visible = Mapping[str, str]
 """Who may see a document, for `ids_with_prefix(..., visible_to=...)`: field -> value pairs,
 any one of which admits a document (`{"user_id": me, "vendor_id": my_profile}`)."""
 
-PRICE_ORDER = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
+PRICE_ORDER = {level: n for n, level in enumerate(PRICE_RANGES, 1)}  # "$" 1 .. "$$$$" 4
 
 
 def prices_up_to(max_price: str) -> list[str]:

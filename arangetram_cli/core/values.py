@@ -36,8 +36,14 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
+def normalize_category(value: str) -> str:
+    """A category as stored (any case and spacing typed); an unknown one stays unknown:
+    a filter on it finds nothing, as the web contract answers (an empty list)."""
+    return value.strip().lower()
+
+
 def check_category(value: str) -> str:
-    v = value.strip().lower()
+    v = normalize_category(value)
     if v not in CATEGORIES:
         raise ValueError(f"unknown category '{value}' (choose from {', '.join(CATEGORIES)})")
     return v

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arangetram_cli.ai.client import llm_env, resolve_provider, sse_chunk
 from arangetram_cli.core.errors import ArangetramError, AuthRequired, Invalid, Unavailable
-from arangetram_cli.core.query import PRICE_ORDER
+from arangetram_cli.core.values import check_price_range, normalize_category
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.server.deps import P, TooLarge, ai_gate
 from arangetram_cli.server.errors import status_for
@@ -238,9 +238,12 @@ def chat_completions(body: CompletionIn, p: P, request: Request) -> Any:
 @router.post("/ai/recommendations", summary="Recommendations for an event or criteria")
 def recommendations(body: RecommendV1In, p: P, request: Request) -> Doc:
     ai_gate(request, p)
-    if body.budget is not None and body.budget not in PRICE_ORDER:
-        raise Invalid(f"budget must be one of {', '.join(PRICE_ORDER)}")
-    cats = [c.strip().lower() for c in body.categories or [] if c.strip()] or None
+    if body.budget is not None:
+        try:
+            check_price_range(body.budget)
+        except ValueError as e:
+            raise Invalid(f"budget: {e}") from None
+    cats = [normalize_category(c) for c in body.categories or [] if c.strip()] or None
     return p.recommend(
         body.event_id,
         event_date=body.event_date,

@@ -43,6 +43,7 @@ from arangetram_cli.core.models import (
     VendorUpdateIn,
     check_price_range,
 )
+from arangetram_cli.core.values import normalize_category
 from arangetram_cli.planner.local import LocalPlanner, categories
 from arangetram_cli.server import ai
 from arangetram_cli.server.deps import JSONBytes, P, ai_gate, answer
@@ -68,7 +69,7 @@ def _vendor_query(
 ) -> VendorQuery:
     cat = _q(category)
     return VendorQuery(
-        category=cat.strip().lower() if cat else None,
+        category=normalize_category(cat) if cat else None,
         location=_q(location),
         price_range=_q(price_range),
         search=_q(search),
@@ -285,9 +286,8 @@ async def vendor_bookings(request: Request) -> Response:
 def respond_booking(booking_id: str, body: BookingRespondIn, p: P) -> Doc:
     # confirm_double_booking is additive: a client that does not send it (the web front
     # end) gets the contract's behaviour, with the double booking named in `warnings`.
-    return p.respond_booking(
-        booking_id, body.status, body.response_message, confirm=body.confirm_double_booking
-    )
+    # validated once, here: the planner takes the model as it is
+    return p.respond_checked(booking_id, body, confirm=body.confirm_double_booking)
 
 
 @api.post("/ai/chat", tags=["ai"])

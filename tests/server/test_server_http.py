@@ -617,3 +617,19 @@ def test_recommendations_best_rating_first(http, served):
         headers=register(http)[0],
     ).json()["recommendations"]["venue"]
     assert [v["rating"] for v in recs] == [4.9, 4.8, 4.2]  # $$$ (5.0) is over budget
+
+
+def test_category_filter_and_budget_use_the_core_value_checks(http):
+    """One category rule and one price-range rule (core.values) on the server too: a
+    category filter in any case finds the vendor, an unknown one finds nothing (the web
+    contract's empty list, not an error); a bad budget is refused with the core message."""
+    town = f"Town{uniq()}"
+    _, made = vendor(http, category="musicians", location=f"{town}, CA")
+    listed = http.get("/api/vendors", params={"category": " MUSICIANS ", "location": town})
+    assert listed.status_code == 200, listed.text
+    assert [v["id"] for v in listed.json()] == [made["id"]]
+    unknown = http.get("/api/vendors", params={"category": "juggler", "location": town})
+    assert unknown.status_code == 200 and unknown.json() == []
+    h, _ = register(http)
+    bad = http.post("/api/v1/ai/recommendations", json={"budget": "$x"}, headers=h)
+    assert "budget: bad price range '$x'" in str(detail(bad, 400))

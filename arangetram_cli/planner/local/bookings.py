@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from arangetram_cli.core import policy, refs
 from arangetram_cli.core.errors import (
     Conflict,
@@ -38,6 +40,10 @@ def _in_listing_order(bookings: list[Doc], upcoming: bool) -> list[Doc]:
         return sorted(unique, key=lambda b: (str(b.get("event_date")), b["created_at"], b["id"]))
     unique.sort(key=lambda b: b["id"])
     return sorted(unique, key=lambda b: b["created_at"], reverse=True)
+
+
+if TYPE_CHECKING:
+    from arangetram_cli.core.models import BookingRespondIn
 
 
 class BookingsService(AccessService):
@@ -206,8 +212,15 @@ class BookingsService(AccessService):
         says so in `warnings`."""
         from arangetram_cli.core.models import BookingRespondIn
 
-        user = self.current_user()
         body = validated(BookingRespondIn, {"status": status, "response_message": message})
+        return self.respond_checked(ref, body, confirm=confirm)
+
+    def respond_checked(
+        self, ref: str, body: BookingRespondIn, *, confirm: bool | None = False
+    ) -> Doc:
+        """respond_booking with a BookingRespondIn already validated (by the server's route):
+        the input is checked once, at the first layer that sees it."""
+        user = self.current_user()
         booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, vendor = self._roles(booking, user)
         policy.check_move(booking, body.status, roles, vendor_known=vendor is not None)

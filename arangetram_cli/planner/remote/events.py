@@ -52,10 +52,7 @@ class EventsApi(PlainContract):
         r = ref.strip()
         if not r:
             raise NotFound("Event not found")
-        if is_id(r) or self.server_is_ours():
-            return r
-        items, capped = self._contract_events()
-        return self._match(items, r, "Event", capped)["id"]
+        return r if is_id(r) else self.api.event_ref(r)
 
     def get_event(self, ref: str) -> Doc:
         return self._get_doc(f"/api/events/{seg(self._event_ref(ref))}", "id")

@@ -3,29 +3,45 @@ resolved here on its listings, and the rules it forgets (pending twice, double b
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 from arangetram_cli.core import policy, refs
 from arangetram_cli.core.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    NotSupported,
     Unavailable,
 )
-from arangetram_cli.core.lifecycle import refusal
+from arangetram_cli.core.lifecycle import filter_bookings, refusal
 from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.remote.common import (
     CONTRACT_CAP,
     ID_PREFIX_RE,
     is_id,
     literal_pattern,
+    seg,
     sort_newest,
     sort_vendors,
 )
+from arangetram_cli.planner.remote.serve import ServeApi
 from arangetram_cli.planner.remote.transport import Transport
 from arangetram_cli.store.base import Doc, VendorQuery, prices_up_to
 
 
 class PlainContract(Transport):
-    """The fallbacks for the plain web back end (api-contract.md only): prefixes and names"""
+    """The fallbacks for the plain web back end (api-contract.md only): prefixes and names
+    resolved on its listings, the rules it forgets; and the choice of API strategy."""
+
+    _api: Any = None
+
+    @property
+    def api(self) -> ServeApi | PlainApi:
+        """The strategy for this server, chosen once (the first time it is needed)."""
+        if self._api is None:
+            self._api = ServeApi(self) if self.server_is_ours() else PlainApi(self)
+        return self._api
 
     def _contract_vendors(self, q: VendorQuery) -> tuple[list[Doc], list[str]]:
         """GET /api/vendors, filtered and sorted as LocalPlanner would; notes on what the
@@ -112,12 +128,14 @@ class PlainContract(Transport):
                 raise policy.pending_exists(b.get("id"))
 
     def _lifecycle_endpoint(self, what: str) -> None:
-        if not self.server_is_ours():
-            raise Unavailable(
-                f"this server has no booking lifecycle endpoints: it cannot {what} bookings",
-                hint="the web back end only accepts or declines requests; "
-                "use a server run by `arangetram serve`",
-            )
+        self.api.lifecycle_endpoint(what)
+
+    def _plain_lifecycle_endpoint(self, what: str) -> None:
+        raise Unavailable(
+            f"this server has no booking lifecycle endpoints: it cannot {what} bookings",
+            hint="the web back end only accepts or declines requests; "
+            "use a server run by `arangetram serve`",
+        )
 
     def _contract_booking_check(
         self, ref: str, status: str = "", confirm: bool | None = False
@@ -147,8 +165,126 @@ class PlainContract(Transport):
         return str(booking["id"]), warnings
 
     def _reviews_endpoint(self) -> None:
-        if not self.server_is_ours():
-            raise Unavailable(
-                "this server has no review endpoints",
-                hint="the web back end keeps no reviews; use a server run by `arangetram serve`",
-            )
+        self.api.reviews_endpoint()
+
+    def _plain_reviews_endpoint(self) -> None:
+        raise Unavailable(
+            "this server has no review endpoints",
+            hint="the web back end keeps no reviews; use a server run by `arangetram serve`",
+        )
+
+
+class PlainApi:
+    """The API strategy for the plain web back end (api-contract.md only): the fallbacks
+    above, resolved here on its listings."""
+
+    ours = False
+
+    def __init__(self, planner: Any) -> None:
+        self.p = planner
+
+    def booking_body(self, body: Doc) -> Doc:
+        """It needs full ids, and forgets the duplicate-request rule."""
+        if not (is_id(body["event_id"]) and is_id(body["vendor_id"])):
+            body["event_id"] = self.p._event_ref(body["event_id"])
+            body["vendor_id"] = self.p._vendor_id(body["vendor_id"])
+        self.p._no_pending_twice(body["event_id"], body["vendor_id"])
+        return body
+
+    def filtered_bookings(
+        self, contract_path: str, as_vendor: bool, filters: dict[str, Any]
+    ) -> list[Doc]:
+        """Its whole listing, filtered here (LocalPlanner asks its store)."""
+        p = self.p
+        items = p._list(p._call("GET", contract_path), contract_path)
+        event_id = None
+        if filters.get("event"):
+            if as_vendor:
+                ids = {str(b.get("event_id")) for b in items}
+                ref = filters["event"]
+                event_id = refs.prefix_match(ids, ref, "Event") or ref.strip().lower()
+            else:
+                event_id = p._event_ref(filters["event"])
+        return filter_bookings(
+            sort_newest(items),
+            status=filters.get("status"),
+            event_id=event_id,
+            upcoming=bool(filters.get("upcoming")),
+        )
+
+    def get_booking(self, ref: str) -> Doc:
+        """No such endpoint: look among the caller's own requests."""
+        p = self.p
+        mine = p.list_bookings()
+        with contextlib.suppress(NotFound):  # not a vendor
+            mine += p.list_vendor_bookings()
+        mine = list({str(b.get("id")): b for b in reversed(mine)}.values())  # each once
+        booking = p._match(mine, ref, "Booking", False) if not is_id(ref) else None
+        if booking is None:
+            booking = next((b for b in mine if b.get("id") == ref), None)
+        if booking is None:
+            raise NotFound("Booking not found")
+        if "history" not in booking:
+            p.note("this server keeps no booking history; showing the booking only")
+        return {**booking, "history": booking.get("history") or []}
+
+    def respond_body(
+        self, ref: str, body: Doc, status: str, confirm: bool | None
+    ) -> tuple[str, list[str]]:
+        return self.p._contract_booking_check(ref, status, confirm)
+
+    def lifecycle_endpoint(self, what: str) -> None:
+        self.p._plain_lifecycle_endpoint(what)
+
+    def reviews_endpoint(self) -> None:
+        self.p._plain_reviews_endpoint()
+
+    def resolve_vendor(self, ref: str) -> Doc:
+        return self.p._plain_vendor(ref)
+
+    def image_uploads(self) -> None:
+        raise Unavailable(
+            "this server cannot take image uploads",
+            hint="the web back end has no upload endpoint; use a server run by "
+            "`arangetram serve`, or link hosted images with a local S3 setup",
+        )
+
+    def add_vendor_images(self, vendor_id: str, wanted: list[str]) -> Doc:
+        """The owner check here, then PUT the whole list (not atomic)."""
+        p = self.p
+        vendor = p._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
+        if vendor.get("user_id") != p.me().get("id"):
+            raise Forbidden("Not authorized")
+        if not wanted:
+            return vendor
+        current = list(vendor.get("portfolio_images") or [])
+        images = current + [u for u in wanted if u not in current]
+        p.note("this server replaces the whole image list; a concurrent change may be lost")
+        return p.update_vendor(vendor_id, {"portfolio_images": images})
+
+    def remove_vendor_image(self, vendor_id: str, url: str, keep_object: bool) -> Doc:
+        p = self.p
+        vendor = p._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
+        if vendor.get("user_id") != p.me().get("id"):
+            raise Forbidden("Not authorized")
+        current = list(vendor.get("portfolio_images") or [])
+        if url not in current:
+            raise NotFound("Image not in the portfolio", hint="see: arangetram vendors images list")
+        return p.update_vendor(vendor_id, {"portfolio_images": [u for u in current if u != url]})
+
+    def needs_serve(self, message: str, hint: str) -> None:
+        raise NotSupported(message, hint=hint)
+
+    def event_ref(self, ref: str) -> str:
+        """Resolved here among the caller's events (it knows full ids only)."""
+        items, capped = self.p._contract_events()
+        return self.p._match(items, ref, "Event", capped)["id"]
+
+    def recommend(self, event_ref: str | None, **criteria: Any) -> Doc:
+        return self.p._contract_recommend(event_ref, **criteria)
+
+    def ask_stream(self, messages: list[Doc], event_ref: str | None, **kw: Any) -> Any:
+        return self.p._contract_ask_stream(messages, event_ref, **kw)
+
+    def seed_demo(self, only_if_empty: bool) -> Doc:
+        return self.p._contract_seed_demo(only_if_empty)

@@ -40,18 +40,50 @@ class PlanningApi(PlainContract):
                 categories = [check_category(c) for c in categories]
             except ValueError as e:
                 raise Invalid(str(e)) from None
-        if self.server_is_ours():
-            path = "/api/v1/ai/recommendations"
-            body = {
-                "event_id": self._event_ref(event_ref) if event_ref else None,
-                "event_date": event_date,
-                "guest_count": guest_count,
-                "budget": budget,
-                "location": location,
-                "categories": categories,
-                "limit": limit,
-            }
-            return self._dict(self._call("POST", path, body=body), path, "recommendations")
+        return self.api.recommend(
+            event_ref,
+            event_date=event_date,
+            guest_count=guest_count,
+            budget=budget,
+            location=location,
+            categories=categories,
+            limit=limit,
+        )
+
+    def _v1_recommend(
+        self,
+        event_ref: str | None,
+        *,
+        event_date: str | None,
+        guest_count: int | None,
+        budget: str | None,
+        location: str | None,
+        categories: list[str] | None,
+        limit: int,
+    ) -> Doc:
+        path = "/api/v1/ai/recommendations"
+        body = {
+            "event_id": self._event_ref(event_ref) if event_ref else None,
+            "event_date": event_date,
+            "guest_count": guest_count,
+            "budget": budget,
+            "location": location,
+            "categories": categories,
+            "limit": limit,
+        }
+        return self._dict(self._call("POST", path, body=body), path, "recommendations")
+
+    def _contract_recommend(
+        self,
+        event_ref: str | None,
+        *,
+        event_date: str | None,
+        guest_count: int | None,
+        budget: str | None,
+        location: str | None,
+        categories: list[str] | None,
+        limit: int,
+    ) -> Doc:
         from arangetram_cli.core.recommend import criteria_for, recommend_for
 
         if event_ref is not None:  # the plain back end knows no events here: client-side
@@ -139,26 +171,48 @@ class PlanningApi(PlainContract):
         """The server's answer, streamed from POST /api/v1/ai/chat/completions (its own
         provider; `provider` is ignored); against the plain web back end, the contract's
         POST /api/ai/chat (one whole answer, the last question only)."""
-        from arangetram_cli.ai.chat import AnswerStream, last_question
+        return self.api.ask_stream(messages, event_ref, offline=offline, event=event, debug=debug)
+
+    def _v1_ask_stream(
+        self,
+        messages: list[Doc],
+        event_ref: str | None,
+        *,
+        offline: bool,
+        event: Doc | None,
+        debug: bool,
+    ) -> Any:
+        from arangetram_cli.ai.chat import AnswerStream
         from arangetram_cli.ai.history import provider_messages
 
-        if self.server_is_ours():
-            client = server_chat(self, debug=debug or self.debug)
-            extra: Doc = {"offline": bool(offline)}
-            if event_ref:
-                extra["event_id"] = event_ref.strip()
-            wire = provider_messages(messages)
-            answer = AnswerStream(iter(()), "server", client)
+        client = server_chat(self, debug=debug or self.debug)
+        extra: Doc = {"offline": bool(offline)}
+        if event_ref:
+            extra["event_id"] = event_ref.strip()
+        wire = provider_messages(messages)
+        answer = AnswerStream(iter(()), "server", client)
 
-            def chunks() -> Iterator[str]:
-                client.cfg.api_key = self.token  # the login may be loaded after this call
-                for text in client.stream(wire, extra):
-                    if client.seen_model:
-                        answer.source = client.seen_model
-                    yield text
+        def chunks() -> Iterator[str]:
+            client.cfg.api_key = self.token  # the login may be loaded after this call
+            for text in client.stream(wire, extra):
+                if client.seen_model:
+                    answer.source = client.seen_model
+                yield text
 
-            answer.chunks = chunks()
-            return answer
+        answer.chunks = chunks()
+        return answer
+
+    def _contract_ask_stream(
+        self,
+        messages: list[Doc],
+        event_ref: str | None,
+        *,
+        offline: bool,
+        event: Doc | None,
+        debug: bool,
+    ) -> Any:
+        from arangetram_cli.ai.chat import AnswerStream, last_question
+
         if offline:
             self.note("this server has no offline planner; its own assistant answers")
         if event is None and event_ref:
@@ -191,10 +245,14 @@ class PlanningApi(PlainContract):
         return AnswerStream(whole(), "server")
 
     def seed_demo(self, *, only_if_empty: bool = False) -> Doc:
-        if self.server_is_ours():
-            path = "/api/v1/seed"
-            data = self._call("POST", path, body={"only_if_empty": only_if_empty})
-            return self._dict(data, path, "message", "vendor_count")
+        return self.api.seed_demo(only_if_empty)
+
+    def _v1_seed_demo(self, only_if_empty: bool) -> Doc:
+        path = "/api/v1/seed"
+        data = self._call("POST", path, body={"only_if_empty": only_if_empty})
+        return self._dict(data, path, "message", "vendor_count")
+
+    def _contract_seed_demo(self, only_if_empty: bool) -> Doc:
         path = "/api/seed"
         doc = self._dict(self._call("POST", path), path, "message", "vendor_count")
         seeded = doc["message"] == "Database seeded successfully"

@@ -19,13 +19,13 @@ class RemoteTogetherMixin:
     base: str
 
     # provided by RemotePlanner and RemoteWorkspaceMixin
-    def server_is_ours(self) -> bool: ...  # pragma: no cover
+    api: Any  # the API strategy (plain.PlainContract.api)
+
     def _send(self, method: str, path: str, **kw: Any) -> Any: ...  # pragma: no cover
     def _decode(self, response: Any, method: str, path: str) -> Any: ...  # pragma: no cover
 
     def _tg(self, method: str, path: str, **kw: Any) -> Doc:
-        if not self.server_is_ours():
-            raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
+        self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
         response = self._send(method, path, **kw)
         if response.status_code in (404, 405):
             try:
@@ -40,8 +40,7 @@ class RemoteTogetherMixin:
         return data
 
     def _evp(self, ref: str | None) -> str:
-        if not self.server_is_ours():
-            raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
+        self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
         return self._ev(ref)  # type: ignore[attr-defined]  (RemoteWorkspaceMixin)
 
     # ---- members --------------------------------------------------------------------------

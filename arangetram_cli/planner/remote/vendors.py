@@ -7,7 +7,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from arangetram_cli.core.errors import (
-    Forbidden,
     NotFound,
     Unavailable,
 )
@@ -96,9 +95,7 @@ class VendorsApi(PlainContract):
             raise NotFound("Vendor not found")
         if is_id(r):
             return self._get_doc(f"/api/vendors/{seg(r)}", "id")
-        if self.server_is_ours():
-            return self._get_doc(f"/api/v1/vendors/resolve/{seg(r)}", "id")
-        return self._plain_vendor(r)
+        return self.api.resolve_vendor(r)
 
     def _vendor_id(self, ref: str) -> str:
         return ref.strip() if is_id(ref) else self.get_vendor(ref)["id"]
@@ -124,12 +121,7 @@ class VendorsApi(PlainContract):
         with its own S3 settings and credentials."""
         from arangetram_cli.media.presigned import PresignedTarget
 
-        if not self.server_is_ours():
-            raise Unavailable(
-                "this server cannot take image uploads",
-                hint="the web back end has no upload endpoint; use a server run by "
-                "`arangetram serve`, or link hosted images with a local S3 setup",
-            )
+        self.api.image_uploads()
         path = f"/api/v1/vendors/{seg(vendor_id)}/images/presign"
         body = {
             "sha256": image.sha256,
@@ -153,32 +145,10 @@ class VendorsApi(PlainContract):
     def add_vendor_images(self, ref: str | None, urls: Iterable[str]) -> Doc:
         vendor_id = self._image_vendor_id(ref)
         wanted = list(dict.fromkeys(urls))
-        if self.server_is_ours():
-            path = f"/api/v1/vendors/{seg(vendor_id)}/images"
-            return self._dict(self._call("POST", path, body={"urls": wanted}), path, "id")
-        # The plain back end: the owner check here, then PUT the whole list (not atomic).
-        vendor = self._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
-        if vendor.get("user_id") != self.me().get("id"):
-            raise Forbidden("Not authorized")
-        if not wanted:
-            return vendor
-        current = list(vendor.get("portfolio_images") or [])
-        images = current + [u for u in wanted if u not in current]
-        self.note("this server replaces the whole image list; a concurrent change may be lost")
-        return self.update_vendor(vendor_id, {"portfolio_images": images})
+        return self.api.add_vendor_images(vendor_id, wanted)
 
     def remove_vendor_image(self, ref: str | None, url: str, *, keep_object: bool = False) -> Doc:
         """Unlink an image; on `arangetram serve` the server also deletes its own object
         (the answer's `deleted_object`) unless keep_object."""
         vendor_id = self._image_vendor_id(ref)
-        if self.server_is_ours():
-            path = f"/api/v1/vendors/{seg(vendor_id)}/images"
-            params = {"url": url, "keep_object": "true" if keep_object else None}
-            return self._dict(self._call("DELETE", path, params=params), path, "id")
-        vendor = self._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
-        if vendor.get("user_id") != self.me().get("id"):
-            raise Forbidden("Not authorized")
-        current = list(vendor.get("portfolio_images") or [])
-        if url not in current:
-            raise NotFound("Image not in the portfolio", hint="see: arangetram vendors images list")
-        return self.update_vendor(vendor_id, {"portfolio_images": [u for u in current if u != url]})
+        return self.api.remove_vendor_image(vendor_id, url, keep_object)

@@ -23,14 +23,14 @@ class RemoteWorkspaceMixin:
     base: str
 
     # provided by RemotePlanner
-    def server_is_ours(self) -> bool: ...  # pragma: no cover
+    api: Any  # the API strategy (plain.PlainContract.api)
+
     def _send(self, method: str, path: str, **kw: Any) -> Any: ...  # pragma: no cover
     def _decode(self, response: Any, method: str, path: str) -> Any: ...  # pragma: no cover
     def list_events(self, *, offset: int = 0, limit: int = 100) -> Any: ...  # pragma: no cover
 
     def _ws_response(self, method: str, path: str, **kw: Any) -> Any:
-        if not self.server_is_ours():
-            raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
+        self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
         response = self._send(method, path, **kw)
         if response.status_code in (404, 405):
             try:
@@ -52,8 +52,7 @@ class RemoteWorkspaceMixin:
     def _ev(self, ref: str | None) -> str:
         r = str(ref).strip() if ref is not None and str(ref).strip() else self.next_event()["id"]
         if "/" in r:  # a slash cannot travel in a path segment: resolve the name here
-            if not self.server_is_ours():
-                raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
+            self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
             items = self.list_events(limit=1000).items
             r = resolve_ref(
                 items, r, "Event", "event_name", "see your events: arangetram events list"
@@ -80,8 +79,7 @@ class RemoteWorkspaceMixin:
 
     # ---- events ---------------------------------------------------------------------------
     def next_event(self) -> Doc:
-        if not self.server_is_ours():
-            raise NotSupported(NOT_OFFERED, hint=NOT_OFFERED_HINT)
+        self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
         page = self.list_events(limit=1000)
         event = next_upcoming(page.items, utc_today())
         if event is None:
