@@ -13,6 +13,7 @@ per-run State (cli/context.py), not to the command's function.
 from __future__ import annotations
 
 import copy
+import importlib
 from typing import Annotated, Any
 
 import typer
@@ -166,18 +167,43 @@ def command_name(info: CommandInfo) -> str:
     return info.name or (info.callback.__name__ if info.callback else "").lower().replace("_", "-")
 
 
+# Commands of a group that live in modules of their own, imported only when one of them is
+# built: Typer app -> {name: "module:attribute"} (a Typer app is a sub-group, a function a
+# command). See lazy_commands().
+_ELSEWHERE: dict[int, dict[str, str]] = {}
+
+
+def lazy_commands(app: typer.Typer, **targets: str) -> None:
+    """Register commands of `app` by where they live (`images="arangetram_cli.cli.images:app"`):
+    the module is imported when a command line (or help, or completion) names one, so
+    `vendors list` does not load `vendors images`. Listed after `app`'s own commands."""
+    _ELSEWHERE.setdefault(id(app), {}).update(
+        {name.replace("_", "-"): target for name, target in targets.items()}
+    )
+
+
+def _load(name: str, target: str) -> CommandInfo | TyperInfo:
+    module, _, attr = target.partition(":")
+    obj = getattr(importlib.import_module(module), attr)
+    if isinstance(obj, typer.Typer):
+        return TyperInfo(obj, name=name)
+    return CommandInfo(name=name, callback=obj)
+
+
 class LazyGroup(TyperGroup):
     """A command group whose subcommands are built from its Typer app when named."""
 
     source: typer.Typer | None = None
 
-    def _registered(self) -> dict[str, CommandInfo | TyperInfo]:
+    def _registered(self) -> dict[str, CommandInfo | TyperInfo | str]:
         if self.source is None:
             return {}
-        found: dict[str, CommandInfo | TyperInfo] = {
+        found: dict[str, CommandInfo | TyperInfo | str] = {
             command_name(c): c for c in self.source.registered_commands
         }
         found.update({g.name: g for g in self.source.registered_groups if g.name})
+        for name, target in _ELSEWHERE.get(id(self.source), {}).items():
+            found.setdefault(name, target)
         return found
 
     def list_commands(self, ctx: typer.Context) -> list[str]:
@@ -191,6 +217,8 @@ class LazyGroup(TyperGroup):
         info = self._registered().get(cmd_name)
         if info is None:
             return None
+        if isinstance(info, str):
+            info = _load(cmd_name, info)
         if isinstance(info, TyperInfo):
             cmd = build(info.typer_instance, cmd_name, info)
         else:

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
-from arangetram_cli.cli import images, params, reviews
+from arangetram_cli.cli import params
 from arangetram_cli.cli.columns import LIST_COLUMNS, stars
 from arangetram_cli.cli.context import need, state
+from arangetram_cli.cli.lazy import lazy_commands
 from arangetram_cli.cli.output import Col
-from arangetram_cli.cli.recommend import recommend
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.values import CATEGORIES, PRICE_RANGES
 from arangetram_cli.store.base import VendorQuery
@@ -248,9 +248,11 @@ def update(
     st.out.item(vendor, DETAIL_FIELDS, title=vendor["business_name"])
 
 
-# Sub-commands that live in their own modules (registered last, so `vendors --help` lists the
-# core commands first).
-app.add_typer(images.app, name="images")
-app.command("recommend")(recommend)
-app.command("review")(reviews.review)
-app.add_typer(reviews.app, name="reviews")
+# Sub-commands that live in their own modules, loaded when named (listed after the core ones).
+lazy_commands(
+    app,
+    images="arangetram_cli.cli.images:app",
+    recommend="arangetram_cli.cli.recommend:recommend",
+    review="arangetram_cli.cli.reviews:review",
+    reviews="arangetram_cli.cli.reviews:app",
+)
