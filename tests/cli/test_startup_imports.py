@@ -91,6 +91,13 @@ def test_vendor_listing_loads_no_crypto_http_or_rich(logged_in: dict[str, str]) 
     assert code == 0
     assert "sqlite3" in mods  # it did run the query
     assert not tops(mods) & {"cryptography", "httpx", "rich", "boto3", "jwt", "bcrypt"}
+    # sub-commands in modules of their own and the planning workspace load when used
+    elsewhere = {f"arangetram_cli.cli.{m}" for m in ("images", "recommend", "reviews")}
+    workspace = {
+        f"arangetram_cli.planner.local.{m}"
+        for m in ("checklist", "budget", "plans", "rsvp", "guests", "members", "workspace")
+    }
+    assert not mods & (elsewhere | workspace | {"logging"})
 
 
 def default_settings(env: dict[str, str], **extra: str) -> dict[str, str]:
