@@ -14,6 +14,8 @@ from typing import Protocol
 from arangetram_cli.core.errors import EMAIL_TAKEN as EMAIL_TAKEN
 from arangetram_cli.core.errors import EMAIL_TAKEN_OTHER_SPELLING as EMAIL_TAKEN_OTHER_SPELLING
 from arangetram_cli.core.query import PRICE_ORDER, Doc, VendorQuery, Visible, prices_up_to
+from arangetram_cli.store.together_base import EventMembersRepo, GuestsRepo, RsvpTokensRepo
+from arangetram_cli.store.workspace_base import BudgetItemsRepo, TasksRepo
 
 __all__ = ["PRICE_ORDER", "Doc", "VendorQuery", "Visible", "prices_up_to"]  # home: core.query
 
@@ -205,6 +207,13 @@ class Store(Protocol):
     bookings: BookingsRepo
     reviews: ReviewsRepo
     conversations: ConversationsRepo  # saved `ask` chats: made on first use (additive)
+    # the planning workspace (store/workspace_base.py) and planning together
+    # (store/together_base.py): additive collections, beside the web app's
+    tasks: TasksRepo
+    budget_items: BudgetItemsRepo
+    event_members: EventMembersRepo
+    guests: GuestsRepo
+    rsvp_tokens: RsvpTokensRepo
 
     def ping(self) -> None:
         """Raises Unavailable when the database cannot be reached."""

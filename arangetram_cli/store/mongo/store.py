@@ -45,9 +45,9 @@ from arangetram_cli.store.mongo.guard import (
 from arangetram_cli.store.mongo.repos import Bookings, Events, Users
 from arangetram_cli.store.mongo.reviews import Reviews
 from arangetram_cli.store.mongo.schema import collection_indexes
-from arangetram_cli.store.mongo.together import attach as attach_together
+from arangetram_cli.store.mongo.together import MongoEventMembers, MongoGuests, MongoRsvpTokens
 from arangetram_cli.store.mongo.vendors import Vendors
-from arangetram_cli.store.mongo.workspace import attach
+from arangetram_cli.store.mongo.workspace import MongoBudgetItems, MongoTasks
 
 
 class MongoStore:
@@ -91,8 +91,11 @@ class MongoStore:
             self.bookings = Bookings(self)
             self.reviews = Reviews(self)
 
-            attach(self)  # tasks, budget_items
-            attach_together(self)  # event_members, guests, rsvp_tokens
+            self.tasks = MongoTasks(self)  # the planning workspace (indexes on first use)
+            self.budget_items = MongoBudgetItems(self)
+            self.event_members = MongoEventMembers(self)  # planning together (same)
+            self.guests = MongoGuests(self)
+            self.rsvp_tokens = MongoRsvpTokens(self)
             self._ensure_indexes()
         except Exception as e:
             if not is_unavailable(e):

@@ -110,10 +110,3 @@ class MongoRsvpTokens:
     @guarded
     def remove_guest(self, guest_id: str) -> bool:
         return self._c.delete_one({"guest_id": guest_id}).deleted_count > 0
-
-
-def attach(store: Any) -> None:
-    """Give a MongoStore the planning-together repositories (indexes made on first use)."""
-    store.event_members = MongoEventMembers(store)
-    store.guests = MongoGuests(store)
-    store.rsvp_tokens = MongoRsvpTokens(store)

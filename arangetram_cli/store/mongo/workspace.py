@@ -178,9 +178,3 @@ class MongoBudgetItems(DocRepo):
             {"id": item_id}, change, projection=PROJECTION, return_document=ReturnDocument.AFTER
         )
         return self._load(doc)
-
-
-def attach(store: Any) -> None:
-    """Give a MongoStore its workspace repositories (indexes made on first use)."""
-    store.tasks = MongoTasks(store)
-    store.budget_items = MongoBudgetItems(store)

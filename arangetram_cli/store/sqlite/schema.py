@@ -3,9 +3,6 @@ running MIGRATIONS[N+1..] in one transaction."""
 
 from __future__ import annotations
 
-from arangetram_cli.store.sqlite.together import TOGETHER_SCHEMA
-from arangetram_cli.store.sqlite.workspace import WORKSPACE_SCHEMA
-
 SCHEMA_VERSION = 8  # PRAGMA user_version; MIGRATIONS brings older files up to it
 
 _SCHEMA = """
@@ -137,13 +134,51 @@ CREATE UNIQUE INDEX IF NOT EXISTS bookings_one_pending
   ON bookings(event_id, vendor_id, pending_dup) WHERE status = 'pending';
 """
 
+WORKSPACE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tasks (
+  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
+  due_date TEXT NOT NULL, status TEXT NOT NULL, template_key TEXT,
+  created_at TEXT NOT NULL, doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tasks_event ON tasks(event_id, due_date, created_at, id);
+CREATE UNIQUE INDEX IF NOT EXISTS tasks_event_template
+  ON tasks(event_id, template_key) WHERE template_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS budget_items (
+  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL, booking_id TEXT,
+  created_at TEXT NOT NULL, doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS budget_items_event ON budget_items(event_id, created_at, id);
+CREATE UNIQUE INDEX IF NOT EXISTS budget_items_booking
+  ON budget_items(booking_id) WHERE booking_id IS NOT NULL;
+"""
+
+TOGETHER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS event_members (
+  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
+  created_at TEXT NOT NULL, doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS event_members_event_user ON event_members(event_id, user_id);
+CREATE INDEX IF NOT EXISTS event_members_user ON event_members(user_id);
+CREATE TABLE IF NOT EXISTS guests (
+  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
+  created_at TEXT NOT NULL, doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS guests_event ON guests(event_id, created_at, id);
+CREATE TABLE IF NOT EXISTS rsvp_tokens (
+  token_hash TEXT PRIMARY KEY, guest_id TEXT NOT NULL, event_id TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS rsvp_tokens_guest ON rsvp_tokens(guest_id);
+CREATE INDEX IF NOT EXISTS rsvp_tokens_event ON rsvp_tokens(event_id);
+"""
+
 MIGRATIONS = {
     1: _SCHEMA,
     2: _REVIEWS_SCHEMA,
     3: _PRICE_INDEX,
     4: _EMAIL_KEY,
     5: _FTS_WITHOUT_SIZES,
-    6: WORKSPACE_SCHEMA,  # tasks and budget_items (store/sqlite/workspace.py)
-    7: TOGETHER_SCHEMA,  # event_members, guests, rsvp_tokens (store/sqlite/together.py)
+    6: WORKSPACE_SCHEMA,  # tasks, budget_items (repositories: sqlite/workspace.py)
+    7: TOGETHER_SCHEMA,  # event_members, guests, rsvp_tokens (sqlite/together.py)
     8: _ONE_PENDING,
 }

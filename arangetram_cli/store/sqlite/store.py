@@ -18,14 +18,18 @@ from pathlib import Path
 
 from arangetram_cli.core.errors import Unavailable
 from arangetram_cli.core.identity import email_key
-from arangetram_cli.store.sqlite import together as sqlite_together
-from arangetram_cli.store.sqlite import workspace as sqlite_workspace
 from arangetram_cli.store.sqlite.connection import Connection, busy_timeout
 from arangetram_cli.store.sqlite.conversations import SqliteConversations
 from arangetram_cli.store.sqlite.repos import Bookings, Events, Users
 from arangetram_cli.store.sqlite.reviews import Reviews
 from arangetram_cli.store.sqlite.schema import EMAIL_KEY_FUNCTION, MIGRATIONS, SCHEMA_VERSION
+from arangetram_cli.store.sqlite.together import (
+    SqliteEventMembers,
+    SqliteGuests,
+    SqliteRsvpTokens,
+)
 from arangetram_cli.store.sqlite.vendors import Vendors
+from arangetram_cli.store.sqlite.workspace import SqliteBudgetItems, SqliteTasks
 
 
 class SqliteStore:
@@ -61,8 +65,11 @@ class SqliteStore:
         self.events = Events(self)
         self.bookings = Bookings(self)
         self.reviews = Reviews(self)
-        sqlite_workspace.attach(self)  # tasks, budget_items
-        sqlite_together.attach(self)  # event_members, guests, rsvp_tokens
+        self.tasks = SqliteTasks(self)  # the planning workspace (migration 6)
+        self.budget_items = SqliteBudgetItems(self)
+        self.event_members = SqliteEventMembers(self)  # planning together (migration 7)
+        self.guests = SqliteGuests(self)
+        self.rsvp_tokens = SqliteRsvpTokens(self)
 
     @property
     def conn(self) -> sqlite3.Connection:

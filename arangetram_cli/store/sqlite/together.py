@@ -10,26 +10,6 @@ from arangetram_cli.core.errors import Conflict
 from arangetram_cli.store.sqlite.workspace import DocRepo
 from arangetram_cli.store.together_base import GUEST_DEFAULTS, MEMBER_DEFAULTS, Doc
 
-TOGETHER_SCHEMA = """
-CREATE TABLE IF NOT EXISTS event_members (
-  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
-  created_at TEXT NOT NULL, doc TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS event_members_event_user ON event_members(event_id, user_id);
-CREATE INDEX IF NOT EXISTS event_members_user ON event_members(user_id);
-CREATE TABLE IF NOT EXISTS guests (
-  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
-  created_at TEXT NOT NULL, doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS guests_event ON guests(event_id, created_at, id);
-CREATE TABLE IF NOT EXISTS rsvp_tokens (
-  token_hash TEXT PRIMARY KEY, guest_id TEXT NOT NULL, event_id TEXT NOT NULL,
-  created_at TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS rsvp_tokens_guest ON rsvp_tokens(guest_id);
-CREATE INDEX IF NOT EXISTS rsvp_tokens_event ON rsvp_tokens(event_id);
-"""
-
 
 class SqliteEventMembers(DocRepo):
     table = "event_members"
@@ -108,12 +88,3 @@ class SqliteRsvpTokens:
         with self._s.write():
             sql = "DELETE FROM rsvp_tokens WHERE guest_id = ?"
             return conn.execute(sql, (guest_id,)).rowcount > 0
-
-
-def attach(store: Any) -> None:
-    """Give a SqliteStore the planning-together repositories. The tables are made when the
-    store opens (once per file, beside the main schema): every event lookup asks for
-    members, and a refused read must not be the one that commits a new table."""
-    store.event_members = SqliteEventMembers(store)
-    store.guests = SqliteGuests(store)
-    store.rsvp_tokens = SqliteRsvpTokens(store)

@@ -22,24 +22,6 @@ from arangetram_cli.store.workspace_base import (
     with_defaults,
 )
 
-WORKSPACE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS tasks (
-  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
-  due_date TEXT NOT NULL, status TEXT NOT NULL, template_key TEXT,
-  created_at TEXT NOT NULL, doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tasks_event ON tasks(event_id, due_date, created_at, id);
-CREATE UNIQUE INDEX IF NOT EXISTS tasks_event_template
-  ON tasks(event_id, template_key) WHERE template_key IS NOT NULL;
-CREATE TABLE IF NOT EXISTS budget_items (
-  id TEXT PRIMARY KEY, event_id TEXT NOT NULL, user_id TEXT NOT NULL, booking_id TEXT,
-  created_at TEXT NOT NULL, doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS budget_items_event ON budget_items(event_id, created_at, id);
-CREATE UNIQUE INDEX IF NOT EXISTS budget_items_booking
-  ON budget_items(booking_id) WHERE booking_id IS NOT NULL;
-"""
-
 
 class DocRepo:
     table = ""
@@ -156,9 +138,3 @@ class SqliteBudgetItems(DocRepo):
             sets = ", ".join(f"{c} = ?" for c in (*self.columns, "doc"))
             conn.execute(f"UPDATE {self.table} SET {sets} WHERE id = ?", [*self._row(doc), item_id])
             return doc
-
-
-def attach(store: Any) -> None:
-    """Give a SqliteStore its workspace repositories (the tables: migration 6)."""
-    store.tasks = SqliteTasks(store)
-    store.budget_items = SqliteBudgetItems(store)
