@@ -85,8 +85,9 @@ def test_startup_quick_measures_every_setting(env, capsys):
     reason it was skipped), and ARANGETRAM_CREDENTIALS=file; each with a CPU ratio."""
     startup.main(["--quick"])
     out = capsys.readouterr().out
-    row = r"\s+\d+ ms\s+\d+ ms\s+\d+\.\d\d$"
+    row = r"\s+\d+ ms\s+\d+ ms\s+\d+\.\d\d\s+\d+\.\d\d$"
     assert re.search(rf"^\s+typer hello-world{row}", out, re.M)
+    assert re.search(rf"^\s+typer \+ sqlite3 floor{row}", out, re.M)
     settings = ["headless", "file"]
     if "secret-service: skipped" not in out:
         settings.append("secret-service")
