@@ -5,7 +5,8 @@ Each request gets its own planner (the token comes from its Authorization header
 app's one Store. Handlers that change data, hash passwords or call the AI provider are plain
 `def`s that FastAPI runs in its thread pool; read-only handlers are `async` and, on SQLite,
 call the planner on the event loop (`answer`), serializing their answer once with
-pydantic-core's JSON encoder.
+pydantic-core's JSON encoder. A body is validated once, by the route's core input model;
+the planner's `*_checked` methods take that model as it is, without validating it again.
 """
 
 from __future__ import annotations
@@ -123,17 +124,17 @@ async def root() -> Response:
 
 @api.post("/auth/register", tags=["auth"])
 def register(body: RegisterIn, p: P) -> Doc:
-    return p.register(body.email, body.name, body.password, body.user_type)
+    return p.register_checked(body)
 
 
 @api.post("/auth/login", tags=["auth"])
 def login(body: LoginIn, p: P) -> Doc:
-    return p.login(body.email, body.password)
+    return p.login_checked(body)
 
 
 @api.post("/auth/guest", tags=["auth"])
 def guest(p: P, body: Annotated[GuestIn | None, Body()] = None) -> Doc:
-    return p.guest(body.name if body else "Guest")
+    return p.guest_checked(body or GuestIn())
 
 
 def _me(p: LocalPlanner) -> Doc:
@@ -237,22 +238,22 @@ def add_hot_routes(app: Any) -> None:
 
 @api.post("/vendors", tags=["vendors"])
 def create_vendor(body: VendorIn, p: P) -> Doc:
-    return p.create_vendor(body.model_dump())
+    return p.create_vendor_checked(body)
 
 
 @api.put("/vendors/{vendor_id}", tags=["vendors"])
 def update_vendor(vendor_id: str, body: VendorUpdateIn, p: P) -> Doc:
-    return p.update_vendor(vendor_id, body.model_dump(exclude_none=True))
+    return p.update_vendor_checked(vendor_id, body)
 
 
 @api.post("/events", tags=["events"])
 def create_event(body: EventIn, p: P) -> Doc:
-    return p.create_event(body.model_dump())
+    return p.create_event_checked(body)
 
 
 @api.put("/events/{event_id}", tags=["events"])
 def update_event(event_id: str, body: EventUpdateIn, p: P) -> Doc:
-    return p.update_event(event_id, body.model_dump(exclude_none=True))
+    return p.update_event_checked(event_id, body)
 
 
 @api.post("/events/{event_id}/vendors/{vendor_id}", tags=["events"])
@@ -269,7 +270,7 @@ def remove_event_vendor(event_id: str, vendor_id: str, p: P) -> Doc:
 
 @api.post("/bookings", tags=["bookings"])
 def create_booking(body: BookingIn, p: P) -> Doc:
-    return p.create_booking(body.event_id, body.vendor_id, body.message)
+    return p.create_booking_checked(body)
 
 
 @api.get("/bookings/user", tags=["bookings"], response_model=list[Doc])
@@ -286,7 +287,6 @@ async def vendor_bookings(request: Request) -> Response:
 def respond_booking(booking_id: str, body: BookingRespondIn, p: P) -> Doc:
     # confirm_double_booking is additive: a client that does not send it (the web front
     # end) gets the contract's behaviour, with the double booking named in `warnings`.
-    # validated once, here: the planner takes the model as it is
     return p.respond_checked(booking_id, body, confirm=body.confirm_double_booking)
 
 
@@ -466,12 +466,12 @@ async def booking_detail(ref: str, request: Request) -> Response:
 
 @v1.post("/bookings/{ref}/cancel", summary="The family cancels a pending or accepted booking")
 def booking_cancel(ref: str, p: P, body: Annotated[CancelIn | None, Body()] = None) -> Doc:
-    return p.cancel_booking(ref, body.reason if body else "")
+    return p.cancel_booking_checked(ref, body or CancelIn())
 
 
 @v1.post("/bookings/{ref}/complete", summary="Mark an accepted booking done, after the event")
 def booking_complete(ref: str, p: P, body: Annotated[CompleteIn | None, Body()] = None) -> Doc:
-    return p.complete_booking(ref, body.message if body else "")
+    return p.complete_booking_checked(ref, body or CompleteIn())
 
 
 @v1.get(
@@ -492,9 +492,9 @@ async def vendor_reviews(
 
 @v1.put("/vendors/{ref}/review", summary="Write or replace the caller's review of a vendor")
 def vendor_review(ref: str, body: ReviewIn, p: P) -> Doc:
-    return p.review_vendor(ref, body.rating, body.text)
+    return p.review_vendor_checked(ref, body)
 
 
 @v1.post("/reviews/{ref}/reply", summary="The reviewed vendor answers a review, once")
 def review_reply(ref: str, body: ReplyIn, p: P) -> Doc:
-    return p.reply_review(ref, body.text)
+    return p.reply_review_checked(ref, body)

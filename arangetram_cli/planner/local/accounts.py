@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from arangetram_cli.core import security
 from arangetram_cli.core.errors import (
     EMAIL_TAKEN,
@@ -21,6 +23,9 @@ from arangetram_cli.planner.local.common import (
 from arangetram_cli.store.base import (
     Doc,
 )
+
+if TYPE_CHECKING:
+    from arangetram_cli.core.models import GuestIn, LoginIn, RegisterIn
 
 
 class AccountsService(LocalBase):
@@ -53,6 +58,10 @@ class AccountsService(LocalBase):
         body = validated(
             RegisterIn, {"email": email, "name": name, "password": password, "user_type": user_type}
         )
+        return self.register_checked(body)
+
+    def register_checked(self, body: RegisterIn) -> Doc:
+        """register with a RegisterIn already validated (by the server's route)."""
         if self.store.users.get_by_email(body.email):
             raise Conflict(EMAIL_TAKEN)  # its hint: core.errors.HINTS
         near = self.store.users.find_by_email_key(email_key(body.email), 2)
@@ -79,6 +88,13 @@ class AccountsService(LocalBase):
         from arangetram_cli.core.models import LoginIn
 
         given = validated(LoginIn, {"email": email, "password": password}).email
+        return self._login(given, password)
+
+    def login_checked(self, body: LoginIn) -> Doc:
+        """login with a LoginIn already validated (by the server's route)."""
+        return self._login(body.email, body.password)
+
+    def _login(self, given: str, password: str) -> Doc:
         user = self.store.users.get_by_email(given)
         if user is None:
             near = self.store.users.find_by_email_key(email_key(given), 2)
@@ -90,7 +106,10 @@ class AccountsService(LocalBase):
     def guest(self, name: str = "Guest") -> Doc:
         from arangetram_cli.core.models import GuestIn
 
-        body = validated(GuestIn, {"name": name})
+        return self.guest_checked(validated(GuestIn, {"name": name}))
+
+    def guest_checked(self, body: GuestIn) -> Doc:
+        """guest with a GuestIn already validated (by the server's route)."""
         uid = new_id()
         user = {
             "id": uid,

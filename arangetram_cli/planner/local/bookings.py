@@ -43,7 +43,7 @@ def _in_listing_order(bookings: list[Doc], upcoming: bool) -> list[Doc]:
 
 
 if TYPE_CHECKING:
-    from arangetram_cli.core.models import BookingRespondIn
+    from arangetram_cli.core.models import BookingIn, BookingRespondIn, CancelIn, CompleteIn
 
 
 class BookingsService(AccessService):
@@ -53,6 +53,10 @@ class BookingsService(AccessService):
         body = validated(
             BookingIn, {"event_id": event_ref, "vendor_id": vendor_ref, "message": message}
         )
+        return self.create_booking_checked(body)
+
+    def create_booking_checked(self, body: BookingIn) -> Doc:
+        """create_booking with a BookingIn already validated (by the server's route)."""
         event = self._own_event(body.event_id, policy.BOOK)  # the web app forgot this check
         vendor = self.get_vendor(body.vendor_id)
         policy.bookable(vendor)
@@ -246,8 +250,12 @@ class BookingsService(AccessService):
         """The family withdraws a pending or accepted booking, with an optional reason."""
         from arangetram_cli.core.models import CancelIn
 
+        self.current_user()  # not logged in comes before a bad reason
+        return self.cancel_booking_checked(ref, validated(CancelIn, {"reason": reason}))
+
+    def cancel_booking_checked(self, ref: str, body: CancelIn) -> Doc:
+        """cancel_booking with a CancelIn already validated (by the server's route)."""
         user = self.current_user()
-        body = validated(CancelIn, {"reason": reason})
         booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
         policy.viewers_stop(roles)
@@ -260,8 +268,12 @@ class BookingsService(AccessService):
         date has passed (from the next day, UTC)."""
         from arangetram_cli.core.models import CompleteIn
 
+        self.current_user()  # not logged in comes before a bad message
+        return self.complete_booking_checked(ref, validated(CompleteIn, {"message": message}))
+
+    def complete_booking_checked(self, ref: str, body: CompleteIn) -> Doc:
+        """complete_booking with a CompleteIn already validated (by the server's route)."""
         user = self.current_user()
-        body = validated(CompleteIn, {"message": message})
         booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
         policy.viewers_stop(roles)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arangetram_cli.core import policy
 from arangetram_cli.core.errors import (
@@ -20,13 +20,20 @@ from arangetram_cli.store.base import (
     Doc,
 )
 
+if TYPE_CHECKING:
+    from arangetram_cli.core.models import EventIn, EventUpdateIn
+
 
 class EventsService(AccessService):
     def create_event(self, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import EventIn
 
+        self.current_user()  # not logged in comes before a bad event
+        return self.create_event_checked(validated(EventIn, data))
+
+    def create_event_checked(self, body: EventIn) -> Doc:
+        """create_event with an EventIn already validated (by the server's route)."""
         user = self.current_user()
-        body = validated(EventIn, data)
         event = {
             "id": new_id(),
             "user_id": user["id"],
@@ -60,8 +67,14 @@ class EventsService(AccessService):
     def update_event(self, ref: str, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import EventUpdateIn
 
-        event = self._own_event(ref, policy.CHANGE)
-        body = validated(EventUpdateIn, data)
+        event = self._own_event(ref, policy.CHANGE)  # a missing event before a bad change
+        return self._update_event(event, validated(EventUpdateIn, data))
+
+    def update_event_checked(self, ref: str, body: EventUpdateIn) -> Doc:
+        """update_event with an EventUpdateIn already validated (by the server's route)."""
+        return self._update_event(self._own_event(ref, policy.CHANGE), body)
+
+    def _update_event(self, event: Doc, body: EventUpdateIn) -> Doc:
         fields = body.model_dump(exclude_none=True)
         if "selected_vendors" in fields:
             wanted = list(dict.fromkeys(fields["selected_vendors"]))

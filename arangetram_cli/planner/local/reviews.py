@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from arangetram_cli.core.errors import (
     Conflict,
     Forbidden,
@@ -22,6 +24,9 @@ from arangetram_cli.store.base import (
     Doc,
 )
 
+if TYPE_CHECKING:
+    from arangetram_cli.core.models import ReplyIn, ReviewIn
+
 
 class ReviewsService(LocalBase):
     def review_vendor(self, ref: str, rating: int, text: str = "") -> Doc:
@@ -31,7 +36,12 @@ class ReviewsService(LocalBase):
         under `vendor`."""
         from arangetram_cli.core.models import ReviewIn
 
-        body = validated(ReviewIn, {"rating": rating, "text": text})
+        return self.review_vendor_checked(
+            ref, validated(ReviewIn, {"rating": rating, "text": text})
+        )
+
+    def review_vendor_checked(self, ref: str, body: ReviewIn) -> Doc:
+        """review_vendor with a ReviewIn already validated (by the server's route)."""
         user = self.current_user()
         vendor = self.get_vendor(ref)
         if user.get("user_type") == "guest":
@@ -90,7 +100,10 @@ class ReviewsService(LocalBase):
         """The reviewed vendor answers a review, once."""
         from arangetram_cli.core.models import ReplyIn
 
-        body = validated(ReplyIn, {"text": text})
+        return self.reply_review_checked(ref, validated(ReplyIn, {"text": text}))
+
+    def reply_review_checked(self, ref: str, body: ReplyIn) -> Doc:
+        """reply_review with a ReplyIn already validated (by the server's route)."""
         user = self.current_user()
         review = self._resolve(self.store.reviews, ref, "Review")
         vendor = self.store.vendors.get(review["vendor_id"])

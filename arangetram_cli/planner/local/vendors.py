@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from arangetram_cli.core import policy, refs
 from arangetram_cli.core.errors import (
@@ -27,6 +27,9 @@ from arangetram_cli.store.base import (
     Doc,
     VendorQuery,
 )
+
+if TYPE_CHECKING:
+    from arangetram_cli.core.models import VendorIn, VendorUpdateIn
 
 
 class VendorsService(LocalBase):
@@ -117,9 +120,13 @@ class VendorsService(LocalBase):
     def create_vendor(self, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import VendorIn
 
+        policy.require_vendor_account(self.current_user())  # before a bad profile
+        return self.create_vendor_checked(validated(VendorIn, data))
+
+    def create_vendor_checked(self, body: VendorIn) -> Doc:
+        """create_vendor with a VendorIn already validated (by the server's route)."""
         user = self.current_user()
         policy.require_vendor_account(user)
-        body = validated(VendorIn, data)
         policy.require_no_profile(self.store.vendors.get_by_user(user["id"]))
         vendor = {
             "id": new_id(),
@@ -137,8 +144,12 @@ class VendorsService(LocalBase):
     def update_vendor(self, ref: str | None, data: dict[str, Any]) -> Doc:
         from arangetram_cli.core.models import VendorUpdateIn
 
+        self.current_user()  # not logged in comes before a bad change
+        return self.update_vendor_checked(ref, validated(VendorUpdateIn, data))
+
+    def update_vendor_checked(self, ref: str | None, body: VendorUpdateIn) -> Doc:
+        """update_vendor with a VendorUpdateIn already validated (by the server's route)."""
         user = self.current_user()
-        body = validated(VendorUpdateIn, data)
         vendor = self.my_vendor() if ref is None else self.get_vendor(ref)
         policy.require_owner(vendor, user)
         fields = body.model_dump(exclude_none=True)

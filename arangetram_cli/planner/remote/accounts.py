@@ -44,7 +44,7 @@ class AccountsApi(Transport):
         try:
             return self._session(self._call("POST", path, body=body), path)
         except AuthRequired as e:
-            if self._ours or e.message != "Invalid credentials" or e.hint != HINTS[e.message]:
+            if self.api.ours or e.message != "Invalid credentials" or e.hint != HINTS[e.message]:
                 raise
             raise AuthRequired(e.message, hint=LOGIN_CASE_HINT) from None
 

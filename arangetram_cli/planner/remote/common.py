@@ -13,7 +13,7 @@ from arangetram_cli.core.errors import (
     Invalid,
 )
 from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
-from arangetram_cli.store.base import Doc
+from arangetram_cli.store.base import Doc, VendorQuery
 
 SERVER_HEADER = "x-arangetram-api"  # set by `arangetram serve` on every answer
 
@@ -152,6 +152,16 @@ def checked(model_name: str, data: dict[str, Any], *, partial: bool = False) -> 
         raise Invalid(models.first_error(e)) from None
     dumped = body.model_dump()
     return {**data, **{k: v for k, v in dumped.items() if k in data or not partial}}
+
+
+def vendor_params(q: VendorQuery) -> dict[str, Any]:
+    """A vendor search's query parameters, as both APIs name them."""
+    return {
+        "category": q.category,
+        "location": q.location,
+        "price_range": q.price_range,
+        "search": q.search,
+    }
 
 
 def is_id(ref: str) -> bool:

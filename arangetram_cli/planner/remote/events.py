@@ -10,7 +10,6 @@ from arangetram_cli.core.errors import (
 from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.base import Page
 from arangetram_cli.planner.remote.common import (
-    CONTRACT_CAP,
     checked,
     is_id,
     seg,
@@ -27,25 +26,7 @@ class EventsApi(PlainContract):
         return self._dict(self._call("POST", "/api/events", body=body), "/api/events", "id")
 
     def list_events(self, *, offset: int = 0, limit: int = 100) -> Page:
-        data = self._v1_get("/api/v1/events", {"offset": offset, "limit": limit})
-        if data is not None:
-            doc = self._dict(data, "/api/v1/events", "items")
-            total = doc.get("total")
-            return Page(
-                self._list(doc["items"], "/api/v1/events"),
-                total if isinstance(total, int) else None,
-                offset,
-                limit,
-            )
-        items, capped = self._contract_events()
-        notes = (
-            [f"this server lists only your newest {CONTRACT_CAP} events and cannot page past them"]
-            if capped
-            else []
-        )
-        return Page(
-            items[offset : offset + limit], None if capped else len(items), offset, limit, notes
-        )
+        return self.api.list_events(offset, limit)
 
     def _event_ref(self, ref: str) -> str:
         """What to put in an event path: the ref itself when the server resolves it."""

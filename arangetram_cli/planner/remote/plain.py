@@ -4,6 +4,7 @@ resolved here on its listings, and the rules it forgets (pending twice, double b
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from arangetram_cli.core import policy, refs
@@ -16,6 +17,7 @@ from arangetram_cli.core.errors import (
 )
 from arangetram_cli.core.lifecycle import filter_bookings, refusal
 from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
+from arangetram_cli.planner.base import Page
 from arangetram_cli.planner.remote.common import (
     CONTRACT_CAP,
     ID_PREFIX_RE,
@@ -24,9 +26,11 @@ from arangetram_cli.planner.remote.common import (
     seg,
     sort_newest,
     sort_vendors,
+    vendor_params,
 )
 from arangetram_cli.planner.remote.serve import ServeApi
 from arangetram_cli.planner.remote.transport import Transport
+from arangetram_cli.planner.remote.undecided import UndecidedApi
 from arangetram_cli.store.base import Doc, VendorQuery, prices_up_to
 
 
@@ -37,17 +41,31 @@ class PlainContract(Transport):
     _api: Any = None
 
     @property
-    def api(self) -> ServeApi | PlainApi:
-        """The strategy for this server, chosen once (the first time it is needed)."""
-        if self._api is None:
-            self._api = ServeApi(self) if self.server_is_ours() else PlainApi(self)
+    def api(self) -> ServeApi | PlainApi | UndecidedApi:
+        """The strategy for this server: the one place that tells the two apart. Known from
+        the first answer that carries our header, from a listing's first /api/v1 request
+        (serve.ServeApi._v1_listing), or from GET /api/v1/info; UndecidedApi until then."""
+        if self._ours is None:
+            return UndecidedApi(self)
+        if self._api is None or self._api.ours is not self._ours:
+            self._api = ServeApi(self) if self._ours else PlainApi(self)
         return self._api
+
+    def _settle(self, ours: bool) -> ServeApi | PlainApi | UndecidedApi:
+        """What a listing's answer told: whether the server has the /api/v1 additions."""
+        self._ours = ours
+        return self.api
+
+    def _detected_api(self) -> ServeApi | PlainApi | UndecidedApi:
+        """The strategy, asking GET /api/v1/info first when it is not known yet."""
+        self.server_is_ours()
+        return self.api
 
     def _contract_vendors(self, q: VendorQuery) -> tuple[list[Doc], list[str]]:
         """GET /api/vendors, filtered and sorted as LocalPlanner would; notes on what the
         plain back end cannot do. Its `search` and `location` are regular expressions: the
         text goes escaped, so it matches literally, as everywhere else."""
-        params = self._vendor_params(q)
+        params = vendor_params(q)
         for key in ("search", "location"):
             if params[key]:
                 params[key] = literal_pattern(str(params[key]))
@@ -288,3 +306,29 @@ class PlainApi:
 
     def seed_demo(self, only_if_empty: bool) -> Doc:
         return self.p._contract_seed_demo(only_if_empty)
+
+    # Listings: the contract's, capped at CONTRACT_CAP and not paged; sliced here, and
+    # notes say what could not be shown.
+    def list_vendors(self, q: VendorQuery, offset: int, limit: int) -> Page:
+        items, notes = self.p._contract_vendors(q)
+        capped = any("at most" in n for n in notes)
+        return Page(
+            items[offset : offset + limit], None if capped else len(items), offset, limit, notes
+        )
+
+    def iter_vendors(self, q: VendorQuery) -> Iterator[Doc]:
+        items, notes = self.p._contract_vendors(q)
+        for n in notes:
+            self.p.note(n)
+        yield from items
+
+    def list_events(self, offset: int, limit: int) -> Page:
+        items, capped = self.p._contract_events()
+        notes = (
+            [f"this server lists only your newest {CONTRACT_CAP} events and cannot page past them"]
+            if capped
+            else []
+        )
+        return Page(
+            items[offset : offset + limit], None if capped else len(items), offset, limit, notes
+        )

@@ -190,16 +190,6 @@ class Transport(HttpErrors):
                     self._ours = False
         return bool(self._ours)
 
-    def _v1_get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        """GET an additive endpoint; None when the server does not have it."""
-        if self._ours is False:
-            return None
-        response = self._send("GET", path, params=params)
-        if response.status_code in (404, 405) and not response.headers.get(SERVER_HEADER):
-            self._ours = False
-            return None
-        return self._decode(response, "GET", path)
-
     def close(self) -> None:
         if self._client is not None:
             self._client.close()

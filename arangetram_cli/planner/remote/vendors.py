@@ -8,7 +8,6 @@ from typing import Any
 
 from arangetram_cli.core.errors import (
     NotFound,
-    Unavailable,
 )
 from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.base import Page
@@ -22,72 +21,18 @@ from arangetram_cli.store.base import Doc, VendorQuery
 
 
 class VendorsApi(PlainContract):
-    """Vendors over the API: listings (paged on /api/v1, capped on the contract), look-ups,"""
+    """Vendors over the API: listings (the strategy's: paged on /api/v1, capped on the
+    contract), look-ups, profiles, portfolio images."""
 
     def categories(self) -> list[Doc]:
         data = self._get_doc("/api/categories", "categories")
         return self._list(data["categories"], "/api/categories")
 
-    @staticmethod
-    def _vendor_params(q: VendorQuery) -> dict[str, Any]:
-        return {
-            "category": q.category,
-            "location": q.location,
-            "price_range": q.price_range,
-            "search": q.search,
-        }
-
     def list_vendors(self, q: VendorQuery, *, offset: int = 0, limit: int = 50) -> Page:
-        params = {
-            **self._vendor_params(q),
-            "max_price_range": q.max_price_range,
-            "include_inactive": "true" if not q.active_only else None,
-            "offset": offset,
-            "limit": limit,
-        }
-        data = self._v1_get("/api/v1/vendors", params)
-        if data is not None:
-            doc = self._dict(data, "/api/v1/vendors", "items")
-            total = doc.get("total")
-            return Page(
-                self._list(doc["items"], "/api/v1/vendors"),
-                total if isinstance(total, int) else None,
-                offset,
-                limit,
-            )
-        items, notes = self._contract_vendors(q)
-        capped = any("at most" in n for n in notes)
-        return Page(
-            items[offset : offset + limit], None if capped else len(items), offset, limit, notes
-        )
+        return self.api.list_vendors(q, offset, limit)
 
     def iter_vendors(self, q: VendorQuery) -> Iterator[Doc]:
-        batch = 500
-        offset = 0
-        while True:
-            params = {
-                **self._vendor_params(q),
-                "max_price_range": q.max_price_range,
-                "include_inactive": "true" if not q.active_only else None,
-                "offset": offset,
-                "limit": batch,
-            }
-            data = self._v1_get("/api/v1/vendors", params)
-            if data is None:
-                break
-            items = self._list(
-                self._dict(data, "/api/v1/vendors", "items")["items"], "/api/v1/vendors"
-            )
-            yield from items
-            if len(items) < batch:
-                return
-            offset += batch
-        if offset:  # the server stopped having the additions mid-way: do not mix sources
-            raise Unavailable(f"{self.base} stopped answering /api/v1/vendors")
-        items, notes = self._contract_vendors(q)
-        for n in notes:
-            self.note(n)
-        yield from items
+        yield from self.api.iter_vendors(q)
 
     def get_vendor(self, ref: str) -> Doc:
         r = ref.strip()
