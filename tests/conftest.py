@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -110,3 +111,23 @@ def one_error_line(r: Run, code: int, needle: str) -> None:
     errors = [ln for ln in lines if ln.startswith("error: ")]
     assert len(errors) == 1, r.err
     assert needle.lower() in errors[0].lower(), errors[0]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A shell without job control starts background commands (`pytest ... &`) with SIGINT
+    ignored, and children inherit that: the Ctrl-C tests would then test nothing real.
+    Python's own handler, as a terminal run has it (xdist workers run this too)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(autouse=True)
+def _sigint_untouched() -> Any:
+    """A test that leaves SIGINT changed fails here, by name: a worker that ignores SIGINT
+    passes that on to every child it starts, and the Ctrl-C tests after it fail instead."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    if after is not before:
+        signal.signal(signal.SIGINT, before)
+        pytest.fail(f"the test left SIGINT set to {after!r} (was {before!r})")
