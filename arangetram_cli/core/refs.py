@@ -163,3 +163,14 @@ def prefix_match(ids: Iterable[str], ref: str, what: str) -> str | None:
     if len(found) > 1:
         raise ambiguous(what, ref)
     return found[0] if found else None
+
+
+def resolve_ref(
+    items: list[Any], ref: str, what: str, name_key: str, hint: str | None = None
+) -> Any:
+    """An item of an event (or an event among the caller's) by id, unique id prefix or exact
+    name (case-insensitive): pick, with the ref in the not-found message
+    (`Task not found: buy flowers`)."""
+    if not (ref or "").strip():
+        raise Invalid(f"missing {what.lower()}")
+    return pick(items, ref, what, name_key=name_key, hint=hint, detail=True)

@@ -23,6 +23,7 @@ Imports only core and the standard library.
 from __future__ import annotations
 
 from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
+from arangetram_cli.core.refs import resolve_ref as resolve_ref  # its home: core.refs
 from arangetram_cli.core.workspace.base import VENDOR_CATEGORIES as VENDOR_CATEGORIES
 from arangetram_cli.core.workspace.base import Doc as Doc
 from arangetram_cli.core.workspace.base import new_id as new_id
@@ -66,7 +67,6 @@ from arangetram_cli.core.workspace.tasks import checklist_lines as checklist_lin
 from arangetram_cli.core.workspace.tasks import checklist_summary as checklist_summary
 from arangetram_cli.core.workspace.tasks import filter_tasks as filter_tasks
 from arangetram_cli.core.workspace.tasks import new_task as new_task
-from arangetram_cli.core.workspace.tasks import resolve_ref as resolve_ref
 from arangetram_cli.core.workspace.tasks import sort_tasks as sort_tasks
 from arangetram_cli.core.workspace.tasks import task_fields as task_fields
 from arangetram_cli.core.workspace.tasks import task_view as task_view

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from arangetram_cli.core import refs
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
 from arangetram_cli.core.workspace.base import VENDOR_CATEGORIES, Doc, new_id, now_iso
@@ -159,16 +158,6 @@ def filter_tasks(
             continue
         out.append(v)
     return out
-
-
-def resolve_ref(
-    items: list[Doc], ref: str, what: str, name_key: str, hint: str | None = None
-) -> Doc:
-    """An item of an event by id, unique id prefix (4+) or exact name (case-insensitive):
-    core.refs.pick, with the ref in the not-found message (`Task not found: buy flowers`)."""
-    if not (ref or "").strip():
-        raise Invalid(f"missing {what.lower()}")
-    return refs.pick(items, ref, what, name_key=name_key, hint=hint, detail=True)
 
 
 def checklist_summary(tasks: list[Doc], today: dt.date, next_n: int = 5) -> Doc:

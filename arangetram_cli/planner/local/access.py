@@ -6,7 +6,6 @@ owner, a planner, a viewer, or "Event not found" for anybody else (ex-members in
 from __future__ import annotations
 
 from arangetram_cli.core import policy, refs
-from arangetram_cli.core import workspace as ws
 from arangetram_cli.core.errors import Invalid, NotFound
 from arangetram_cli.core.identity import email_key
 from arangetram_cli.planner.local.base import LocalBase
@@ -58,7 +57,7 @@ class AccessService(LocalBase):
             if not names:
                 event, role = self._by_prefix(r, user)
             else:
-                event = ws.resolve_ref(
+                event = refs.resolve_ref(
                     self.accessible_events(), r, "Event", "event_name", policy.EVENT_HINT
                 )
                 role = event["role"]
