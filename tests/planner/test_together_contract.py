@@ -384,3 +384,17 @@ def test_plain_web_backend_says_not_supported():
         p.close()
     finally:
         fake.close()
+
+
+def test_share_answers_the_member_as_members_lists_it(backend):
+    c = circle(backend)
+    owner = c.people["owner"]
+    shared = owner.share_event(c.ref, c.extra, "viewer")
+    assert shared["changed"] is True and shared["was"] is None
+    listed = {m["email"]: m for m in owner.list_members(c.ref)["members"]}
+    assert shared["member"] == listed[c.extra]
+    assert shared["member"]["added_at"] and shared["member"]["added_by"]
+    again = owner.share_event(c.ref, c.extra, "planner")  # a new role, the same membership
+    assert again["changed"] is True and again["was"] == "viewer"
+    assert again["member"]["added_at"] == shared["member"]["added_at"]
+    assert again["member"]["role"] == "planner"

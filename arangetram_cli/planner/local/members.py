@@ -56,23 +56,21 @@ class MembersService(AccessService):
         existing = self.store.event_members.get_member(event["id"], other["id"])
         if existing is not None:
             self.store.event_members.set_role(event["id"], other["id"], role)
-            changed = existing.get("role") != role
+            member = {**existing, "role": role}
         else:
-            self.store.event_members.insert(
-                {
-                    "id": new_id(),
-                    "event_id": event["id"],
-                    "user_id": other["id"],
-                    "role": role,
-                    "added_by": user["id"],
-                    "created_at": now_iso(),
-                }
-            )
-            changed = True
+            member = {
+                "id": new_id(),
+                "event_id": event["id"],
+                "user_id": other["id"],
+                "role": role,
+                "added_by": user["id"],
+                "created_at": now_iso(),
+            }
+            self.store.event_members.insert(member)
         return {
             "event": ws.event_summary(event),
-            "member": member_view({"user_id": other["id"], "role": role}, other),
-            "changed": changed,
+            "member": member_view(member, other),  # as `events members` lists it
+            "changed": existing is None or existing.get("role") != role,
             "was": existing.get("role") if existing else None,
         }
 
