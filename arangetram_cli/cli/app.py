@@ -118,10 +118,11 @@ class RootGroup(TyperGroup):
             _report(e.format_message().strip() or "missing command", f"see '{where}'")
             code = getattr(e, "exit_code", 2) or 2
         except BrokenPipeError:
-            # the reader went away (`| head`): not an error worth a message
+            # The reader went away (`| head`): no message, and exit 1 as Click does for a
+            # broken pipe inside a command and as Python's docs advise (signal module notes).
             with contextlib.suppress(OSError):
                 sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-            code = 0
+            code = 1
         except Exception as e:
             if debug:
                 raise

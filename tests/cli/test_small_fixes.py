@@ -122,3 +122,21 @@ def test_recommend_fills_each_category_with_labelled_near_misses(cli) -> None:
     assert r.code == 0 and all(
         "fit" not in v and len(vs) == 3 for vs in r.json()["recommendations"].values() for v in vs
     )
+
+
+def test_a_reader_that_goes_away_is_no_error_message(cli, env) -> None:
+    """`arangetram vendors list | head -1`: the pipe closes before the table is written; no
+    message, no traceback, exit 1 (Click's and Python's convention for a broken pipe)."""
+    assert cli("seed").code == 0
+    for args in (["vendors", "list", "--json"], ["vendors", "list", "--all", "-o", "jsonl"]):
+        p = subprocess.Popen(
+            [sys.executable, "-m", "arangetram_cli", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert p.stdout is not None and p.stderr is not None
+        p.stdout.close()  # the reader is gone before the command writes anything
+        err = p.stderr.read().decode()
+        assert p.wait(timeout=60) == 1, err
+        assert err == "", err
