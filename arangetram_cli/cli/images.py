@@ -102,8 +102,8 @@ def add(
     command again uploads nothing twice and adds no URL twice.
     """
 
-    # the media edge (image checks, S3) is imported by the commands that use it: `vendors
-    # list` builds this group's module too, and needs none of it
+    # the media edge (image checks, S3, boto3) is imported by the commands that upload or
+    # delete: `vendors images list` needs none of it
     from arangetram_cli.media.images import BadImage, check_image, parse_size
     from arangetram_cli.media.presigned import PresignedUploader
     from arangetram_cli.media.s3 import BotoUploader
@@ -111,10 +111,7 @@ def add(
     from arangetram_cli.planner.local import MAX_PORTFOLIO_IMAGES
 
     st = state(ctx)
-    cfg = S3Config.load()
-    remote = _is_remote(st.planner())
-    if not remote:  # remote mode: the server's bucket and credentials (presigned uploads)
-        cfg.require_bucket()
+    cfg = S3Config.load()  # a bad setting stops us before anything is read or sent
     limit = cfg.max_bytes
     if max_size is not None:
         try:
@@ -124,7 +121,7 @@ def add(
 
     bad = 0
     images: list[LocalImage] = []
-    for path in paths:
+    for path in paths:  # the files first: checking them needs no login and no bucket
         try:
             images.append(check_image(path, limit))
         except BadImage as e:
@@ -133,9 +130,14 @@ def add(
     if not images:
         raise typer.Exit(2)
 
-    _images_api(st.planner())
-    planner = st.planner(auth=True)
+    # then who may change which portfolio (logged out or someone else's is the answer,
+    # whatever the bucket settings), then where the bytes would go
+    planner = _images_api(st.planner(auth=True))
+    remote = _is_remote(planner)
     target = planner.add_vendor_images(vendor, [])  # may this caller change it? (no bytes yet)
+    if not remote:  # remote mode: the server's bucket and credentials (presigned uploads)
+        cfg.require_bucket()
+
     vid = target["id"]
     name = target.get("business_name") or vid
     uploader: Any = PresignedUploader(planner.presign_image) if remote else BotoUploader(cfg)
@@ -253,8 +255,7 @@ def remove(
 
     st = state(ctx)
     cfg = S3Config.load()  # a bad setting stops us before anything changes
-    _images_api(st.planner())
-    planner = st.planner(auth=True)
+    planner = _images_api(st.planner(auth=True))
     remote = _is_remote(planner)
     if remote:
         updated = planner.remove_vendor_image(vendor, url, keep_object=keep_object)
