@@ -102,3 +102,10 @@ def test_mongo_sets_older_duplicates_apart_before_the_index(mongomock_store):
     assert not mongomock_store.index_warnings
     with pytest.raises(Conflict):
         mongomock_store.bookings.insert(booking_doc(id="again", event_id="e1", vendor_id="v1"))
+    # the mark is the store's own: no booking read shows it (as on SQLite)
+    reads = [
+        mongomock_store.bookings.get("new"),
+        *mongomock_store.bookings.list_by_event("e1"),
+        *mongomock_store.bookings.list_for(event_id="e1"),
+    ]
+    assert len(reads) == 7 and not any("pending_dup" in b for b in reads)

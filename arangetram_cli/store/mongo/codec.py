@@ -19,6 +19,7 @@ ID_EXCLUDED = {"_id": 0}
 # reviews_version: the Mongo adapter's change counter for rating recomputation (internal).
 VENDOR_PROJECTION = {"_id": 0, "owner_key": 0, "reviews_version": 0}
 USER_PROJECTION = {"_id": 0, "email_lower": 0}
+BOOKING_PROJECTION = {"_id": 0, "pending_dup": 0}  # set apart older duplicates (store-only)
 
 # Defaults for missing or null contract fields, by kind (store.base's field tables).
 _DEFAULTS: dict[str, Callable[[], Any]] = {

@@ -22,6 +22,7 @@ from arangetram_cli.store.base import (
     Visible,
 )
 from arangetram_cli.store.mongo.codec import (
+    BOOKING_PROJECTION,
     ID_EXCLUDED,
     IN_CHUNK,
     USER_PROJECTION,
@@ -224,6 +225,7 @@ class Events(Repo):
 
 class Bookings(Repo):
     name, fields, label = "bookings", BOOKING_FIELDS, "Booking"
+    projection = BOOKING_PROJECTION
 
     @guarded
     def list_by_user(self, user_id: str, *, offset: int = 0, limit: int = 100) -> list[Doc]:
