@@ -1232,6 +1232,28 @@ def test_mongo_repo_calls_map_connection_errors(mongomock_store):
         list(s.vendors.iter_search(VendorQuery()))
 
 
+@pytest.mark.mongo
+def test_mongo_conversation_cursors_are_read_inside_the_guard(mongomock_store):
+    """pymongo's find() touches no server until the cursor is read: a server lost then is
+    Unavailable too, not a pymongo traceback."""
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    class LostCursor:
+        def sort(self, *args, **kwargs):
+            return self
+
+        def limit(self, *args, **kwargs):
+            return self
+
+        def __iter__(self):
+            raise ServerSelectionTimeoutError("h:1: [Errno 111] Connection refused")
+
+    convs = mongomock_store.conversations
+    convs._c.find = lambda *args, **kwargs: LostCursor()
+    with pytest.raises(Unavailable):
+        convs.ids_with_prefix("owner", "abcd")
+
+
 # ---------------------------------------------------------------------------- portfolio images
 
 
