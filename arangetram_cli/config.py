@@ -352,8 +352,17 @@ def normalize_api_url(url: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """Hide the password of a URL (mongodb://user:pw@host -> mongodb://user:***@host)."""
-    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
+    """The URL with its password (userinfo and any `...password=` option) replaced by ***:
+    `mongodb://user:pw@host/?authMechanismProperties=...&password=x` shows neither."""
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        head, qmark, query = rest.partition("?")
+        userinfo, at, hosts = head.rpartition("@")
+        if at and ":" in userinfo:
+            head = f"{userinfo.split(':', 1)[0]}:***@{hosts}"
+        rest = head + qmark + re.sub(r"(?i)(password=)[^&]*", r"\1***", query)
+        return f"{scheme}://{rest}"
+    return url
 
 
 def mask(value: str | None) -> str:

@@ -30,13 +30,6 @@ FORBIDDEN = {
     "media": {"cli", "server", "planner"},
 }
 ENTRY_POINTS = {f"{PKG}.__main__"}
-# The CLI side of issue 12 (another change) removes these; nothing may be added here.
-KNOWN_CLI_PRIVATE: set[tuple[str, str, str]] = {
-    (f"{PKG}.cli.budget", f"{PKG}.cli.workspace_ui", "_t"),
-    (f"{PKG}.cli.tasks", f"{PKG}.cli.workspace_ui", "_t"),
-    (f"{PKG}.cli.recommend", f"{PKG}.cli.events", "_date"),
-    (f"{PKG}.cli.recommend", f"{PKG}.cli.events", "_guests"),
-}
 
 
 def module_name(path: Path) -> str:
@@ -159,8 +152,7 @@ def test_no_module_imports_another_modules_private_names():
         for source, name in imports(m)
         if name and name.startswith("_") and not name.startswith("__")
     }
-    unexpected = private - KNOWN_CLI_PRIVATE
-    assert not unexpected, sorted(unexpected)
+    assert not private, sorted(private)
 
 
 def test_the_checks_can_fail(tmp_path):

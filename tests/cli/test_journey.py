@@ -200,6 +200,11 @@ def test_config_show_masks_secrets(cli, monkeypatch):
     data = r.json()
     assert data["mongo_url"] == "mongodb://admin:***@db.example:27017"
     assert data["sources"]["jwt_secret"] == "environment"
+    # a password given as a URL option is hidden as well (the Mongo adapter's rule)
+    monkeypatch.setenv("MONGO_URL", "mongodb://db.example/?authSource=a&password=hunter3pw")
+    r = cli("config", "show")
+    assert r.code == 0 and "hunter3pw" not in r.out
+    assert r.json()["mongo_url"] == "mongodb://db.example/?authSource=a&password=***"
 
 
 def test_profiles_in_config_file(cli, env, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,25 +15,14 @@ from pymongo.errors import (
     OperationFailure,
 )
 
+from arangetram_cli.config import mask_url as mask_url  # the one masker (config show, whoami)
+
 log = logging.getLogger(__name__)
 
 # Errors that mean "the database cannot be reached or the URL is unusable".
 _UNREACHABLE = (ConnectionFailure, ConfigurationError, InvalidURI)
 # Server codes for credentials problems: AuthenticationFailed, Unauthorized.
 _ACCESS_CODES = {18, 13}
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password (userinfo and any `...password=` option) replaced by ***."""
-    scheme, sep, rest = url.partition("://")
-    if sep:
-        head, qmark, query = rest.partition("?")
-        userinfo, at, hosts = head.rpartition("@")
-        if at and ":" in userinfo:
-            head = f"{userinfo.split(':', 1)[0]}:***@{hosts}"
-        rest = head + qmark + re.sub(r"(?i)(password=)[^&]*", r"\1***", query)
-        return f"{scheme}://{rest}"
-    return url
 
 
 def url_password(url: str) -> str | None:
