@@ -109,3 +109,19 @@ def test_mongo_sets_older_duplicates_apart_before_the_index(mongomock_store):
         *mongomock_store.bookings.list_for(event_id="e1"),
     ]
     assert len(reads) == 7 and not any("pending_dup" in b for b in reads)
+
+
+@pytest.mark.mongo
+def test_mongo_opening_sets_older_duplicates_apart_when_the_index_finds_them(mongomock_store):
+    """No look at the indexes on every start: creating the unique index is the check, and
+    its duplicate-key refusal (once in a database's life) sets the older requests apart."""
+    coll = mongomock_store.db["bookings"]
+    coll.drop_index("bookings_one_pending")
+    for bid, at in (("new", ts(3)), ("old", ts(1)), ("mid", ts(2))):
+        coll.insert_one(booking_doc(id=bid, event_id="e1", vendor_id="v1", created_at=at))
+    mongomock_store._ensure_indexes()
+    assert "bookings_one_pending" in coll.index_information()
+    assert not mongomock_store.index_warnings
+    assert sorted(d["id"] for d in coll.find({"pending_dup": {"$exists": True}})) == ["mid", "new"]
+    mongomock_store._ensure_indexes()  # again: nothing to do, nothing refused
+    assert not mongomock_store.index_warnings

@@ -29,9 +29,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pymongo
-from pymongo.errors import (
-    OperationFailure,
-)
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from arangetram_cli.core.errors import Unavailable
 from arangetram_cli.store.mongo.conversations import MongoConversations
@@ -105,27 +103,16 @@ class MongoStore:
             raise self._unavailable(e) from None
 
     def _ensure_indexes(self) -> None:
-        """Backfill the users' `email_lower` keys, then create the indexes (idempotent). An
-        index or backfill the data or the server refuses (for example duplicates written
-        before it existed, or a read-only user) is logged and kept in index_warnings rather
-        than making the database unusable."""
+        """Backfill the users' `email_lower` keys, then create the indexes (idempotent: no
+        round trip beyond one create per collection once they exist). An index or backfill
+        the data or the server refuses (for example duplicates written before it existed, or
+        a read-only user) is logged and kept in index_warnings rather than making the
+        database unusable; pending requests that repeat an older one are set apart once,
+        when the unique index finds them."""
         try:
             self.users.backfill_email_keys()
         except OperationFailure as e:
-            if e.code == 18:  # authentication failed: nothing else will work either
-                raise
-            msg = f"users.email_lower not backfilled: {short_reason(e)}"
-            self.index_warnings.append(msg)
-            log.warning(msg)
-        try:  # once: before the unique index exists (a scan of the pending requests)
-            if "bookings_one_pending" not in self.db["bookings"].index_information():
-                self.bookings.mark_pending_duplicates()
-        except OperationFailure as e:
-            if e.code == 18:
-                raise
-            msg = f"bookings.pending_dup not marked: {short_reason(e)}"
-            self.index_warnings.append(msg)
-            log.warning(msg)
+            self._refused("users.email_lower not backfilled", e)
         for coll, models in collection_indexes().items():
             try:
                 self.db[coll].create_indexes(models)
@@ -134,13 +121,31 @@ class MongoStore:
                 if e.code == 18:  # authentication failed: nothing else will work either
                     raise
             for model in models:  # find out which one failed, create the others
+                name = model.document["name"]
                 try:
-                    self.db[coll].create_indexes([model])
+                    self._create_index(coll, model)
                 except OperationFailure as e:
-                    name = model.document["name"]
-                    msg = f"index {coll}.{name} not created: {short_reason(e)}"
-                    self.index_warnings.append(msg)
-                    log.warning(msg)
+                    self._refused(f"index {coll}.{name} not created", e)
+
+    def _create_index(self, coll: str, model: Any) -> None:
+        try:
+            self.db[coll].create_indexes([model])
+        except DuplicateKeyError:
+            if model.document["name"] != "bookings_one_pending":
+                raise
+            try:  # older duplicate pending requests: set apart, then the rule holds
+                self.bookings.mark_pending_duplicates()
+            except OperationFailure as e:
+                self._refused("bookings.pending_dup not marked", e)
+                return
+            self.db[coll].create_indexes([model])
+
+    def _refused(self, what: str, e: OperationFailure) -> None:
+        if e.code == 18:  # authentication failed: nothing else will work either
+            raise e
+        msg = f"{what}: {short_reason(e)}"
+        self.index_warnings.append(msg)
+        log.warning(msg)
 
     def _unavailable(self, e: BaseException) -> Unavailable:
         reason = short_reason(e)
