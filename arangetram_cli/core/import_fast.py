@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .models import CATEGORIES, PRICE_RANGES
-from .urls import image_url_ok
+from .urls import MAX_URL_LENGTH, image_url_ok
+from .values import CATEGORIES, LIST_LIMIT, PRICE_RANGES, SHORT_TEXT_LIMIT, TEXT_LIMIT
 
 # An id already in canonical form: str(uuid.UUID(v)) == v, so the model's check would pass it
 # unchanged. Other ids (upper case, braces, "urn:uuid:", junk) go through the model.
@@ -43,7 +43,8 @@ _FLOAT_TEXT = re.compile(r"[0-9](?:\.[0-9]{1,15})?").fullmatch
 _INT_TEXT = re.compile(r"0|[1-9][0-9]{0,17}").fullmatch
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
 _INT_LIMIT = 1 << 63
-_TEXT_LIMITS = (5000, 200, 200, 200, 200)  # description, location, estimate, phone, email
+# description, location, estimate, phone, email
+_TEXT_LIMITS = (TEXT_LIMIT, SHORT_TEXT_LIMIT, SHORT_TEXT_LIMIT, SHORT_TEXT_LIMIT, SHORT_TEXT_LIMIT)
 _ONLY_STR = frozenset({str}).issuperset
 _STRIP = str.strip
 
@@ -64,7 +65,7 @@ def _text(v: Any, limit: int) -> str | None:
 
 
 def _texts(v: Any, limit: int) -> list[str] | None:
-    if type(v) is not list or len(v) > 100:
+    if type(v) is not list or len(v) > LIST_LIMIT:
         return None
     out = []
     for item in v:
@@ -113,12 +114,12 @@ def fast_vendor_fields(raw: dict) -> tuple | None:
     services = get("services", _ABSENT)
     if services is _ABSENT:
         services = []
-    elif type(services) is not list or len(services) > 100:
+    elif type(services) is not list or len(services) > LIST_LIMIT:
         return None
     images = get("portfolio_images", _ABSENT)
     if images is _ABSENT:
         images = []
-    elif type(images) is not list or len(images) > 100:
+    elif type(images) is not list or len(images) > LIST_LIMIT:
         return None
     # All the row's text at once (the usual case: plain ASCII with nothing to strip): one
     # join, one scan; anything else is checked field by field.
@@ -131,25 +132,25 @@ def fast_vendor_fields(raw: dict) -> tuple | None:
         return None
     if joined.isascii() and "\x00".join(map(_STRIP, texts)) == joined:
         if not (
-            0 < len(name) <= 200
-            and len(description) <= 5000
-            and max(len(location), len(estimate), len(phone), len(email)) <= 200
-            and (not services or max(map(len, services)) <= 200)
-            and (not images or max(map(len, images)) <= 2000)
+            0 < len(name) <= SHORT_TEXT_LIMIT
+            and len(description) <= TEXT_LIMIT
+            and max(len(location), len(estimate), len(phone), len(email)) <= SHORT_TEXT_LIMIT
+            and (not services or max(map(len, services)) <= SHORT_TEXT_LIMIT)
+            and (not images or max(map(len, images)) <= MAX_URL_LENGTH)
         ):
             return None
         services = services.copy()
         images = images.copy()
     else:
-        name = _text(name, 200)
+        name = _text(name, SHORT_TEXT_LIMIT)
         if not name:
             return None
         fields = [_text(v, limit) for v, limit in zip(texts[1:6], _TEXT_LIMITS, strict=True)]
         if None in fields:
             return None
         description, location, estimate, phone, email = fields
-        services = _texts(services, 200)
-        images = _texts(images, 2000)
+        services = _texts(services, SHORT_TEXT_LIMIT)
+        images = _texts(images, MAX_URL_LENGTH)
         if services is None or images is None:
             return None
     if images and not all(map(image_url_ok, images)):

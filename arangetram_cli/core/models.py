@@ -27,8 +27,11 @@ from arangetram_cli.core.values import (  # noqa: F401
     BOOKING_STATUSES,
     CATEGORIES,
     EVENT_STATUSES,
+    LIST_LIMIT,
     MIN_PASSWORD_CHARS,
     PRICE_RANGES,
+    SHORT_TEXT_LIMIT,
+    TEXT_LIMIT,
     USER_TYPES,
     check_category,
     check_date,
@@ -41,9 +44,11 @@ from .urls import MAX_URL_LENGTH, check_image_url
 
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; bcrypt 5 raises past it instead of truncating
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_LIMIT)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SHORT_TEXT_LIMIT)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_TEXT_LIMIT)
+]
 # One check for every stored image URL (core/urls.py): https, or the configured S3 store.
 ImageUrl = Annotated[
     str, StringConstraints(max_length=MAX_URL_LENGTH), AfterValidator(check_image_url)
@@ -103,8 +108,8 @@ class VendorIn(_In):
     location: ShortText = ""
     price_range: str = "$$"
     price_estimate: ShortText = ""
-    services: list[ShortText] = Field(default_factory=list, max_length=100)
-    portfolio_images: list[ImageUrl] = Field(default_factory=list, max_length=100)
+    services: list[ShortText] = Field(default_factory=list, max_length=LIST_LIMIT)
+    portfolio_images: list[ImageUrl] = Field(default_factory=list, max_length=LIST_LIMIT)
     contact_phone: ShortText = ""
     contact_email: ShortText = ""
 
@@ -137,8 +142,8 @@ class VendorUpdateIn(_In):
     location: ShortText | None = None
     price_range: str | None = None
     price_estimate: ShortText | None = None
-    services: list[ShortText] | None = Field(default=None, max_length=100)
-    portfolio_images: list[ImageUrl] | None = Field(default=None, max_length=100)
+    services: list[ShortText] | None = Field(default=None, max_length=LIST_LIMIT)
+    portfolio_images: list[ImageUrl] | None = Field(default=None, max_length=LIST_LIMIT)
     contact_phone: ShortText | None = None
     contact_email: ShortText | None = None
     is_active: bool | None = None

@@ -25,6 +25,10 @@ EVENT_STATUSES = ("planning", "confirmed", "completed")
 BOOKING_STATUSES = ("pending", "accepted", "declined", "cancelled", "completed")
 USER_TYPES = ("user", "vendor", "guest")
 MIN_PASSWORD_CHARS = 8  # checked by the models, and by `auth register` as it is typed
+# Lengths the input models allow (core/models.py), which the seed fast path checks too
+TEXT_LIMIT = 5000  # descriptions, messages
+SHORT_TEXT_LIMIT = 200  # names, places, estimates, phones, emails, each service
+LIST_LIMIT = 100  # services, portfolio images
 
 
 def new_id() -> str:
