@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.params import from_group
 from arangetram_cli.cli.workspace_ui import (
     EventOpt,
     cell,
@@ -136,9 +137,16 @@ def main(
     guests: Guests = None,
     budget_amount: BudgetAmount = None,
 ) -> None:
-    """`budget` alone shows the budget (as `budget show`)."""
+    """`budget` alone shows the budget (as `budget show`). Its --event applies to the
+    subcommand that follows (`budget -e ID add ...`); --guests and --budget-amount are what-if
+    options of `show` only."""
     if ctx.invoked_subcommand is None:
         _show(ctx, event, guests, budget_amount)
+    elif ctx.invoked_subcommand != "show" and (guests is not None or budget_amount is not None):
+        raise Invalid(
+            "--guests and --budget-amount are what-if options of `budget show`, "
+            f"not of `budget {ctx.invoked_subcommand}`"
+        )
 
 
 @app.command()
@@ -150,7 +158,12 @@ def show(
 ) -> None:
     """Every line with estimate, quoted, paid and due, by category; totals against the
     event's budget. With --guests or --budget-amount: what if (nothing is saved)."""
-    _show(ctx, event, guests, budget_amount)
+    _show(
+        ctx,
+        from_group(ctx, "event", event, "--event"),
+        from_group(ctx, "guests", guests, "--guests"),
+        from_group(ctx, "budget_amount", budget_amount, "--budget-amount"),
+    )
 
 
 def _confirmed(st: Any, call: Any, yes: bool) -> Any:
@@ -200,7 +213,7 @@ def add(
         notes=notes,
     )
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     line = _confirmed(
         st, lambda confirm: planner.add_budget_item(ref, {**data, "confirm": confirm}), yes
     )
@@ -222,7 +235,7 @@ def pay(
     st = state(ctx)
     cents = money(amount, "amount")
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     line = _confirmed(
         st,
         lambda confirm: planner.pay_budget_item(
@@ -267,7 +280,7 @@ def update(
     if not data:
         raise Invalid("nothing to change: give at least one option (see --help)")
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     line = planner.update_budget_item(ref, item, data)
     st.out.success(f"Updated: {line['name']}")
     st.out.item(line, ITEM_FIELDS, title="Budget line")
@@ -278,7 +291,7 @@ def remove(ctx: typer.Context, item: ItemArg, event: EventOpt = None) -> None:
     """Remove a line (and its payments)."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     gone = planner.remove_budget_item(ref, item)
     st.out.success(f"Removed: {gone['name']}")
     st.out.item(gone, [("name", "Item"), ("id", "Id")], title="Removed")
@@ -300,7 +313,7 @@ def set_(
     if cents is None and currency is None:
         raise Invalid("give an amount, --currency, or both")
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     ev = planner.set_event_budget(ref, amount_cents=cents, currency=currency)
     st.out.success(
         f"Budget of {ev.get('event_name')}: "
