@@ -362,6 +362,21 @@ def mask(value: str | None) -> str:
     return value[:4] + "…" if len(value) > 12 else "***"
 
 
+def _profiles_of(doc: dict[str, Any], config_file: Path) -> dict[str, dict[str, Any]]:
+    """The config file's [profiles.NAME] tables; a wrongly shaped one is exit 2 naming the
+    file and the key (the file is the user's to fix: every command reads it)."""
+    profiles = doc.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise Invalid(f"{config_file}: profiles must be a table of [profiles.NAME] tables")
+    for name, prof in profiles.items():
+        if not isinstance(prof, dict):
+            raise Invalid(f"{config_file}: [profiles.{name}] must be a table")
+        for key, value in prof.items():
+            if isinstance(value, dict | list):
+                raise Invalid(f"{config_file}: profiles.{name}.{key} must be a string")
+    return profiles
+
+
 def load_settings(
     profile: str | None = None,
     *,
@@ -395,7 +410,7 @@ def load_settings(
             doc = tomllib.loads(config_file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise Invalid(f"config file {config_file} is not valid TOML: {e}") from None
-    profiles = doc.get("profiles", {}) if isinstance(doc.get("profiles"), dict) else {}
+    profiles = _profiles_of(doc, config_file)
 
     if profile:
         sources["profile"] = "flag"

@@ -287,7 +287,15 @@ class Credentials:
 
     # -- file backend ----------------------------------------------------------------------
     def _read_file(self) -> dict[str, Any]:
-        return read_private_json(self.file)
+        """The file's data, wrongly shaped parts dropped (a `logins` that is no table of
+        tables, ...): a damaged file is no login, and the next save writes a sound one."""
+        data = read_private_json(self.file)
+        for key in ("logins", "profiles"):
+            if key in data:
+                value = data[key]
+                value = value if isinstance(value, dict) else {}
+                data[key] = {k: v for k, v in value.items() if isinstance(v, dict)}
+        return data
 
     def _write_file(self, data: dict[str, Any]) -> None:
         write_private_json(self.file, data)
@@ -303,11 +311,11 @@ class Credentials:
     def _file_entry(self, data: dict[str, Any]) -> dict[str, Any] | None:
         s = self.settings
         logins = data.get("logins", {}).get(s.profile, {})
-        entry = logins.get(s.server_key) if isinstance(logins, dict) else None
-        if isinstance(entry, dict) and entry.get("token"):
+        entry = _usable(logins.get(s.server_key))
+        if entry:
             return entry
-        old = data.get("profiles", {}).get(s.profile)
-        if isinstance(old, dict) and old.get("token") and self._ours(old):
+        old = _usable(data.get("profiles", {}).get(s.profile))
+        if old and self._ours(old):
             with contextlib.suppress(OSError):  # copied to its backend's name; read-only: later
                 data.setdefault("logins", {}).setdefault(s.profile, {})[s.server_key] = old
                 self._write_file(data)
@@ -361,8 +369,6 @@ class Credentials:
         """The other backends this profile has a login to, in the file (the keyring cannot
         list its entries without a search every backend lacks)."""
         logins = self._read_file().get("logins", {}).get(self.settings.profile, {})
-        if not isinstance(logins, dict):
-            return []
         return [k for k in logins if k != self.settings.server_key]
 
     def save(self, token: str, user: dict[str, Any] | None = None) -> str:
@@ -435,10 +441,20 @@ class Credentials:
         return self._forget_file() or removed
 
 
+def _usable(entry: Any) -> dict[str, Any] | None:
+    """A stored login with a token (a string) and a server (a string when present), else
+    None: a damaged entry is no login."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+        return None
+    if not entry["token"] or not isinstance(entry.get("server") or "", str):
+        return None
+    return entry
+
+
 def _stored(entry: dict[str, Any], source: str) -> StoredToken:
     user = entry.get("user")
     return StoredToken(
-        entry["token"], entry.get("server", ""), source, user if isinstance(user, dict) else {}
+        entry["token"], entry.get("server") or "", source, user if isinstance(user, dict) else {}
     )
 
 
@@ -447,7 +463,7 @@ def _parse(raw: str) -> dict[str, Any] | None:
         entry = json.loads(raw)
     except ValueError:
         return {"token": raw, "server": ""}  # a bare token stored by hand
-    return entry if isinstance(entry, dict) and entry.get("token") else None
+    return _usable(entry)
 
 
 # Shared with ai/keys.py (provider keys use the same bounded keyring access).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.conftest import one_error_line
 
 
@@ -43,3 +46,43 @@ def test_budget_what_if_options_before_another_subcommand_are_refused(cli) -> No
     r = cli("budget", "--guests", "5", "add", "Hall", "-e", second, "--estimate", "1")
     one_error_line(r, 2, "what-if options of `budget show`")
     assert lines(cli, second) == []
+
+
+def test_a_wrongly_shaped_config_file_is_one_line_naming_the_file_and_key(cli, env) -> None:
+    config = Path(env["ARANGETRAM_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    for text, key in (
+        ('[profiles]\ndefault = "x"\n', "[profiles.default] must be a table"),
+        ('profiles = "x"\n', "profiles must be a table"),
+        ("[profiles.default]\ndb = [5]\n", "profiles.default.db must be a string"),
+    ):
+        (config / "config.toml").write_text(text, encoding="utf-8")
+        for args in (("events", "list"), ("config", "set", "db", "/tmp/x.db"), ("config", "show")):
+            r = cli(*args)
+            one_error_line(r, 2, f"{config / 'config.toml'}: {key}")
+        assert (config / "config.toml").read_text(encoding="utf-8") == text  # not rewritten
+
+
+def test_a_wrongly_shaped_credentials_file_is_no_login(cli, env) -> None:
+    config = Path(env["ARANGETRAM_CONFIG_DIR"])
+    config.mkdir(parents=True, exist_ok=True)
+    creds = config / "credentials.json"
+    for i, doc in enumerate(
+        (
+            {"logins": []},
+            {"logins": {"default": []}},
+            {"profiles": []},
+            {"profiles": {"default": {"token": 5}}},
+            {"logins": {"default": {"x": {"token": ["t"]}}}},
+            [1],
+        )
+    ):
+        creds.write_text(json.dumps(doc), encoding="utf-8")
+        creds.chmod(0o600)
+        one_error_line(cli("auth", "whoami"), 3, "not logged in")
+        one_error_line(cli("events", "list"), 3, "not logged in")
+        r = cli("auth", "register", "--email", f"u{i}@example.com",
+                "--name", "R", "--password-stdin", input="a long password\n")  # fmt: skip
+        assert r.code == 0, (doc, r.err)
+        assert cli("events", "list").code == 0  # the next save wrote a sound file
+        assert cli("auth", "logout").code == 0
