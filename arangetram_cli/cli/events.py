@@ -7,13 +7,12 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli import params
-from arangetram_cli.cli import plan as _plan
-from arangetram_cli.cli import together as _together
-from arangetram_cli.cli.columns import LIST_COLUMNS
+from arangetram_cli.cli.columns import LIST_COLUMNS, role_of
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.lazy import lazy_commands
 from arangetram_cli.cli.output import Col
 from arangetram_cli.cli.params import short
-from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.errors import Invalid, NotSupported
 from arangetram_cli.core.values import EVENT_STATUSES, PRICE_RANGES
 
 app = typer.Typer(
@@ -35,7 +34,7 @@ EVENT_COLUMNS = [
         fixed=True,
     ),
     Col("status", "Status", priority=0, fixed=True),
-    Col("role", "Role", _together.role_of, priority=1, fixed=True),
+    Col("role", "Role", role_of, priority=1, fixed=True),
 ]
 EVENT_FIELDS = [
     ("event_name", "Event"),
@@ -112,8 +111,23 @@ def create(
         params.warn_if_past(data["event_date"], "the event date")
     event = planner.create_event({k: v for k, v in data.items() if v is not None})
     st.out.success(f"Created event {event['event_name']} on {event['event_date']} ({event['id']})")
-    _plan.after_create(st, planner, event, checklist)
+    _after_create(st, planner, event, checklist)
     _show(st, event)
+
+
+def _after_create(st: Any, planner: Any, event: dict[str, Any], checklist: bool) -> None:
+    """A new event starts with the Arangetram checklist (unless --no-checklist). A server
+    without the workspace keeps the event and says so."""
+    if not checklist:
+        return
+    try:
+        result = planner.apply_template(event["id"])
+    except NotSupported:
+        st.out.note("this server keeps no checklist; the event was created without one")
+        return
+    st.out.note(
+        f"checklist: {result['added']} tasks (arangetram tasks list --event {event['id'][:8]})"
+    )
 
 
 def _whole_number(text: str) -> bool | str:
@@ -237,5 +251,20 @@ def remove_vendor(
     st.out.item(updated, EVENT_FIELDS, title=updated["event_name"])
 
 
-_plan.register(app)  # plan, calendar, export, import (cli/plan.py)
-_together.register(app)  # share, members, unshare, leave, transfer, rsvp-note (cli/together.py)
+# Listed after the commands above; each module is imported only when one of its commands
+# is named (`events list` loads neither the planning workspace nor the sharing commands).
+_PLAN = "arangetram_cli.cli.plan"  # plan, calendar, export, import
+_TOGETHER = "arangetram_cli.cli.together"  # share, members, unshare, leave, transfer, rsvp-note
+lazy_commands(
+    app,
+    plan=f"{_PLAN}:plan",
+    calendar=f"{_PLAN}:calendar",
+    export=f"{_PLAN}:export",
+    **{"import": f"{_PLAN}:import_"},
+    share=f"{_TOGETHER}:share",
+    members=f"{_TOGETHER}:members",
+    unshare=f"{_TOGETHER}:unshare",
+    leave=f"{_TOGETHER}:leave",
+    transfer=f"{_TOGETHER}:transfer",
+    rsvp_note=f"{_TOGETHER}:rsvp_note",
+)

@@ -1,6 +1,7 @@
 """`arangetram config set-key | delete-key | llm`: AI provider keys and the provider in use.
 
-Registered on the config group at the end of cli/config_cmd.py.
+Named by the config group at the end of cli/config_cmd.py (lazy_commands: this module and
+the AI client load only when one of these runs).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """`arangetram events plan|calendar|export|import`: the plan on one screen, as a calendar
-file, and as one JSON document to take elsewhere. Registered into the `events` group by
-`register(app)` (cli/events.py), so that module changes by one line."""
+file, and as one JSON document to take elsewhere. The `events` group (cli/events.py) names
+these commands with lazy_commands(): this module, and the planning workspace it needs, load
+only when one of them runs."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import typer
 
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.workspace_ui import pick_event, render_plan
-from arangetram_cli.core.errors import Invalid, NotSupported
+from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.workspace import check_export
 
 EventArg = Annotated[
@@ -125,26 +126,3 @@ def import_(
         {**result, "id": event.get("id")},
         [("id", "Event"), ("tasks", "Tasks"), ("budget_items", "Budget lines")],
     )
-
-
-def after_create(st: Any, planner: Any, event: dict[str, Any], checklist: bool) -> None:
-    """`events create`: a new event starts with the Arangetram checklist (unless
-    --no-checklist). A server without the workspace keeps the event and says so."""
-    if not checklist:
-        return
-
-    try:
-        result = planner.apply_template(event["id"])
-    except NotSupported:
-        st.out.note("this server keeps no checklist; the event was created without one")
-        return
-    st.out.note(
-        f"checklist: {result['added']} tasks (arangetram tasks list --event {event['id'][:8]})"
-    )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("plan")(plan)
-    app.command("calendar")(calendar)
-    app.command("export")(export)
-    app.command("import")(import_)
