@@ -11,7 +11,7 @@ import typer
 
 from arangetram_cli.cli.context import State, need, state
 from arangetram_cli.cli.output import one_line
-from arangetram_cli.core.errors import AuthRequired, Conflict, Invalid, Unavailable
+from arangetram_cli.core.errors import Conflict, Invalid, Unavailable
 from arangetram_cli.core.security import peek_token
 from arangetram_cli.core.values import MIN_PASSWORD_CHARS
 
@@ -159,9 +159,7 @@ def whoami(ctx: typer.Context) -> None:
     st = state(ctx)
     stored = st.stored_token()
     if stored is None:
-        raise AuthRequired(
-            f"not logged in (profile {st.settings.profile})", hint="run: arangetram auth login"
-        )
+        raise st.not_logged_in()
     user = st.planner(auth=True).me()
     exp = peek_token(stored.token).get("exp")
     expires = "unknown"
@@ -198,9 +196,7 @@ def token(ctx: typer.Context) -> None:
     st = state(ctx)
     stored = st.stored_token()
     if stored is None:
-        raise AuthRequired(
-            f"not logged in (profile {st.settings.profile})", hint="run: arangetram auth login"
-        )
+        raise st.not_logged_in()
     print(stored.token)
 
 

@@ -99,11 +99,11 @@ class State:
         if auth and self._planner.token is None:
             stored = self.stored_token()
             if stored is None:
-                raise self._not_logged_in()
+                raise self.not_logged_in()
             self._planner.token = stored.token
         return self._planner
 
-    def _not_logged_in(self) -> Exception:
+    def not_logged_in(self) -> Exception:
         """Why a command that needs a login cannot run: a server that does not answer is
         exit 6 (it is down, not you); else not logged in to this backend (exit 3), naming
         the backends this profile does have a login to."""
