@@ -15,6 +15,8 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.output import Col
+from arangetram_cli.cli.params import short
 from arangetram_cli.cli.workspace_ui import EventOpt, line, pick_event
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.guests import check_rsvp, csv_safe, to_csv
@@ -26,26 +28,28 @@ app = typer.Typer(
 )
 
 GUEST_COLUMNS = [
-    ("id", "Id", lambda g: str(g.get("id", ""))[:8]),
-    ("name", "Name", lambda g: line(g.get("name"))),
-    ("party", "Party"),
-    ("children", "Kids"),
-    ("rsvp", "RSVP"),
-    ("group", "Group", lambda g: line(g.get("group"))),
-    ("email", "Email", lambda g: line(g.get("email"))),
-    ("phone", "Phone", lambda g: line(g.get("phone"))),
-    ("message", "Message", lambda g: line(g.get("message"))[:60]),
+    Col("id", "Id", short, priority=0, fixed=True),
+    Col("name", "Name", priority=0, min_width=14),
+    Col("party", "Party", fixed=True),
+    Col("children", "Kids", priority=2, fixed=True),
+    Col("rsvp", "RSVP", priority=0, fixed=True),
+    Col("group", "Group", priority=2),
+    Col("email", "Email", priority=2),
+    Col("phone", "Phone", priority=3),
+    Col("message", "Message", priority=3),
 ]
+# What guests wrote is escaped by the Output layer (one line in a table, line breaks kept in
+# a panel), never here: escaping twice hides which characters were control characters.
 GUEST_FIELDS = [
-    ("name", "Name", lambda g: line(g.get("name"))),
+    ("name", "Name"),
     ("id", "Id"),
     ("party", "Party"),
     ("children", "Children"),
     ("rsvp", "RSVP"),
-    ("group", "Group", lambda g: line(g.get("group"))),
-    ("email", "Email", lambda g: line(g.get("email"))),
-    ("phone", "Phone", lambda g: line(g.get("phone"))),
-    ("message", "Message", lambda g: line(g.get("message"))),
+    ("group", "Group"),
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("message", "Message"),
     ("responded_at", "Answered"),
     ("link", "RSVP link"),
 ]
@@ -100,7 +104,7 @@ def list_(
     st.out.items(
         guests,
         GUEST_COLUMNS,
-        title=f"Guests: {line(doc['event'].get('event_name'))}",
+        title=f"Guests: {doc['event'].get('event_name')}",
         empty="no guests match (add some: arangetram guests add NAME, or guests import FILE)",
     )
     st.out.note(headcount_line(doc["headcount"]))
@@ -123,7 +127,7 @@ def add(
     ref = _ref(st, planner, event)
     data = _fields(name=name, email=email, phone=phone, party=party, children=children, group=group)
     guest = planner.add_guest(ref, data)
-    st.out.success(f"Added {line(guest['name'])} (party of {guest['party']})")
+    st.out.success(f"Added {guest['name']} (party of {guest['party']})")
     st.out.item(guest, GUEST_FIELDS, title="Guest")
 
 
@@ -158,7 +162,7 @@ def update(
         raise Invalid("nothing to change: give at least one option (see --help)")
     planner = st.planner(auth=True)
     updated = planner.update_guest(_ref(st, planner, event), guest, data)
-    st.out.success(f"Updated {line(updated['name'])}")
+    st.out.success(f"Updated {updated['name']}")
     st.out.item(updated, GUEST_FIELDS, title="Guest")
 
 
@@ -168,7 +172,7 @@ def remove(ctx: typer.Context, guest: GuestArg, event: EventOpt = None) -> None:
     st = state(ctx)
     planner = st.planner(auth=True)
     gone = planner.remove_guest(_ref(st, planner, event), guest)
-    st.out.success(f"Removed {line(gone['name'])}")
+    st.out.success(f"Removed {gone['name']}")
     st.out.item(gone, GUEST_FIELDS, title="Removed")
 
 
@@ -198,7 +202,7 @@ def import_(
     planner = st.planner(auth=True)
     result = planner.import_guests(_ref(st, planner, event), text)
     st.out.success(
-        f"{result['added']} guest(s) added to {line(result['event'].get('event_name'))}"
+        f"{result['added']} guest(s) added to {result['event'].get('event_name')}"
         + (f"; {len(result['merged'])} merged (same email)" if result["merged"] else "")
     )
     for m in result["merged"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -86,3 +87,38 @@ def test_a_wrongly_shaped_credentials_file_is_no_login(cli, env) -> None:
         assert r.code == 0, (doc, r.err)
         assert cli("events", "list").code == 0  # the next save wrote a sound file
         assert cli("auth", "logout").code == 0
+
+
+HOSTILE = "Ravi\x1b[31m \u202eevil"
+
+
+def test_guest_text_is_escaped_once_and_marked(cli) -> None:
+    """The guest table and panel leave escaping to the Output layer: escaped twice, a control
+    character lost the reverse-video mark that tells it from text someone typed."""
+    from rich.console import Console
+
+    from arangetram_cli.cli.guests import GUEST_COLUMNS, GUEST_FIELDS
+    from arangetram_cli.cli.output import Output
+
+    guest = {"id": "g" * 36, "name": HOSTILE, "group": HOSTILE, "message": HOSTILE, "party": 1,
+             "children": 0, "rsvp": "pending", "email": "", "phone": ""}  # fmt: skip
+    console = Console(force_terminal=True, color_system="standard", width=200, file=io.StringIO())
+    table, _ = Output(fmt="table").table([guest], GUEST_COLUMNS, width=200)
+    console.print(table)
+    out = Output(fmt="table")
+    out.console = lambda **_: console  # type: ignore[method-assign]
+    out.item(guest, GUEST_FIELDS)
+    screen = console.file.getvalue()
+    assert "\x1b[31m" not in screen and "\u202e" not in screen
+    assert "\\\\x1b" not in screen  # escaped once
+    # every escape marked, three in the table and three in the panel
+    assert screen.count("\x1b[7m\\x1b") == 6 and screen.count("\x1b[7m\\u202e") == 6
+
+    login(cli)  # what the store lets in (no control characters) reaches a table as typed
+    cli("events", "create", "--name", "First", "--date", "2099-01-01")
+    r = cli("-o", "table", "guests", "add", "Ravi \u202eevil", "--group", "[red]x[/red]")
+    assert r.code == 0, r.err
+    r = cli("-o", "table", "guests", "list")
+    assert r.code == 0, r.err
+    assert "\u202e" not in r.out + r.err
+    assert "Ravi \\u202eevil" in r.out and "[red]x[/red]" in r.out
