@@ -15,6 +15,7 @@ Kept free of heavy imports: every command loads settings first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -154,16 +155,26 @@ def read_trust(config_dir: Path) -> dict[str, str]:
 
 def write_trust(config_dir: Path, trusted: Mapping[str, str]) -> None:
     """Replace the trust list atomically, owner-only (0600) in an owner-only directory."""
-    config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = trust_path(config_dir)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     doc = {"version": 1, "files": {k: {"sha256": v} for k, v in sorted(trusted.items())}}
+    write_private(trust_path(config_dir), json.dumps(doc, indent=2) + "\n")
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text` atomically (a temporary file beside it, renamed over it):
+    owner-only (0600), its directory created owner-only (0700). The one writer of the files
+    that hold secrets or decide trust: config.toml, credentials.json, trusted_env.json, ..."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)  # a leftover temporary file keeps its mode through O_TRUNC
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 @dataclass(frozen=True)
@@ -351,6 +362,13 @@ def normalize_api_url(url: str) -> str:
     return f"{scheme}://{netloc}{path}"
 
 
+def same_backend(server: str, settings: Settings) -> bool:
+    """Whether a stored token's `server` is this profile's backend. Both are compared in
+    normalized form, so a token stored under an older, un-normalized key (`.../api/`) keeps
+    working."""
+    return normalize_api_url(server) == normalize_api_url(settings.server_key)
+
+
 def mask_url(url: str) -> str:
     """Hide the password of a URL (mongodb://user:pw@host -> mongodb://user:***@host)."""
     return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", url)
@@ -474,12 +492,7 @@ def load_settings(
 
 def write_config(settings: Settings, doc: dict[str, Any]) -> None:
     """Write the config file atomically (owner-only: it may hold a Mongo URL password)."""
-    settings.config_dir.mkdir(parents=True, exist_ok=True)
-    tmp = settings.config_file.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(dump_toml(doc))
-    os.replace(tmp, settings.config_file)
+    write_private(settings.config_file, dump_toml(doc))
 
 
 def read_config(settings: Settings) -> dict[str, Any]:

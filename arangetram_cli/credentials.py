@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from arangetram_cli.config import Settings, normalize_api_url
+from arangetram_cli.config import Settings, same_backend, write_private
 from arangetram_cli.core.errors import Unavailable
 
 SERVICE = "arangetram"
@@ -251,13 +251,7 @@ def read_private_json(path: Path) -> dict[str, Any]:
 
 def write_private_json(path: Path, data: dict[str, Any]) -> None:
     """Replace the file atomically; it is created 0600 and never readable by others."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_private(path, json.dumps(data, indent=2))
 
 
 class Credentials:
@@ -283,7 +277,7 @@ class Credentials:
         server = str(entry.get("server") or "")
         if not server:  # a bare token stored by hand: for whichever backend asks
             return True
-        return normalize_api_url(server) == normalize_api_url(self.settings.server_key)
+        return same_backend(server, self.settings)
 
     # -- file backend ----------------------------------------------------------------------
     def _read_file(self) -> dict[str, Any]:

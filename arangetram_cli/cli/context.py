@@ -77,6 +77,7 @@ class State:
     def stored_token(self) -> StoredToken | None:
         """The token for this profile, if it was issued by the backend we talk to now."""
         if self._stored is None:
+            from arangetram_cli.config import same_backend
             from arangetram_cli.credentials import KeyringUnavailable
 
             try:
@@ -125,16 +126,6 @@ class State:
         if self._planner is not None:
             self._planner.close()
             self._planner = None
-
-
-def same_backend(server: str, settings: Settings) -> bool:
-    """Whether a stored token's `server` is this profile's backend. Both are compared in
-    normalized form, so a token stored under an older, un-normalized key (`.../api/`) keeps
-    working."""
-
-    from arangetram_cli.config import normalize_api_url
-
-    return normalize_api_url(server) == normalize_api_url(settings.server_key)
 
 
 def open_planner(settings: Settings, stored: StoredToken | None, *, debug: bool = False) -> Planner:

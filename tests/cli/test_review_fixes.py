@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import stat
 from pathlib import Path
 
 from tests.conftest import one_error_line
@@ -122,3 +123,21 @@ def test_guest_text_is_escaped_once_and_marked(cli) -> None:
     assert r.code == 0, r.err
     assert "\u202e" not in r.out + r.err
     assert "Ravi \\u202eevil" in r.out and "[red]x[/red]" in r.out
+
+
+def test_every_private_file_is_written_owner_only_in_an_owner_only_dir(cli, env) -> None:
+    """config.toml (it may hold a Mongo URL password), credentials.json and the trust list
+    have one writer: files 0600, and the directory it creates 0700."""
+    config = Path(env["ARANGETRAM_CONFIG_DIR"])
+    assert not config.exists()
+    assert cli("config", "set", "mongo_url", "mongodb://u:pw@127.0.0.1:1").code == 0
+    assert stat.S_IMODE(config.stat().st_mode) == 0o700
+    assert cli("config", "unset", "mongo_url").code == 0
+    login(cli)
+    Path(".env").write_text("DB_NAME=x\n", encoding="utf-8")
+    assert cli("config", "trust-env").code == 0
+    for name in ("config.toml", "credentials.json", "trusted_env.json"):
+        assert stat.S_IMODE((config / name).stat().st_mode) == 0o600, name
+    assert sorted(p.name for p in config.iterdir()) == [
+        "config.toml", "credentials.json", "trusted_env.json"
+    ]  # fmt: skip
