@@ -30,6 +30,7 @@ from arangetram_cli.ai.keys import LlmKeys
 from arangetram_cli.ai.render import renderer_for
 from arangetram_cli.cli.context import State, open_sqlite, state
 from arangetram_cli.cli.output import Col, one_line, report_error
+from arangetram_cli.cli.params import short
 from arangetram_cli.core.errors import ArangetramError, Invalid, NotFound
 from arangetram_cli.store.conversations import conversations
 
@@ -42,7 +43,7 @@ Exit codes: 2 bad input, 3 the provider refused the key, 4 event or conversation
 incomplete), 130 interrupted."""
 
 HISTORY_COLUMNS = [
-    Col("id", "Id", lambda d: str(d.get("id", ""))[:8], priority=0, fixed=True),
+    Col("id", "Id", short, priority=0, fixed=True),
     Col("title", "Title", priority=0, min_width=16),
     Col("message_count", "Messages", priority=2, fixed=True),
     Col("status", "Status", lambda d: d.get("status") or "", priority=3, fixed=True),

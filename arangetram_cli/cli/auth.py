@@ -11,6 +11,7 @@ import typer
 
 from arangetram_cli.cli.context import State, need, state
 from arangetram_cli.cli.output import one_line
+from arangetram_cli.cli.params import filled
 from arangetram_cli.core.errors import Conflict, Invalid, Unavailable
 from arangetram_cli.core.security import peek_token
 from arangetram_cli.core.values import MIN_PASSWORD_CHARS
@@ -48,12 +49,8 @@ def _read_password(st: State, from_stdin: bool, *, confirm: bool) -> str:
     return st.io.password("Password:")
 
 
-def _filled(text: str) -> bool | str:
-    return True if text.strip() else "this cannot be empty"
-
-
 def _ask_text(st: State, label: str) -> Any:
-    return lambda: st.io.text(label, validate=_filled).strip()
+    return lambda: st.io.text(label, validate=filled).strip()
 
 
 def _label(user: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.params import from_group
+from arangetram_cli.cli.params import changes, from_group, given
 from arangetram_cli.cli.workspace_ui import (
     EventOpt,
     cell,
@@ -180,10 +180,6 @@ def _confirmed(st: Any, call: Any, yes: bool) -> Any:
         return call(True)
 
 
-def _data(**kw: Any) -> dict[str, Any]:
-    return {k: v for k, v in kw.items() if v is not None}
-
-
 @app.command()
 def add(
     ctx: typer.Context,
@@ -201,7 +197,7 @@ def add(
 ) -> None:
     """Add a budget line."""
     st = state(ctx)
-    data = _data(
+    data = given(
         name=item,
         category=category,
         estimate=money(estimate, "--estimate"),
@@ -267,7 +263,7 @@ def update(
     """Change a line (a quote arrived, a due date moved)."""
 
     st = state(ctx)
-    data = _data(
+    data = changes(
         name=name,
         category=category,
         estimate=money(estimate, "--estimate"),
@@ -277,8 +273,6 @@ def update(
         vendor_id=vendor,
         notes=notes,
     )
-    if not data:
-        raise Invalid("nothing to change: give at least one option (see --help)")
     planner = st.planner(auth=True)
     ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     line = planner.update_budget_item(ref, item, data)

@@ -109,7 +109,7 @@ def create(
         data = _form(st, data)
     if data["event_date"]:
         params.warn_if_past(data["event_date"], "the event date")
-    event = planner.create_event({k: v for k, v in data.items() if v is not None})
+    event = planner.create_event(params.given(**data))
     st.out.success(f"Created event {event['event_name']} on {event['event_date']} ({event['id']})")
     _after_create(st, planner, event, checklist)
     _show(st, event)
@@ -134,16 +134,12 @@ def _whole_number(text: str) -> bool | str:
     return True if text.strip().isdigit() and int(text) > 0 else "a whole number, 1 or more"
 
 
-def _filled(text: str) -> bool | str:
-    return True if text.strip() else "this cannot be empty"
-
-
 def _form(st: Any, data: dict[str, Any]) -> dict[str, Any]:
     """At a terminal, ask for every field not given as an option (each answer checked as it
     is typed)."""
     io = st.io
     questions = {
-        "event_name": lambda: io.text("Event name:", validate=_filled).strip(),
+        "event_name": lambda: io.text("Event name:", validate=params.filled).strip(),
         "event_date": lambda: io.text("Date (YYYY-MM-DD):", validate=params.valid_date).strip(),
         "guest_count": lambda: int(io.text("Guests:", default="100", validate=_whole_number)),
         "budget": lambda: io.select("Budget:", list(PRICE_RANGES), default="$$"),
@@ -215,9 +211,7 @@ def update(
         "special_requirements": notes,
         "status": status,
     }
-    data = {k: v for k, v in data.items() if v is not None}
-    if not data:
-        raise Invalid("nothing to change: give at least one option (see --help)")
+    data = params.changes(**data)
     if data.get("event_date"):
         params.warn_if_past(data["event_date"], "the event date")
     event = st.planner(auth=True).update_event(ref, data)

@@ -16,7 +16,7 @@ import typer
 
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col
-from arangetram_cli.cli.params import short
+from arangetram_cli.cli.params import changes, given, short
 from arangetram_cli.cli.workspace_ui import EventOpt, line, pick_event
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.guests import check_rsvp, csv_safe, to_csv
@@ -66,10 +66,6 @@ Group = Annotated[str | None, typer.Option("--group", "-g", help='Such as "Dance
 def _ref(st: Any, planner: Any, event: str | None) -> str:
 
     return pick_event(st, planner, event)
-
-
-def _fields(**kw: Any) -> dict[str, Any]:
-    return {k: v for k, v in kw.items() if v is not None}
 
 
 def headcount_line(h: dict[str, Any]) -> str:
@@ -125,7 +121,7 @@ def add(
     st = state(ctx)
     planner = st.planner(auth=True)
     ref = _ref(st, planner, event)
-    data = _fields(name=name, email=email, phone=phone, party=party, children=children, group=group)
+    data = given(name=name, email=email, phone=phone, party=party, children=children, group=group)
     guest = planner.add_guest(ref, data)
     st.out.success(f"Added {guest['name']} (party of {guest['party']})")
     st.out.item(guest, GUEST_FIELDS, title="Guest")
@@ -149,7 +145,7 @@ def update(
     """Change a guest, or record an answer given by phone."""
 
     st = state(ctx)
-    data = _fields(
+    data = changes(
         name=name,
         email=email,
         phone=phone,
@@ -158,8 +154,6 @@ def update(
         group=group,
         rsvp=rsvp,
     )
-    if not data:
-        raise Invalid("nothing to change: give at least one option (see --help)")
     planner = st.planner(auth=True)
     updated = planner.update_guest(_ref(st, planner, event), guest, data)
     st.out.success(f"Updated {updated['name']}")

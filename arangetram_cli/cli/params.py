@@ -25,6 +25,24 @@ def from_group(ctx: Any, name: str, value: Any, flag: str) -> Any:
     return value if value is not None else given
 
 
+def filled(text: str) -> bool | str:
+    """A prompt's check that an answer is not empty (the reason shown under the question)."""
+    return True if text.strip() else "this cannot be empty"
+
+
+def given(**options: Any) -> dict[str, Any]:
+    """The options that were given (not None)."""
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def changes(**options: Any) -> dict[str, Any]:
+    """The options an `update` was given; none at all is exit 2."""
+    data = given(**options)
+    if not data:
+        raise Invalid("nothing to change: give at least one option (see --help)")
+    return data
+
+
 def short(doc: dict[str, Any]) -> str:
     """The 8-character id prefix shown in tables and accepted by every command."""
     return str(doc.get("id", ""))[:8]

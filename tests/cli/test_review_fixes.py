@@ -141,3 +141,10 @@ def test_every_private_file_is_written_owner_only_in_an_owner_only_dir(cli, env)
     assert sorted(p.name for p in config.iterdir()) == [
         "config.toml", "credentials.json", "trusted_env.json"
     ]  # fmt: skip
+
+
+def test_every_update_without_an_option_says_nothing_to_change(cli) -> None:
+    for group in ("vendors", "events", "tasks", "budget", "guests"):
+        r = cli(group, "update", "abc12345")
+        one_error_line(r, 2, "nothing to change: give at least one option (see --help)")
+    one_error_line(cli("tasks", "update", "abc12345", "--after-event"), 2, "nothing to change")
