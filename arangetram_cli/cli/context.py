@@ -96,7 +96,7 @@ class State:
         slow to import) only for commands that need a login; with auth=True a missing login is
         an error now, before any work is done."""
         if self._planner is None:
-            self._planner = open_planner(self.settings, None, debug=self.debug)
+            self._planner = open_planner(self.settings, debug=self.debug)
         if auth and self._planner.token is None:
             stored = self.stored_token()
             if stored is None:
@@ -128,15 +128,16 @@ class State:
             self._planner = None
 
 
-def open_planner(settings: Settings, stored: StoredToken | None, *, debug: bool = False) -> Planner:
-    token = stored.token if stored else None
+def open_planner(settings: Settings, *, debug: bool = False) -> Planner:
+    """The planner for this profile's backend, not logged in yet (State.planner sets the
+    token when a command needs one)."""
     if settings.mode == "remote":
         from arangetram_cli.planner.remote import RemotePlanner
 
-        return RemotePlanner(settings.api_url or "", token=token, debug=debug)
+        return RemotePlanner(settings.api_url or "", debug=debug)
     from arangetram_cli.planner.local import LocalPlanner
 
-    return LocalPlanner(open_store(settings), secret_for(settings), token=token)
+    return LocalPlanner(open_store(settings), secret_for(settings))
 
 
 def open_store(settings: Settings) -> Any:

@@ -63,11 +63,6 @@ Kids = Annotated[int | None, typer.Option("--children", help="Of them, children.
 Group = Annotated[str | None, typer.Option("--group", "-g", help='Such as "Dance school".')]
 
 
-def _ref(st: Any, planner: Any, event: str | None) -> str:
-
-    return pick_event(st, planner, event)
-
-
 def headcount_line(h: dict[str, Any]) -> str:
     return (
         f"{h.get('confirmed', 0)} confirmed ({h.get('confirmed_adults', 0)} adults, "
@@ -92,7 +87,7 @@ def list_(
     if rsvp is not None:
         check_rsvp(rsvp)  # a typo fails before any request
     planner = st.planner(auth=True)
-    doc = planner.list_guests(_ref(st, planner, event), rsvp=rsvp, group=group)
+    doc = planner.list_guests(pick_event(st, planner, event), rsvp=rsvp, group=group)
     guests = doc["guests"]
     if st.out.format == "csv" and not st.out.quiet:
         sys.stdout.write(to_csv(guests))
@@ -120,7 +115,7 @@ def add(
     """Add a guest (a person, or a family on one invitation with --party)."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    ref = _ref(st, planner, event)
+    ref = pick_event(st, planner, event)
     data = given(name=name, email=email, phone=phone, party=party, children=children, group=group)
     guest = planner.add_guest(ref, data)
     st.out.success(f"Added {guest['name']} (party of {guest['party']})")
@@ -155,7 +150,7 @@ def update(
         rsvp=rsvp,
     )
     planner = st.planner(auth=True)
-    updated = planner.update_guest(_ref(st, planner, event), guest, data)
+    updated = planner.update_guest(pick_event(st, planner, event), guest, data)
     st.out.success(f"Updated {updated['name']}")
     st.out.item(updated, GUEST_FIELDS, title="Guest")
 
@@ -165,7 +160,7 @@ def remove(ctx: typer.Context, guest: GuestArg, event: EventOpt = None) -> None:
     """Remove a guest (their RSVP link stops working)."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    gone = planner.remove_guest(_ref(st, planner, event), guest)
+    gone = planner.remove_guest(pick_event(st, planner, event), guest)
     st.out.success(f"Removed {gone['name']}")
     st.out.item(gone, GUEST_FIELDS, title="Removed")
 
@@ -194,7 +189,7 @@ def import_(
     except OSError as e:
         raise Invalid(f"cannot read {file}: {e.strerror or e}") from None
     planner = st.planner(auth=True)
-    result = planner.import_guests(_ref(st, planner, event), text)
+    result = planner.import_guests(pick_event(st, planner, event), text)
     st.out.success(
         f"{result['added']} guest(s) added to {result['event'].get('event_name')}"
         + (f"; {len(result['merged'])} merged (same email)" if result["merged"] else "")
@@ -232,7 +227,7 @@ def links(
         raise Invalid(f"--base-url must start with https:// or http://, not '{base[:80]}'")
     planner = st.planner(auth=True)
     doc = planner.guest_links(
-        _ref(st, planner, event), rotate=rotate, guest_ref=guest, base_url=base.rstrip("/")
+        pick_event(st, planner, event), rotate=rotate, guest_ref=guest, base_url=base.rstrip("/")
     )
     rows = [{k: r.get(k) for k in ("name", "email", "link", "status", "id")} for r in doc["links"]]
     if not base:

@@ -289,9 +289,6 @@ class Output:
         if extra:
             extra(console)
 
-    def text(self, value: str) -> None:
-        print(value)
-
 
 def fit(
     cols: Sequence[Col],

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -25,17 +25,12 @@ EventArg = Annotated[
 ]
 
 
-def _ref(st: Any, planner: Any, ref: str | None) -> str:
-
-    return pick_event(st, planner, ref)
-
-
 def plan(ctx: typer.Context, event: EventArg = None) -> None:
     """The plan on one screen: days to go, vendors per category, the checklist's next tasks
     and the budget as bars (--json: the same as one document)."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    doc = planner.get_plan(_ref(st, planner, event))
+    doc = planner.get_plan(pick_event(st, planner, event))
     if st.out.quiet:
         print(doc["event"]["id"])
         return
@@ -62,7 +57,7 @@ def calendar(
     if all_ and event:
         raise Invalid("give an event or --all, not both")
     planner = st.planner(auth=True)
-    ref = None if all_ else _ref(st, planner, event)
+    ref = None if all_ else pick_event(st, planner, event)
     text = planner.calendar(ref, all_events=all_)
     if output:
         _write_atomic(Path(output), text)
@@ -91,7 +86,7 @@ def export(ctx: typer.Context, event: EventArg = None) -> None:
     budget lines with payments, booking references."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    doc = planner.export_plan(_ref(st, planner, event))
+    doc = planner.export_plan(pick_event(st, planner, event))
     print(json.dumps(doc, ensure_ascii=False, indent=2))
 
 

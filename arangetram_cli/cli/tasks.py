@@ -18,15 +18,10 @@ app = typer.Typer(
 )
 
 
-def _status(t: dict[str, Any]) -> str:
-
-    return task_marker(t)
-
-
 TASK_COLUMNS = [
     ("id", "Id", short),
     ("due_date", "Due"),
-    ("status", "Status", _status),
+    ("status", "Status", task_marker),
     ("title", "Task"),
     ("category", "Category"),
     ("notes", "Notes", lambda t: str(t.get("notes") or "")[:60]),
@@ -36,7 +31,7 @@ TASK_FIELDS = [
     ("title", "Task"),
     ("id", "Id"),
     ("due_date", "Due"),
-    ("status", "Status", _status),
+    ("status", "Status", task_marker),
     ("category", "Category"),
     ("vendor_category", "Ticked by a booking of"),
     ("notes", "Notes"),
