@@ -14,6 +14,7 @@ import typer
 from arangetram_cli.ai.client import KEY_PROVIDERS, llm_env, resolve_provider
 from arangetram_cli.ai.keys import LlmKeys
 from arangetram_cli.cli.context import state
+from arangetram_cli.config import mask_url
 from arangetram_cli.core.errors import Invalid, NotFound
 
 ProviderArg = Annotated[str, typer.Argument(help="gemini, openai, emergent or custom.")]
@@ -73,7 +74,7 @@ def llm(ctx: typer.Context) -> None:
         doc = {
             "provider": cfg.name,
             "model": cfg.model,
-            "base_url": cfg.base_url,
+            "base_url": mask_url(cfg.base_url),  # OLLAMA_HOST may carry a password
             "key": cfg.key_source or "(none needed)",
             "timeout": f"{cfg.timeout:g}s",
         }
