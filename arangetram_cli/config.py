@@ -15,6 +15,7 @@ Kept free of heavy imports: every command loads settings first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -154,16 +155,26 @@ def read_trust(config_dir: Path) -> dict[str, str]:
 
 def write_trust(config_dir: Path, trusted: Mapping[str, str]) -> None:
     """Replace the trust list atomically, owner-only (0600) in an owner-only directory."""
-    config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = trust_path(config_dir)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     doc = {"version": 1, "files": {k: {"sha256": v} for k, v in sorted(trusted.items())}}
+    write_private(trust_path(config_dir), json.dumps(doc, indent=2) + "\n")
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text` atomically (a temporary file beside it, renamed over it):
+    owner-only (0600), its directory created owner-only (0700). The one writer of the files
+    that hold secrets or decide trust: config.toml, credentials.json, trusted_env.json, ..."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)  # a leftover temporary file keeps its mode through O_TRUNC
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 @dataclass(frozen=True)
@@ -351,6 +362,13 @@ def normalize_api_url(url: str) -> str:
     return f"{scheme}://{netloc}{path}"
 
 
+def same_backend(server: str, settings: Settings) -> bool:
+    """Whether a stored token's `server` is this profile's backend. Both are compared in
+    normalized form, so a token stored under an older, un-normalized key (`.../api/`) keeps
+    working."""
+    return normalize_api_url(server) == normalize_api_url(settings.server_key)
+
+
 def mask_url(url: str) -> str:
     """The URL with its password (userinfo and any `...password=` option) replaced by ***:
     `mongodb://user:pw@host/?authMechanismProperties=...&password=x` shows neither."""
@@ -369,6 +387,21 @@ def mask(value: str | None) -> str:
     if not value:
         return ""
     return value[:4] + "…" if len(value) > 12 else "***"
+
+
+def _profiles_of(doc: dict[str, Any], config_file: Path) -> dict[str, dict[str, Any]]:
+    """The config file's [profiles.NAME] tables; a wrongly shaped one is exit 2 naming the
+    file and the key (the file is the user's to fix: every command reads it)."""
+    profiles = doc.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise Invalid(f"{config_file}: profiles must be a table of [profiles.NAME] tables")
+    for name, prof in profiles.items():
+        if not isinstance(prof, dict):
+            raise Invalid(f"{config_file}: [profiles.{name}] must be a table")
+        for key, value in prof.items():
+            if isinstance(value, dict | list):
+                raise Invalid(f"{config_file}: profiles.{name}.{key} must be a string")
+    return profiles
 
 
 def load_settings(
@@ -404,7 +437,7 @@ def load_settings(
             doc = tomllib.loads(config_file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise Invalid(f"config file {config_file} is not valid TOML: {e}") from None
-    profiles = doc.get("profiles", {}) if isinstance(doc.get("profiles"), dict) else {}
+    profiles = _profiles_of(doc, config_file)
 
     if profile:
         sources["profile"] = "flag"
@@ -468,12 +501,7 @@ def load_settings(
 
 def write_config(settings: Settings, doc: dict[str, Any]) -> None:
     """Write the config file atomically (owner-only: it may hold a Mongo URL password)."""
-    settings.config_dir.mkdir(parents=True, exist_ok=True)
-    tmp = settings.config_file.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(dump_toml(doc))
-    os.replace(tmp, settings.config_file)
+    write_private(settings.config_file, dump_toml(doc))
 
 
 def read_config(settings: Settings) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from arangetram_cli.config import Settings, normalize_api_url
+from arangetram_cli.config import Settings, same_backend, write_private
 from arangetram_cli.core.errors import Unavailable
 
 SERVICE = "arangetram"
@@ -143,8 +143,6 @@ def _backend() -> Any:
     name = f"{type(kr).__module__.rsplit('.', 1)[-1]}.{type(kr).__name__}"
     if name in _UNUSABLE and not getattr(kr, "backends", None):
         raise KeyringUnavailable(f"no usable keyring backend ({name})")
-    if name.startswith(("fail.", "null.")):
-        raise KeyringUnavailable(f"no usable keyring backend ({name})")
     if type(kr).__module__.startswith("keyrings.alt") and not chosen:
         raise KeyringUnavailable(f"no OS keyring (only {type(kr).__name__} from keyrings.alt)")
     if name == "chainer.ChainerBackend":
@@ -251,13 +249,7 @@ def read_private_json(path: Path) -> dict[str, Any]:
 
 def write_private_json(path: Path, data: dict[str, Any]) -> None:
     """Replace the file atomically; it is created 0600 and never readable by others."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_private(path, json.dumps(data, indent=2))
 
 
 class Credentials:
@@ -283,11 +275,19 @@ class Credentials:
         server = str(entry.get("server") or "")
         if not server:  # a bare token stored by hand: for whichever backend asks
             return True
-        return normalize_api_url(server) == normalize_api_url(self.settings.server_key)
+        return same_backend(server, self.settings)
 
     # -- file backend ----------------------------------------------------------------------
     def _read_file(self) -> dict[str, Any]:
-        return read_private_json(self.file)
+        """The file's data, wrongly shaped parts dropped (a `logins` that is no table of
+        tables, ...): a damaged file is no login, and the next save writes a sound one."""
+        data = read_private_json(self.file)
+        for key in ("logins", "profiles"):
+            if key in data:
+                value = data[key]
+                value = value if isinstance(value, dict) else {}
+                data[key] = {k: v for k, v in value.items() if isinstance(v, dict)}
+        return data
 
     def _write_file(self, data: dict[str, Any]) -> None:
         write_private_json(self.file, data)
@@ -303,11 +303,11 @@ class Credentials:
     def _file_entry(self, data: dict[str, Any]) -> dict[str, Any] | None:
         s = self.settings
         logins = data.get("logins", {}).get(s.profile, {})
-        entry = logins.get(s.server_key) if isinstance(logins, dict) else None
-        if isinstance(entry, dict) and entry.get("token"):
+        entry = _usable(logins.get(s.server_key))
+        if entry:
             return entry
-        old = data.get("profiles", {}).get(s.profile)
-        if isinstance(old, dict) and old.get("token") and self._ours(old):
+        old = _usable(data.get("profiles", {}).get(s.profile))
+        if old and self._ours(old):
             with contextlib.suppress(OSError):  # copied to its backend's name; read-only: later
                 data.setdefault("logins", {}).setdefault(s.profile, {})[s.server_key] = old
                 self._write_file(data)
@@ -361,8 +361,6 @@ class Credentials:
         """The other backends this profile has a login to, in the file (the keyring cannot
         list its entries without a search every backend lacks)."""
         logins = self._read_file().get("logins", {}).get(self.settings.profile, {})
-        if not isinstance(logins, dict):
-            return []
         return [k for k in logins if k != self.settings.server_key]
 
     def save(self, token: str, user: dict[str, Any] | None = None) -> str:
@@ -435,10 +433,20 @@ class Credentials:
         return self._forget_file() or removed
 
 
+def _usable(entry: Any) -> dict[str, Any] | None:
+    """A stored login with a token (a string) and a server (a string when present), else
+    None: a damaged entry is no login."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+        return None
+    if not entry["token"] or not isinstance(entry.get("server") or "", str):
+        return None
+    return entry
+
+
 def _stored(entry: dict[str, Any], source: str) -> StoredToken:
     user = entry.get("user")
     return StoredToken(
-        entry["token"], entry.get("server", ""), source, user if isinstance(user, dict) else {}
+        entry["token"], entry.get("server") or "", source, user if isinstance(user, dict) else {}
     )
 
 
@@ -447,7 +455,7 @@ def _parse(raw: str) -> dict[str, Any] | None:
         entry = json.loads(raw)
     except ValueError:
         return {"token": raw, "server": ""}  # a bare token stored by hand
-    return entry if isinstance(entry, dict) and entry.get("token") else None
+    return _usable(entry)
 
 
 # Shared with ai/keys.py (provider keys use the same bounded keyring access).

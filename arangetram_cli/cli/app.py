@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import re
 import sys
 from typing import Annotated, Any
 
@@ -19,23 +18,12 @@ from typer.core import TyperGroup
 from arangetram_cli import __version__
 from arangetram_cli.cli.context import GLOBALS, state
 from arangetram_cli.cli.lazy import add_global_options, build
-from arangetram_cli.cli.output import one_line
+from arangetram_cli.cli.output import report_error
 from arangetram_cli.core.errors import ArangetramError
 
 EXIT_CODES = """Exit codes: 0 ok, 1 failure, 2 usage or bad input, 3 not logged in or not
 allowed, 4 not found, 5 conflict, 6 service unreachable, 7 not offered by this server,
 130 interrupted."""
-
-
-# user:password@ in any URL an error names (an --api-url or MONGO_URL with credentials)
-_URL_PASSWORD = re.compile(r"(://[^\s/@:]*:)[^\s/@]*@")
-
-
-def _report(message: str, hint: str | None = None) -> None:
-    line = f"error: {message}"
-    if hint:
-        line += f" ({hint})"
-    print(_URL_PASSWORD.sub(r"\1***@", one_line(line)), file=sys.stderr)
 
 
 # Command groups are imported only when used: building the whole Typer tree costs more than
@@ -100,7 +88,7 @@ class RootGroup(TyperGroup):
             )
             code = rv if isinstance(rv, int) else 0
         except ArangetramError as e:
-            _report(e.message, e.hint)
+            report_error(e.message, e.hint)
             code = e.exit_code
         except typer.Exit as e:
             code = e.exit_code
@@ -115,7 +103,7 @@ class RootGroup(TyperGroup):
             where = f"{ctx.command_path} --help" if ctx is not None else "arangetram --help"
             # A group run without a subcommand has printed its help already; its message
             # is empty, and a bare `error:` line would say nothing.
-            _report(e.format_message().strip() or "missing command", f"see '{where}'")
+            report_error(e.format_message().strip() or "missing command", f"see '{where}'")
             code = getattr(e, "exit_code", 2) or 2
         except BrokenPipeError:
             # The reader went away (`| head`): no message, and exit 1 as Click does for a
@@ -126,7 +114,9 @@ class RootGroup(TyperGroup):
         except Exception as e:
             if debug:
                 raise
-            _report(f"unexpected {type(e).__name__}: {e}", "run again with --debug for details")
+            report_error(
+                f"unexpected {type(e).__name__}: {e}", "run again with --debug for details"
+            )
             code = 1
         sys.exit(code)
 

@@ -29,7 +29,8 @@ from arangetram_cli.ai.history import Conversations, anonymous_owner
 from arangetram_cli.ai.keys import LlmKeys
 from arangetram_cli.ai.render import renderer_for
 from arangetram_cli.cli.context import State, open_sqlite, state
-from arangetram_cli.cli.output import Col, one_line
+from arangetram_cli.cli.output import Col, one_line, report_error
+from arangetram_cli.cli.params import short
 from arangetram_cli.core.errors import ArangetramError, Invalid, NotFound
 from arangetram_cli.store.conversations import conversations
 
@@ -42,7 +43,7 @@ Exit codes: 2 bad input, 3 the provider refused the key, 4 event or conversation
 incomplete), 130 interrupted."""
 
 HISTORY_COLUMNS = [
-    Col("id", "Id", lambda d: str(d.get("id", ""))[:8], priority=0, fixed=True),
+    Col("id", "Id", short, priority=0, fixed=True),
     Col("title", "Title", priority=0, min_width=16),
     Col("message_count", "Messages", priority=2, fixed=True),
     Col("status", "Status", lambda d: d.get("status") or "", priority=3, fixed=True),
@@ -381,7 +382,7 @@ def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: 
                         session.conversations.set_event(conv, event_ref)
                     print(f"event: {event_ref[:8] if event_ref else 'none'}", file=err)
                 except ArangetramError as e:
-                    _say_error(e)
+                    report_error(e.message, e.hint)
             elif cmd == "/help":
                 print(CHAT_HELP, file=err)
             else:
@@ -393,7 +394,7 @@ def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: 
                 conv, line, event_ref, renderer_for(sys.stdout, color=st.out.use_color)
             )
         except ArangetramError as e:  # before any answer: the event, the provider, ...
-            _say_error(e)
+            report_error(e.message, e.hint)
             continue
         except KeyboardInterrupt:
             print("\nstopped", file=err)
@@ -401,9 +402,4 @@ def _chat(st: State, session: _Session, conv: dict[str, Any] | None, event_ref: 
         if isinstance(stopped, KeyboardInterrupt):
             print("stopped; the answer so far is kept", file=err)
         elif isinstance(stopped, ArangetramError):
-            _say_error(stopped)
-
-
-def _say_error(e: Any) -> None:
-    """An error inside the chat: README's one line, escaped like every other error."""
-    print(one_line(f"error: {e.message}" + (f" ({e.hint})" if e.hint else "")), file=sys.stderr)
+            report_error(stopped.message, stopped.hint)

@@ -11,7 +11,8 @@ import typer
 
 from arangetram_cli.cli.context import State, need, state
 from arangetram_cli.cli.output import one_line
-from arangetram_cli.core.errors import AuthRequired, Conflict, Invalid, Unavailable
+from arangetram_cli.cli.params import filled
+from arangetram_cli.core.errors import Conflict, Invalid, Unavailable
 from arangetram_cli.core.security import peek_token
 from arangetram_cli.core.values import MIN_PASSWORD_CHARS
 
@@ -48,12 +49,8 @@ def _read_password(st: State, from_stdin: bool, *, confirm: bool) -> str:
     return st.io.password("Password:")
 
 
-def _filled(text: str) -> bool | str:
-    return True if text.strip() else "this cannot be empty"
-
-
 def _ask_text(st: State, label: str) -> Any:
-    return lambda: st.io.text(label, validate=_filled).strip()
+    return lambda: st.io.text(label, validate=filled).strip()
 
 
 def _label(user: dict[str, Any]) -> str:
@@ -159,9 +156,7 @@ def whoami(ctx: typer.Context) -> None:
     st = state(ctx)
     stored = st.stored_token()
     if stored is None:
-        raise AuthRequired(
-            f"not logged in (profile {st.settings.profile})", hint="run: arangetram auth login"
-        )
+        raise st.not_logged_in()
     user = st.planner(auth=True).me()
     exp = peek_token(stored.token).get("exp")
     expires = "unknown"
@@ -198,9 +193,7 @@ def token(ctx: typer.Context) -> None:
     st = state(ctx)
     stored = st.stored_token()
     if stored is None:
-        raise AuthRequired(
-            f"not logged in (profile {st.settings.profile})", hint="run: arangetram auth login"
-        )
+        raise st.not_logged_in()
     print(stored.token)
 
 

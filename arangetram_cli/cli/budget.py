@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.params import changes, from_group, given
 from arangetram_cli.cli.workspace_ui import (
     EventOpt,
     cell,
@@ -136,9 +137,16 @@ def main(
     guests: Guests = None,
     budget_amount: BudgetAmount = None,
 ) -> None:
-    """`budget` alone shows the budget (as `budget show`)."""
+    """`budget` alone shows the budget (as `budget show`). Its --event applies to the
+    subcommand that follows (`budget -e ID add ...`); --guests and --budget-amount are what-if
+    options of `show` only."""
     if ctx.invoked_subcommand is None:
         _show(ctx, event, guests, budget_amount)
+    elif ctx.invoked_subcommand != "show" and (guests is not None or budget_amount is not None):
+        raise Invalid(
+            "--guests and --budget-amount are what-if options of `budget show`, "
+            f"not of `budget {ctx.invoked_subcommand}`"
+        )
 
 
 @app.command()
@@ -150,7 +158,12 @@ def show(
 ) -> None:
     """Every line with estimate, quoted, paid and due, by category; totals against the
     event's budget. With --guests or --budget-amount: what if (nothing is saved)."""
-    _show(ctx, event, guests, budget_amount)
+    _show(
+        ctx,
+        from_group(ctx, "event", event, "--event"),
+        from_group(ctx, "guests", guests, "--guests"),
+        from_group(ctx, "budget_amount", budget_amount, "--budget-amount"),
+    )
 
 
 def _confirmed(st: Any, call: Any, yes: bool) -> Any:
@@ -165,10 +178,6 @@ def _confirmed(st: Any, call: Any, yes: bool) -> Any:
         if not st.io.confirm(f"{e.message}. Record it anyway?", default=False):
             raise Conflict("Not recorded", hint="check the amount") from None
         return call(True)
-
-
-def _data(**kw: Any) -> dict[str, Any]:
-    return {k: v for k, v in kw.items() if v is not None}
 
 
 @app.command()
@@ -188,7 +197,7 @@ def add(
 ) -> None:
     """Add a budget line."""
     st = state(ctx)
-    data = _data(
+    data = given(
         name=item,
         category=category,
         estimate=money(estimate, "--estimate"),
@@ -200,7 +209,7 @@ def add(
         notes=notes,
     )
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     line = _confirmed(
         st, lambda confirm: planner.add_budget_item(ref, {**data, "confirm": confirm}), yes
     )
@@ -222,7 +231,7 @@ def pay(
     st = state(ctx)
     cents = money(amount, "amount")
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     line = _confirmed(
         st,
         lambda confirm: planner.pay_budget_item(
@@ -254,7 +263,7 @@ def update(
     """Change a line (a quote arrived, a due date moved)."""
 
     st = state(ctx)
-    data = _data(
+    data = changes(
         name=name,
         category=category,
         estimate=money(estimate, "--estimate"),
@@ -264,10 +273,8 @@ def update(
         vendor_id=vendor,
         notes=notes,
     )
-    if not data:
-        raise Invalid("nothing to change: give at least one option (see --help)")
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     line = planner.update_budget_item(ref, item, data)
     st.out.success(f"Updated: {line['name']}")
     st.out.item(line, ITEM_FIELDS, title="Budget line")
@@ -278,7 +285,7 @@ def remove(ctx: typer.Context, item: ItemArg, event: EventOpt = None) -> None:
     """Remove a line (and its payments)."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     gone = planner.remove_budget_item(ref, item)
     st.out.success(f"Removed: {gone['name']}")
     st.out.item(gone, [("name", "Item"), ("id", "Id")], title="Removed")
@@ -300,7 +307,7 @@ def set_(
     if cents is None and currency is None:
         raise Invalid("give an amount, --currency, or both")
     planner = st.planner(auth=True)
-    ref = pick_event(st, planner, event)
+    ref = pick_event(st, planner, from_group(ctx, "event", event, "--event"))
     ev = planner.set_event_budget(ref, amount_cents=cents, currency=currency)
     st.out.success(
         f"Budget of {ev.get('event_name')}: "

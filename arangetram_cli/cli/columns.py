@@ -13,6 +13,11 @@ from arangetram_cli.cli.output import Col
 from arangetram_cli.cli.params import short
 
 
+def role_of(event: dict[str, Any]) -> str:
+    """An event's Role column: the caller's role (owner when the event is theirs)."""
+    return str(event.get("role") or "owner")
+
+
 def stars(doc: dict[str, Any]) -> str:
     rating = float(doc.get("rating") or 0)
     count = int(doc.get("review_count") or 0)

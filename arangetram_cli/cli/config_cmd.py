@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.llm_config import delete_key, llm, set_key
+from arangetram_cli.cli.lazy import lazy_commands
 from arangetram_cli.config import (
     ENV_ONLY,
     PROFILE_KEYS,
@@ -253,7 +253,11 @@ def untrust_env(ctx: typer.Context, path: EnvPath = None) -> None:
     st.out.success(f"{key} is no longer trusted")
 
 
-# AI provider keys (their own module), registered last.
-app.command("set-key")(set_key)
-app.command("delete-key")(delete_key)
-app.command("llm")(llm)
+# AI provider keys (their own module, with the AI client it needs), listed last and
+# imported only when one of them runs.
+lazy_commands(
+    app,
+    set_key="arangetram_cli.cli.llm_config:set_key",
+    delete_key="arangetram_cli.cli.llm_config:delete_key",
+    llm="arangetram_cli.cli.llm_config:llm",
+)

@@ -77,6 +77,7 @@ class State:
     def stored_token(self) -> StoredToken | None:
         """The token for this profile, if it was issued by the backend we talk to now."""
         if self._stored is None:
+            from arangetram_cli.config import same_backend
             from arangetram_cli.credentials import KeyringUnavailable
 
             try:
@@ -95,15 +96,15 @@ class State:
         slow to import) only for commands that need a login; with auth=True a missing login is
         an error now, before any work is done."""
         if self._planner is None:
-            self._planner = open_planner(self.settings, None, debug=self.debug)
+            self._planner = open_planner(self.settings, debug=self.debug)
         if auth and self._planner.token is None:
             stored = self.stored_token()
             if stored is None:
-                raise self._not_logged_in()
+                raise self.not_logged_in()
             self._planner.token = stored.token
         return self._planner
 
-    def _not_logged_in(self) -> Exception:
+    def not_logged_in(self) -> Exception:
         """Why a command that needs a login cannot run: a server that does not answer is
         exit 6 (it is down, not you); else not logged in to this backend (exit 3), naming
         the backends this profile does have a login to."""
@@ -127,25 +128,16 @@ class State:
             self._planner = None
 
 
-def same_backend(server: str, settings: Settings) -> bool:
-    """Whether a stored token's `server` is this profile's backend. Both are compared in
-    normalized form, so a token stored under an older, un-normalized key (`.../api/`) keeps
-    working."""
-
-    from arangetram_cli.config import normalize_api_url
-
-    return normalize_api_url(server) == normalize_api_url(settings.server_key)
-
-
-def open_planner(settings: Settings, stored: StoredToken | None, *, debug: bool = False) -> Planner:
-    token = stored.token if stored else None
+def open_planner(settings: Settings, *, debug: bool = False) -> Planner:
+    """The planner for this profile's backend, not logged in yet (State.planner sets the
+    token when a command needs one)."""
     if settings.mode == "remote":
         from arangetram_cli.planner.remote import RemotePlanner
 
-        return RemotePlanner(settings.api_url or "", token=token, debug=debug)
+        return RemotePlanner(settings.api_url or "", debug=debug)
     from arangetram_cli.planner.local import LocalPlanner
 
-    return LocalPlanner(open_store(settings), secret_for(settings), token=token)
+    return LocalPlanner(open_store(settings), secret_for(settings))
 
 
 def open_store(settings: Settings) -> Any:

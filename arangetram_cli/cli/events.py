@@ -7,13 +7,12 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli import params
-from arangetram_cli.cli import plan as _plan
-from arangetram_cli.cli import together as _together
-from arangetram_cli.cli.columns import LIST_COLUMNS
+from arangetram_cli.cli.columns import LIST_COLUMNS, role_of
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.lazy import lazy_commands
 from arangetram_cli.cli.output import Col
 from arangetram_cli.cli.params import short
-from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.errors import Invalid, NotSupported
 from arangetram_cli.core.values import EVENT_STATUSES, PRICE_RANGES
 
 app = typer.Typer(
@@ -35,7 +34,7 @@ EVENT_COLUMNS = [
         fixed=True,
     ),
     Col("status", "Status", priority=0, fixed=True),
-    Col("role", "Role", _together.role_of, priority=1, fixed=True),
+    Col("role", "Role", role_of, priority=1, fixed=True),
 ]
 EVENT_FIELDS = [
     ("event_name", "Event"),
@@ -110,18 +109,29 @@ def create(
         data = _form(st, data)
     if data["event_date"]:
         params.warn_if_past(data["event_date"], "the event date")
-    event = planner.create_event({k: v for k, v in data.items() if v is not None})
+    event = planner.create_event(params.given(**data))
     st.out.success(f"Created event {event['event_name']} on {event['event_date']} ({event['id']})")
-    _plan.after_create(st, planner, event, checklist)
+    _after_create(st, planner, event, checklist)
     _show(st, event)
+
+
+def _after_create(st: Any, planner: Any, event: dict[str, Any], checklist: bool) -> None:
+    """A new event starts with the Arangetram checklist (unless --no-checklist). A server
+    without the workspace keeps the event and says so."""
+    if not checklist:
+        return
+    try:
+        result = planner.apply_template(event["id"])
+    except NotSupported:
+        st.out.note("this server keeps no checklist; the event was created without one")
+        return
+    st.out.note(
+        f"checklist: {result['added']} tasks (arangetram tasks list --event {event['id'][:8]})"
+    )
 
 
 def _whole_number(text: str) -> bool | str:
     return True if text.strip().isdigit() and int(text) > 0 else "a whole number, 1 or more"
-
-
-def _filled(text: str) -> bool | str:
-    return True if text.strip() else "this cannot be empty"
 
 
 def _form(st: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +139,7 @@ def _form(st: Any, data: dict[str, Any]) -> dict[str, Any]:
     is typed)."""
     io = st.io
     questions = {
-        "event_name": lambda: io.text("Event name:", validate=_filled).strip(),
+        "event_name": lambda: io.text("Event name:", validate=params.filled).strip(),
         "event_date": lambda: io.text("Date (YYYY-MM-DD):", validate=params.valid_date).strip(),
         "guest_count": lambda: int(io.text("Guests:", default="100", validate=_whole_number)),
         "budget": lambda: io.select("Budget:", list(PRICE_RANGES), default="$$"),
@@ -201,9 +211,7 @@ def update(
         "special_requirements": notes,
         "status": status,
     }
-    data = {k: v for k, v in data.items() if v is not None}
-    if not data:
-        raise Invalid("nothing to change: give at least one option (see --help)")
+    data = params.changes(**data)
     if data.get("event_date"):
         params.warn_if_past(data["event_date"], "the event date")
     event = st.planner(auth=True).update_event(ref, data)
@@ -237,5 +245,20 @@ def remove_vendor(
     st.out.item(updated, EVENT_FIELDS, title=updated["event_name"])
 
 
-_plan.register(app)  # plan, calendar, export, import (cli/plan.py)
-_together.register(app)  # share, members, unshare, leave, transfer, rsvp-note (cli/together.py)
+# Listed after the commands above; each module is imported only when one of its commands
+# is named (`events list` loads neither the planning workspace nor the sharing commands).
+_PLAN = "arangetram_cli.cli.plan"  # plan, calendar, export, import
+_TOGETHER = "arangetram_cli.cli.together"  # share, members, unshare, leave, transfer, rsvp-note
+lazy_commands(
+    app,
+    plan=f"{_PLAN}:plan",
+    calendar=f"{_PLAN}:calendar",
+    export=f"{_PLAN}:export",
+    **{"import": f"{_PLAN}:import_"},
+    share=f"{_TOGETHER}:share",
+    members=f"{_TOGETHER}:members",
+    unshare=f"{_TOGETHER}:unshare",
+    leave=f"{_TOGETHER}:leave",
+    transfer=f"{_TOGETHER}:transfer",
+    rsvp_note=f"{_TOGETHER}:rsvp_note",
+)

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.output import Col
+from arangetram_cli.cli.params import changes, given, short
 from arangetram_cli.cli.workspace_ui import EventOpt, line, pick_event
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.guests import check_rsvp, csv_safe, to_csv
@@ -26,26 +28,28 @@ app = typer.Typer(
 )
 
 GUEST_COLUMNS = [
-    ("id", "Id", lambda g: str(g.get("id", ""))[:8]),
-    ("name", "Name", lambda g: line(g.get("name"))),
-    ("party", "Party"),
-    ("children", "Kids"),
-    ("rsvp", "RSVP"),
-    ("group", "Group", lambda g: line(g.get("group"))),
-    ("email", "Email", lambda g: line(g.get("email"))),
-    ("phone", "Phone", lambda g: line(g.get("phone"))),
-    ("message", "Message", lambda g: line(g.get("message"))[:60]),
+    Col("id", "Id", short, priority=0, fixed=True),
+    Col("name", "Name", priority=0, min_width=14),
+    Col("party", "Party", fixed=True),
+    Col("children", "Kids", priority=2, fixed=True),
+    Col("rsvp", "RSVP", priority=0, fixed=True),
+    Col("group", "Group", priority=2),
+    Col("email", "Email", priority=2),
+    Col("phone", "Phone", priority=3),
+    Col("message", "Message", priority=3),
 ]
+# What guests wrote is escaped by the Output layer (one line in a table, line breaks kept in
+# a panel), never here: escaping twice hides which characters were control characters.
 GUEST_FIELDS = [
-    ("name", "Name", lambda g: line(g.get("name"))),
+    ("name", "Name"),
     ("id", "Id"),
     ("party", "Party"),
     ("children", "Children"),
     ("rsvp", "RSVP"),
-    ("group", "Group", lambda g: line(g.get("group"))),
-    ("email", "Email", lambda g: line(g.get("email"))),
-    ("phone", "Phone", lambda g: line(g.get("phone"))),
-    ("message", "Message", lambda g: line(g.get("message"))),
+    ("group", "Group"),
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("message", "Message"),
     ("responded_at", "Answered"),
     ("link", "RSVP link"),
 ]
@@ -57,15 +61,6 @@ Party = Annotated[
 ]
 Kids = Annotated[int | None, typer.Option("--children", help="Of them, children.")]
 Group = Annotated[str | None, typer.Option("--group", "-g", help='Such as "Dance school".')]
-
-
-def _ref(st: Any, planner: Any, event: str | None) -> str:
-
-    return pick_event(st, planner, event)
-
-
-def _fields(**kw: Any) -> dict[str, Any]:
-    return {k: v for k, v in kw.items() if v is not None}
 
 
 def headcount_line(h: dict[str, Any]) -> str:
@@ -92,7 +87,7 @@ def list_(
     if rsvp is not None:
         check_rsvp(rsvp)  # a typo fails before any request
     planner = st.planner(auth=True)
-    doc = planner.list_guests(_ref(st, planner, event), rsvp=rsvp, group=group)
+    doc = planner.list_guests(pick_event(st, planner, event), rsvp=rsvp, group=group)
     guests = doc["guests"]
     if st.out.format == "csv" and not st.out.quiet:
         sys.stdout.write(to_csv(guests))
@@ -100,7 +95,7 @@ def list_(
     st.out.items(
         guests,
         GUEST_COLUMNS,
-        title=f"Guests: {line(doc['event'].get('event_name'))}",
+        title=f"Guests: {doc['event'].get('event_name')}",
         empty="no guests match (add some: arangetram guests add NAME, or guests import FILE)",
     )
     st.out.note(headcount_line(doc["headcount"]))
@@ -120,10 +115,10 @@ def add(
     """Add a guest (a person, or a family on one invitation with --party)."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    ref = _ref(st, planner, event)
-    data = _fields(name=name, email=email, phone=phone, party=party, children=children, group=group)
+    ref = pick_event(st, planner, event)
+    data = given(name=name, email=email, phone=phone, party=party, children=children, group=group)
     guest = planner.add_guest(ref, data)
-    st.out.success(f"Added {line(guest['name'])} (party of {guest['party']})")
+    st.out.success(f"Added {guest['name']} (party of {guest['party']})")
     st.out.item(guest, GUEST_FIELDS, title="Guest")
 
 
@@ -145,7 +140,7 @@ def update(
     """Change a guest, or record an answer given by phone."""
 
     st = state(ctx)
-    data = _fields(
+    data = changes(
         name=name,
         email=email,
         phone=phone,
@@ -154,11 +149,9 @@ def update(
         group=group,
         rsvp=rsvp,
     )
-    if not data:
-        raise Invalid("nothing to change: give at least one option (see --help)")
     planner = st.planner(auth=True)
-    updated = planner.update_guest(_ref(st, planner, event), guest, data)
-    st.out.success(f"Updated {line(updated['name'])}")
+    updated = planner.update_guest(pick_event(st, planner, event), guest, data)
+    st.out.success(f"Updated {updated['name']}")
     st.out.item(updated, GUEST_FIELDS, title="Guest")
 
 
@@ -167,8 +160,8 @@ def remove(ctx: typer.Context, guest: GuestArg, event: EventOpt = None) -> None:
     """Remove a guest (their RSVP link stops working)."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    gone = planner.remove_guest(_ref(st, planner, event), guest)
-    st.out.success(f"Removed {line(gone['name'])}")
+    gone = planner.remove_guest(pick_event(st, planner, event), guest)
+    st.out.success(f"Removed {gone['name']}")
     st.out.item(gone, GUEST_FIELDS, title="Removed")
 
 
@@ -196,9 +189,9 @@ def import_(
     except OSError as e:
         raise Invalid(f"cannot read {file}: {e.strerror or e}") from None
     planner = st.planner(auth=True)
-    result = planner.import_guests(_ref(st, planner, event), text)
+    result = planner.import_guests(pick_event(st, planner, event), text)
     st.out.success(
-        f"{result['added']} guest(s) added to {line(result['event'].get('event_name'))}"
+        f"{result['added']} guest(s) added to {result['event'].get('event_name')}"
         + (f"; {len(result['merged'])} merged (same email)" if result["merged"] else "")
     )
     for m in result["merged"]:
@@ -234,7 +227,7 @@ def links(
         raise Invalid(f"--base-url must start with https:// or http://, not '{base[:80]}'")
     planner = st.planner(auth=True)
     doc = planner.guest_links(
-        _ref(st, planner, event), rotate=rotate, guest_ref=guest, base_url=base.rstrip("/")
+        pick_event(st, planner, event), rotate=rotate, guest_ref=guest, base_url=base.rstrip("/")
     )
     rows = [{k: r.get(k) for k in ("name", "email", "link", "status", "id")} for r in doc["links"]]
     if not base:

@@ -6,7 +6,6 @@ and the media checks are imported when a command runs.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
-from arangetram_cli.cli.output import Col, byte_progress, one_line
+from arangetram_cli.cli.output import Col, byte_progress, one_line, report_error
 from arangetram_cli.core.errors import ArangetramError, Invalid
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ RESULT_COLUMNS = [
 
 def _say_bad(path: Any, reason: object) -> None:
     """A file that will not go: one `error:` line each (the others still go)."""
-    print(f"error: {one_line(path)}: {one_line(reason)}", file=sys.stderr)
+    report_error(f"{path}: {reason}")
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """`arangetram config set-key | delete-key | llm`: AI provider keys and the provider in use.
 
-Registered on the config group at the end of cli/config_cmd.py.
+Named by the config group at the end of cli/config_cmd.py (lazy_commands: this module and
+the AI client load only when one of these runs).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import typer
 from arangetram_cli.ai.client import KEY_PROVIDERS, llm_env, resolve_provider
 from arangetram_cli.ai.keys import LlmKeys
 from arangetram_cli.cli.context import state
+from arangetram_cli.config import mask_url
 from arangetram_cli.core.errors import Invalid, NotFound
 
 ProviderArg = Annotated[str, typer.Argument(help="gemini, openai, emergent or custom.")]
@@ -72,7 +74,7 @@ def llm(ctx: typer.Context) -> None:
         doc = {
             "provider": cfg.name,
             "model": cfg.model,
-            "base_url": cfg.base_url,
+            "base_url": mask_url(cfg.base_url),  # OLLAMA_HOST may carry a password
             "key": cfg.key_source or "(none needed)",
             "timeout": f"{cfg.timeout:g}s",
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -69,6 +70,20 @@ def one_line(text: object) -> str:
     line breaks, bidi and invisible characters escaped, the joiners of Indic scripts kept."""
 
     return visible(text)
+
+
+# user:password@ in any URL an error names (an --api-url, MONGO_URL or OLLAMA_HOST with
+# credentials)
+_URL_PASSWORD = re.compile(r"(://[^\s/@:]*:)[^\s/@]*@")
+
+
+def report_error(message: object, hint: str | None = None) -> None:
+    """The one `error:` line on stderr every failure is told with: escaped for the
+    terminal (one line), a password in a URL it names masked."""
+    line = f"error: {message}"
+    if hint:
+        line += f" ({hint})"
+    print(_URL_PASSWORD.sub(r"\1***@", one_line(line)), file=sys.stderr)
 
 
 @dataclass
@@ -273,9 +288,6 @@ class Output:
         )
         if extra:
             extra(console)
-
-    def text(self, value: str) -> None:
-        print(value)
 
 
 def fit(

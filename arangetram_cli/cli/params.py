@@ -15,6 +15,34 @@ from arangetram_cli.core.values import check_category, check_date, check_price_r
 _YMD = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
+def from_group(ctx: Any, name: str, value: Any, flag: str) -> Any:
+    """A subcommand's option that its group also takes (`budget -e ID add ...`): the
+    subcommand's own value, else the group's; both given and different is exit 2."""
+    parent = getattr(ctx, "parent", None)
+    given = parent.params.get(name) if parent is not None else None
+    if value is not None and given is not None and value != given:
+        raise Invalid(f"{flag} given twice, as {given} and as {value}: give it once")
+    return value if value is not None else given
+
+
+def filled(text: str) -> bool | str:
+    """A prompt's check that an answer is not empty (the reason shown under the question)."""
+    return True if text.strip() else "this cannot be empty"
+
+
+def given(**options: Any) -> dict[str, Any]:
+    """The options that were given (not None)."""
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def changes(**options: Any) -> dict[str, Any]:
+    """The options an `update` was given; none at all is exit 2."""
+    data = given(**options)
+    if not data:
+        raise Invalid("nothing to change: give at least one option (see --help)")
+    return data
+
+
 def short(doc: dict[str, Any]) -> str:
     """The 8-character id prefix shown in tables and accepted by every command."""
     return str(doc.get("id", ""))[:8]

@@ -1,6 +1,7 @@
 """`arangetram events plan|calendar|export|import`: the plan on one screen, as a calendar
-file, and as one JSON document to take elsewhere. Registered into the `events` group by
-`register(app)` (cli/events.py), so that module changes by one line."""
+file, and as one JSON document to take elsewhere. The `events` group (cli/events.py) names
+these commands with lazy_commands(): this module, and the planning workspace it needs, load
+only when one of them runs."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.workspace_ui import pick_event, render_plan
-from arangetram_cli.core.errors import Invalid, NotSupported
+from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.workspace import check_export
 
 EventArg = Annotated[
@@ -24,17 +25,12 @@ EventArg = Annotated[
 ]
 
 
-def _ref(st: Any, planner: Any, ref: str | None) -> str:
-
-    return pick_event(st, planner, ref)
-
-
 def plan(ctx: typer.Context, event: EventArg = None) -> None:
     """The plan on one screen: days to go, vendors per category, the checklist's next tasks
     and the budget as bars (--json: the same as one document)."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    doc = planner.get_plan(_ref(st, planner, event))
+    doc = planner.get_plan(pick_event(st, planner, event))
     if st.out.quiet:
         print(doc["event"]["id"])
         return
@@ -61,7 +57,7 @@ def calendar(
     if all_ and event:
         raise Invalid("give an event or --all, not both")
     planner = st.planner(auth=True)
-    ref = None if all_ else _ref(st, planner, event)
+    ref = None if all_ else pick_event(st, planner, event)
     text = planner.calendar(ref, all_events=all_)
     if output:
         _write_atomic(Path(output), text)
@@ -90,7 +86,7 @@ def export(ctx: typer.Context, event: EventArg = None) -> None:
     budget lines with payments, booking references."""
     st = state(ctx)
     planner = st.planner(auth=True)
-    doc = planner.export_plan(_ref(st, planner, event))
+    doc = planner.export_plan(pick_event(st, planner, event))
     print(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
@@ -125,26 +121,3 @@ def import_(
         {**result, "id": event.get("id")},
         [("id", "Event"), ("tasks", "Tasks"), ("budget_items", "Budget lines")],
     )
-
-
-def after_create(st: Any, planner: Any, event: dict[str, Any], checklist: bool) -> None:
-    """`events create`: a new event starts with the Arangetram checklist (unless
-    --no-checklist). A server without the workspace keeps the event and says so."""
-    if not checklist:
-        return
-
-    try:
-        result = planner.apply_template(event["id"])
-    except NotSupported:
-        st.out.note("this server keeps no checklist; the event was created without one")
-        return
-    st.out.note(
-        f"checklist: {result['added']} tasks (arangetram tasks list --event {event['id'][:8]})"
-    )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("plan")(plan)
-    app.command("calendar")(calendar)
-    app.command("export")(export)
-    app.command("import")(import_)

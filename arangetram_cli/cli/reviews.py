@@ -10,10 +10,7 @@ import typer
 from arangetram_cli.cli.context import need, state
 from arangetram_cli.cli.lazy import LazyGroup
 from arangetram_cli.cli.output import Col
-
-
-def _short(doc: dict[str, Any]) -> str:
-    return str(doc.get("id", ""))[:8]
+from arangetram_cli.cli.params import short
 
 
 def _stars(doc: dict[str, Any]) -> str:
@@ -31,7 +28,7 @@ def _reply(doc: dict[str, Any]) -> str:
 
 
 REVIEW_COLUMNS = [
-    Col("id", "Id", _short, priority=0, fixed=True),
+    Col("id", "Id", short, priority=0, fixed=True),
     Col("rating", "Rating", _stars, priority=0, fixed=True),
     Col("user_name", "By"),
     Col("text", "Review", priority=0, min_width=16),

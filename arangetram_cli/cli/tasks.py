@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from arangetram_cli.cli.context import state
+from arangetram_cli.cli.params import changes, given, short
 from arangetram_cli.cli.workspace_ui import EventOpt, cell, grid, line, pick_event, task_marker
-from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.workspace import load_template
 
 app = typer.Typer(
@@ -18,15 +18,10 @@ app = typer.Typer(
 )
 
 
-def _status(t: dict[str, Any]) -> str:
-
-    return task_marker(t)
-
-
 TASK_COLUMNS = [
-    ("id", "Id", lambda t: str(t.get("id", ""))[:8]),
+    ("id", "Id", short),
     ("due_date", "Due"),
-    ("status", "Status", _status),
+    ("status", "Status", task_marker),
     ("title", "Task"),
     ("category", "Category"),
     ("notes", "Notes", lambda t: str(t.get("notes") or "")[:60]),
@@ -36,7 +31,7 @@ TASK_FIELDS = [
     ("title", "Task"),
     ("id", "Id"),
     ("due_date", "Due"),
-    ("status", "Status", _status),
+    ("status", "Status", task_marker),
     ("category", "Category"),
     ("vendor_category", "Ticked by a booking of"),
     ("notes", "Notes"),
@@ -118,7 +113,7 @@ def _draw(st: Any, event: dict[str, Any], tasks: list[dict[str, Any]]) -> None:
         style = "bold red" if marker == "OVERDUE" else ("dim" if marker == "done" else "")
         rows.append(
             [
-                cell(str(t.get("id", ""))[:8]),
+                cell(short(t)),
                 cell(t.get("due_date") or "-"),
                 cell(marker, style),
                 cell(t.get("title")),
@@ -127,10 +122,6 @@ def _draw(st: Any, event: dict[str, Any], tasks: list[dict[str, Any]]) -> None:
             ]
         )
     grid(console, rows, [8, 10, 7, title_w, 10, max(4, free - title_w)])
-
-
-def _fields(**kw: Any) -> dict[str, Any]:
-    return {k: v for k, v in kw.items() if v is not None}
 
 
 @app.command()
@@ -150,7 +141,7 @@ def add(
     st = state(ctx)
     planner = st.planner(auth=True)
     ref = pick_event(st, planner, event)
-    data = _fields(
+    data = given(
         title=title, due=due, before=before, category=category, notes=notes, vendor_category=books
     )
     if after_event:
@@ -200,7 +191,7 @@ def update(
     """Change a task."""
 
     st = state(ctx)
-    data = _fields(
+    data = changes(
         title=title,
         due=due,
         before=before,
@@ -209,9 +200,7 @@ def update(
         vendor_category=books,
         assign=assign,
     )
-    if not data:
-        raise Invalid("nothing to change: give at least one option (see --help)")
-    if after_event:
+    if after_event:  # allows a later --due; no change by itself
         data["after_event"] = True
     planner = st.planner(auth=True)
     ref = pick_event(st, planner, event)

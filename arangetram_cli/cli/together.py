@@ -4,7 +4,7 @@ vendors, tasks, budget and guests; sends booking requests) or viewer (reads all 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -97,16 +97,3 @@ def rsvp_note(
     doc = st.planner(auth=True).set_rsvp_note(event, note)
     st.out.success(f"RSVP note of {doc.get('event_name')} {'set' if note else 'removed'}")
     st.out.item(doc, [("event_name", "Event"), ("rsvp_note", "RSVP note")])
-
-
-def register(app: typer.Typer) -> None:
-    app.command("share")(share)
-    app.command("members")(members)
-    app.command("unshare")(unshare)
-    app.command("leave")(leave)
-    app.command("transfer")(transfer)
-    app.command("rsvp-note")(rsvp_note)
-
-
-def role_of(event: dict[str, Any]) -> str:
-    return str(event.get("role") or "owner")

@@ -152,10 +152,6 @@ def _form(st: Any, fields: dict[str, Any], missing: list[tuple[str, str, Any]]) 
     return fields
 
 
-def _filled(text: str) -> bool | str:
-    return True if text.strip() else "this cannot be empty"
-
-
 @app.command()
 def create(
     ctx: typer.Context,
@@ -186,20 +182,20 @@ def create(
         "services": service or [],
         "portfolio_images": image or [],
     }
-    io = st.io
+    io, filled = st.io, params.filled
     fields = _form(
         st,
         fields,
         [
-            ("business_name", "--name", lambda: io.text("Business name:", validate=_filled)),
+            ("business_name", "--name", lambda: io.text("Business name:", validate=filled)),
             ("category", "--category", lambda: io.select("Category:", list(CATEGORIES))),
-            ("location", "--location", lambda: io.text("Location (city, CA):", validate=_filled)),
+            ("location", "--location", lambda: io.text("Location (city, CA):", validate=filled)),
             ("price_range", "--price-range", lambda: io.select("Price range:", PRICE_RANGES)),
         ],
     )
     if io.can_prompt and description is None:
         fields["description"] = io.text("Description:")
-    vendor = planner.create_vendor({k: v for k, v in fields.items() if v is not None})
+    vendor = planner.create_vendor(params.given(**fields))
     st.out.success(f"Created vendor profile {vendor['business_name']} ({vendor['id']})")
     st.out.item(vendor, DETAIL_FIELDS, title=vendor["business_name"])
 
@@ -240,9 +236,7 @@ def update(
         "portfolio_images": image,
         "is_active": active,
     }
-    fields = {k: v for k, v in fields.items() if v is not None}
-    if not fields:
-        raise Invalid("nothing to change: give at least one option (see --help)")
+    fields = params.changes(**fields)
     vendor = st.planner(auth=True).update_vendor(ref, fields)
     st.out.success(f"Updated {vendor['business_name']}")
     st.out.item(vendor, DETAIL_FIELDS, title=vendor["business_name"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import socket
 import sys
 import time
 
@@ -163,3 +164,28 @@ def test_chat_event_command_and_ctrl_d(cli, llm, term_env):
     conv = cli("ask", "--continue", "-o", "json").json()
     assert conv["event_id"] == ev["id"] and conv["messages"][1]["source"] == "offline"
     assert llm.requests == []
+
+
+def test_chat_errors_mask_a_password_in_the_provider_url(llm, term_env):
+    """An error inside the chat is the one `error:` line every command prints: a password in
+    the provider's URL (OLLAMA_HOST, ARANGETRAM_LLM_BASE_URL) is not shown."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing answers there
+    url = f"http://planner:hunter2-secret@127.0.0.1:{port}/v1"
+    t = Terminal(["-m", "arangetram_cli", "ask"], {**term_env, "ARANGETRAM_LLM_BASE_URL": url})
+    try:
+        t.expect(r"you> ")
+        t.send("What first?\n")
+        line = t.expect(r"error: cannot reach[^\n]*\n")
+        t.expect(r"you> ")
+        t.send("/exit\n")
+        assert t.wait() == 0
+    finally:
+        try:
+            os.kill(t.pid, 9)
+            os.waitpid(t.pid, 0)
+        except OSError:
+            pass
+    assert "planner:***@127.0.0.1" in line, line
+    assert "hunter2" not in t.seen

@@ -111,3 +111,12 @@ def test_set_key_bad_input(cli):
     r = cli("config", "llm", "-o", "json")
     no_traceback(r)
     assert r.json()["provider"] == "offline"
+
+
+def test_config_llm_masks_a_password_in_the_endpoint(cli, llm, monkeypatch):
+    url = llm.url.replace("http://", "http://planner:hunter2-secret@")
+    monkeypatch.setenv("ARANGETRAM_LLM_BASE_URL", url)
+    for fmt in ("json", "table"):
+        r = cli("config", "llm", "-o", fmt)
+        assert r.code == 0, r.err
+        assert "hunter2" not in r.out + r.err and "planner:***@" in r.out

@@ -367,7 +367,7 @@ def test_required_keyring_without_backend(cli, monkeypatch):
 
 
 def test_an_error_stays_one_line_and_keeps_indic_text(capsys) -> None:
-    from arangetram_cli.cli.app import _report
+    from arangetram_cli.cli.output import report_error as _report
 
     _report("no file 'a\nb\r.jpg' for \u0936\u094d\u200d\u0930\u0940 Studio", "try\u2028again")
     err = capsys.readouterr().err

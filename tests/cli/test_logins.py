@@ -101,3 +101,23 @@ def test_replacing_another_accounts_login_asks_at_a_terminal(cli, env) -> None:
     r, _ = prompted([True], *login, input=PASSWORD + "\n")
     assert r.code == 0, r.err
     assert cli("auth", "whoami").json()["email"] == "hall@example.com"
+
+
+def test_whoami_and_token_say_not_logged_in_as_every_command_does(cli) -> None:
+    """`auth whoami` and `auth token` give the reason any command gives: a server that is
+    down is exit 6, not a login problem."""
+    register(cli)  # a local login only
+    for args in (("auth", "whoami"), ("auth", "token")):
+        one_error_line(cli("--api-url", "http://127.0.0.1:9", *args), 6, "cannot reach")
+        r = cli("-p", "other", *args)
+        one_error_line(r, 3, "not logged in (profile other)")
+        assert "auth register / auth guest" in r.err
+
+
+@pytest.mark.service
+def test_whoami_names_the_logins_this_profile_has(cli, served) -> None:  # noqa: F811
+    register(cli)  # a local login only
+    for args in (("auth", "whoami"), ("auth", "token")):
+        r = cli("--api-url", served.url, *args)
+        one_error_line(r, 3, f"not logged in to {served.url} (profile default)")
+        assert "this profile has a login to sqlite:" in r.err

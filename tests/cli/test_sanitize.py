@@ -101,8 +101,8 @@ def test_a_link_in_a_vendor_name_is_text_not_a_link(cli):
 
 
 def test_messages_and_errors_escape_what_they_quote(cli, capsys):
-    from arangetram_cli.cli.app import _report
     from arangetram_cli.cli.output import Output
+    from arangetram_cli.cli.output import report_error as _report
 
     Output().note("vendor \x1b[2J\u202eX")
     Output().success("saved \x1b]52;c;eA==\x07")

@@ -100,6 +100,30 @@ def test_vendor_listing_loads_no_crypto_http_or_rich(logged_in: dict[str, str]) 
     assert not mods & (elsewhere | workspace | {"logging"})
 
 
+def test_event_listing_loads_neither_the_workspace_nor_sharing(logged_in: dict[str, str]) -> None:
+    code, mods = loaded(logged_in, "events", "list", "--json")
+    assert code == 0
+    assert "arangetram_cli.cli.events" in mods  # it did build the events group
+    assert not {m for m in mods if m.startswith("arangetram_cli.core.workspace")}
+    assert not mods & {"arangetram_cli.cli.plan", "arangetram_cli.cli.together"}
+    # the commands named elsewhere load when one is run
+    code, mods = loaded(logged_in, "events", "plan", "--json")
+    assert code == 0 and "arangetram_cli.cli.plan" in mods
+
+
+def test_config_show_and_path_load_no_ai_client(env: dict[str, str]) -> None:
+    for args in (("config", "show", "--json"), ("config", "path", "--json")):
+        code, mods = loaded(env, *args)
+        assert code == 0, args
+        assert not mods & {
+            "arangetram_cli.cli.llm_config",
+            "arangetram_cli.ai.client",
+            "arangetram_cli.ai.keys",
+        }, args
+    code, mods = loaded(env, "config", "llm", "--json")
+    assert code == 0 and "arangetram_cli.ai.client" in mods
+
+
 def default_settings(env: dict[str, str], **extra: str) -> dict[str, str]:
     """The environment a user has: no ARANGETRAM_CREDENTIALS, no PYTHON_KEYRING_BACKEND, no
     keyringrc.cfg (HOME and XDG dirs are the test's own), here a headless box: no bus."""

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from arangetram_cli.cli.context import same_backend
-from arangetram_cli.config import load_settings, normalize_api_url
+from arangetram_cli.config import load_settings, normalize_api_url, same_backend
 
 
 @pytest.mark.parametrize(
