@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from arangetram_cli.core.errors import NotSupported, Unavailable
-from arangetram_cli.core.workspace import resolve_ref
+from arangetram_cli.core.refs import resolve_ref
 
 Doc = dict[str, Any]
 NOT_OFFERED = "this server does not offer planning together (members, guests, RSVP links)"

@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from arangetram_cli.core.errors import NotFound, NotSupported, Unavailable
-from arangetram_cli.core.lifecycle import utc_today
-from arangetram_cli.core.workspace import next_upcoming, resolve_ref
+from arangetram_cli.core.lifecycle import next_upcoming, utc_today
+from arangetram_cli.core.refs import resolve_ref
 
 Doc = dict[str, Any]
 NOT_OFFERED = (
