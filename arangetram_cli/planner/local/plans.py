@@ -27,12 +27,13 @@ class PlansService(WorkspaceBase):
         self._sync(event)
         bookings = self.store.bookings.list_by_event(event["id"])
         vendors = self.store.vendors.get_many(b["vendor_id"] for b in bookings)
+        guests = self._guests(event)
         return {
             "event": event,
             "venue": ws.booked_venue(vendors, bookings),
             "tasks": self.store.tasks.list_by_event(event["id"]),
             "items": [
-                self._line_view(event, i)
+                self._line_view(event, i, guests)
                 for i in self.store.budget_items.list_by_event(event["id"])
             ],
         }
