@@ -208,7 +208,7 @@ class PlansService(WorkspaceBase):
                 self.store.tasks.delete(t["id"])
             for it in items:
                 self.store.budget_items.delete(it["id"])
-            self._delete_event(event["id"])
+            self.store.events.delete(event["id"])
             raise
         return {
             "event": event,
@@ -217,12 +217,3 @@ class PlansService(WorkspaceBase):
             "vendors": len(selected),
             "unresolved": unresolved,
         }
-
-    def _delete_event(self, event_id: str) -> None:
-        """Undo an import's event (the Store contract has no event delete)."""
-        store = self.store
-        if getattr(store, "kind", "") == "sqlite":
-            with store.write():
-                store.conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
-        else:
-            store.db["events"].delete_one({"id": event_id})
