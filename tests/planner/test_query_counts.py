@@ -61,3 +61,15 @@ def test_budget_lines_read_the_guest_list_once_per_operation(family, monkeypatch
     counts.clear()
     plan = p.get_plan(event["id"])
     assert plan["guests"]["confirmed"] == 2 and counts["list_by_event"] == 1
+
+
+def test_guests_of_the_next_event_resolve_it_once(family, monkeypatch) -> None:
+    """No event named: the next upcoming one is resolved (and its access checked) once."""
+    p, event = family
+    counts: Counter = Counter()
+    count_calls(monkeypatch, p.store.events, "get", counts)
+    added = p.add_guest(None, {"name": "Ravi"})
+    assert added["event_id"] == event["id"] and counts["get"] == 1
+    counts.clear()
+    listed = p.list_guests(None)
+    assert listed["event"]["id"] == event["id"] and counts["get"] == 1
