@@ -73,3 +73,15 @@ def test_guests_of_the_next_event_resolve_it_once(family, monkeypatch) -> None:
     counts.clear()
     listed = p.list_guests(None)
     assert listed["event"]["id"] == event["id"] and counts["get"] == 1
+
+
+def test_the_plan_resolves_its_event_once(family, monkeypatch) -> None:
+    """get_plan's role comes from the access check that found the event, and its headcount
+    from the budget's: no second look-up of either."""
+    p, event = family
+    counts: Counter = Counter()
+    count_calls(monkeypatch, p.store.events, "get", counts)
+    count_calls(monkeypatch, p.store.guests, "list_by_event", counts)
+    plan = p.get_plan(event["id"])
+    assert plan["role"] == "owner" and plan["guests"]["confirmed"] == 2
+    assert counts == Counter({"get": 1, "list_by_event": 1})

@@ -21,7 +21,10 @@ class PlansService(WorkspaceBase):
         wanted = set(event.get("selected_vendors") or []) | {b["vendor_id"] for b in bookings}
         vendors = self.store.vendors.get_many(wanted)
         tasks = self.store.tasks.list_by_event(event["id"])
-        return ws.build_plan(event, tasks, budget, vendors, bookings, self._today())
+        plan = ws.build_plan(event, tasks, budget, vendors, bookings, self._today())
+        plan["guests"] = budget.get("headcount")  # RsvpService._budget's, from the guest list
+        plan["role"] = event.get("role")  # as plan_event's access check found it
+        return plan
 
     def _calendar_parts(self, event: Doc) -> Doc:
         self._sync(event)
