@@ -459,3 +459,26 @@ def test_an_older_serve_and_a_bad_document_on_the_v1_additions(fake):
             assert e.value.hint == "is --api-url an Arangetram API server?"
     finally:
         p.close()
+
+
+def test_the_plain_back_end_portfolio_is_changed_by_its_owner_only(fake):
+    """The web back end does not check who changes a portfolio's image list: the client
+    refuses another account (policy.require_owner, the local rule), before any PUT."""
+    from arangetram_cli.core.errors import Forbidden
+
+    vendor = {"id": "abcd1234-0000-4000-8000-000000000000", "user_id": "owner-id",
+              "portfolio_images": ["https://cdn.example/1.jpg"]}  # fmt: skip
+    fake.routes[("GET", f"/api/vendors/{vendor['id']}")] = lambda h: (200, vendor, {})
+    fake.routes[("GET", "/api/auth/me")] = lambda h: (200, {"id": "somebody-else"}, {})
+    p = RemotePlanner(fake.url, token="t")
+    p._ours = False  # the plain web back end
+    try:
+        with pytest.raises(Forbidden, match=r"^Not authorized$"):
+            p.add_vendor_images(vendor["id"], ["https://evil.example/x.jpg"])
+        with pytest.raises(Forbidden, match=r"^Not authorized$"):
+            p.remove_vendor_image(vendor["id"], "https://cdn.example/1.jpg")
+        with pytest.raises(Invalid, match=r"^status: Input should be 'accepted' or 'declined'$"):
+            p.respond_booking("abcd1234", "maybe")
+        assert not [k for k in fake.hits if k[0] == "PUT"]
+    finally:
+        p.close()

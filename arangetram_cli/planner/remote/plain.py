@@ -271,8 +271,7 @@ class PlainApi:
         """The owner check here, then PUT the whole list (not atomic)."""
         p = self.p
         vendor = p._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
-        if vendor.get("user_id") != p.me().get("id"):
-            raise Forbidden("Not authorized")
+        policy.require_owner(vendor, p.me())
         if not wanted:
             return vendor
         current = list(vendor.get("portfolio_images") or [])
@@ -283,8 +282,7 @@ class PlainApi:
     def remove_vendor_image(self, vendor_id: str, url: str, keep_object: bool) -> Doc:
         p = self.p
         vendor = p._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
-        if vendor.get("user_id") != p.me().get("id"):
-            raise Forbidden("Not authorized")
+        policy.require_owner(vendor, p.me())
         current = list(vendor.get("portfolio_images") or [])
         if url not in current:
             raise NotFound("Image not in the portfolio", hint="see: arangetram vendors images list")
