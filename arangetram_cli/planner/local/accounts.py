@@ -95,10 +95,7 @@ class AccountsService(LocalBase):
         return self._login(body.email, body.password)
 
     def _login(self, given: str, password: str) -> Doc:
-        user = self.store.users.get_by_email(given)
-        if user is None:
-            near = self.store.users.find_by_email_key(email_key(given), 2)
-            user = near[0] if len(near) == 1 else None
+        user = self._account_by_email(given)
         if user is None or not security.verify_password(password, user.get("password") or ""):
             raise AuthRequired("Invalid credentials")
         return self._session(user)
