@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from arangetram_cli.core import refs
 from arangetram_cli.core.errors import (
     VENDOR_EXISTS,
     Conflict,
@@ -71,7 +72,7 @@ RIGHTS: dict[str, frozenset[str]] = {
     PLANNER: frozenset({READ, CHANGE, BOOK}),
     VIEWER: frozenset({READ}),
 }
-EVENT_HINT = "see your events: arangetram events list"
+EVENT_HINT = refs.NEXT_STEP["Event"]
 
 
 def can(role: str | None, action: str) -> bool:

@@ -44,11 +44,11 @@ class AccountsService(LocalBase):
         if self._user is not None:
             return self._user
         if not self.token:
-            raise AuthRequired("Not authenticated", hint="log in first: arangetram auth login")
+            raise AuthRequired("Not authenticated")  # hints: core.errors.HINTS
         payload = security.decode_token(self.token, self.secret)
         user = self.store.users.get(payload["user_id"])
         if user is None:  # the account was deleted: its tokens die with it
-            raise AuthRequired("User not found", hint="log in again: arangetram auth login")
+            raise AuthRequired("User not found")
         self._user = user
         return user
 

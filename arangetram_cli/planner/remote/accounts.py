@@ -55,7 +55,7 @@ class AccountsApi(Transport):
 
     def me(self) -> Doc:
         if not self.token:
-            raise AuthRequired("Not authenticated", hint=HINTS["Not authenticated"])
+            raise AuthRequired("Not authenticated")  # its hint: core.errors.HINTS
         try:
             return self._get_doc("/api/auth/me", "id")
         except NotFound as e:  # the contract answers a deleted account with 404

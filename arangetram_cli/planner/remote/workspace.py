@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from arangetram_cli.core.errors import NotFound, Unavailable
 from arangetram_cli.core.lifecycle import next_upcoming, utc_today
-from arangetram_cli.core.refs import resolve_ref
+from arangetram_cli.core.refs import NEXT_STEP, resolve_ref
 from arangetram_cli.planner.remote.common import SERVE_ONLY_HINT
 
 Doc = dict[str, Any]
@@ -43,9 +43,7 @@ class RemoteWorkspaceMixin:
         if "/" in r:  # a slash cannot travel in a path segment: resolve the name here
             self.api.needs_serve(NOT_OFFERED, SERVE_ONLY_HINT)
             items = self.list_events(limit=1000).items
-            r = resolve_ref(
-                items, r, "Event", "event_name", "see your events: arangetram events list"
-            )["id"]
+            r = resolve_ref(items, r, "Event", "event_name", NEXT_STEP["Event"])["id"]
         return f"/api/v1/events/{quote(r, safe='')}"
 
     def _item_seg(self, event_path: str, ref: str, kind: str) -> str:
