@@ -10,7 +10,6 @@ from arangetram_cli.core.errors import (
     AuthRequired,
     NotFound,
 )
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.remote.common import (
     LOGIN_CASE_HINT,
     checked,

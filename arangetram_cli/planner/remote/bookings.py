@@ -9,7 +9,6 @@ from arangetram_cli.core.errors import (
     NotFound,
 )
 from arangetram_cli.core.lifecycle import check_status
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.remote.common import (
     checked,
     seg,

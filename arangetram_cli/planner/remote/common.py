@@ -12,7 +12,6 @@ from arangetram_cli.config import normalize_api_url
 from arangetram_cli.core.errors import (
     Invalid,
 )
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.store.base import Doc, VendorQuery
 
 SERVER_HEADER = "x-arangetram-api"  # set by `arangetram serve` on every answer

@@ -14,7 +14,6 @@ from arangetram_cli.core.errors import (
     Unavailable,
     from_status,
 )
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.remote.common import (
     DEFAULT_DETAIL,
     DNS_ERRORS,

@@ -12,7 +12,6 @@ from typing import Any
 from arangetram_cli import __version__
 from arangetram_cli.config import mask_url
 from arangetram_cli.core.errors import NotSupported, Unavailable
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.remote.common import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,

@@ -73,9 +73,6 @@ class RemoteWorkspaceMixin:
             raise NotFound("You have no events", hint="create one: arangetram events create")
         return event
 
-    def plan_event(self, ref: str | None) -> Doc:
-        return self.get_plan(ref)["event"]
-
     # ---- tasks ----------------------------------------------------------------------------
     def list_tasks(
         self,
