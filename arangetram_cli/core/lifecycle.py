@@ -66,6 +66,26 @@ def event_passed(event_date: Any, today: dt.date) -> bool:
         return False
 
 
+def event_day(event: Doc) -> dt.date | None:
+    """An event's day, or None when its event_date is missing or unreadable."""
+    try:
+        return dt.date.fromisoformat(str(event.get("event_date") or "")[:10])
+    except ValueError:
+        return None
+
+
+def next_upcoming(events: Iterable[Doc], today: dt.date) -> Doc | None:
+    """The caller's next event: the soonest dated today or later; else the latest past one.
+    (Here, not in core.workspace, so a remote command finds it without loading the
+    workspace package; core.workspace re-exports it.)"""
+    dated = [(event_day(e), e) for e in events]
+    future = [(d, e) for d, e in dated if d is not None and d >= today]
+    if future:
+        return min(future, key=lambda de: (de[0], str(de[1].get("id"))))[1]
+    past = [(d, e) for d, e in dated if d is not None]
+    return max(past, key=lambda de: (de[0], str(de[1].get("id"))))[1] if past else None
+
+
 def history_entry(
     at: str, by: str, by_role: str, from_: str | None, to: str, message: str = ""
 ) -> Doc:

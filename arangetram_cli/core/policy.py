@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from arangetram_cli.core import refs
 from arangetram_cli.core.errors import (
     VENDOR_EXISTS,
     Conflict,
@@ -71,7 +72,7 @@ RIGHTS: dict[str, frozenset[str]] = {
     PLANNER: frozenset({READ, CHANGE, BOOK}),
     VIEWER: frozenset({READ}),
 }
-EVENT_HINT = "see your events: arangetram events list"
+EVENT_HINT = refs.NEXT_STEP["Event"]
 
 
 def can(role: str | None, action: str) -> bool:
@@ -108,12 +109,6 @@ def member_part(role: str | None) -> set[str]:
     return {"user"} if can(role, BOOK) else {"viewer"}
 
 
-def viewers_stop(roles: set[str]) -> None:
-    """A viewer may read a booking of its event but not move it."""
-    if roles == {"viewer"}:
-        require(VIEWER, CHANGE)
-
-
 # ---- bookings -----------------------------------------------------------------------------
 def booking_roles(booking: Doc, user: Doc, vendor: Doc | None) -> set[str]:
     """The caller's parts in a booking: "user" (the family that sent it), "vendor" (the
@@ -140,7 +135,10 @@ def pending_exists(booking_id: Any) -> Conflict:
 
 def check_move(booking: Doc, to: str, roles: set[str], *, vendor_known: bool = True) -> None:
     """May a caller with these roles move this booking to `to` now? Forbidden (the role is
-    wrong) is decided before Conflict (the state is wrong), as the contract does."""
+    wrong) is decided before Conflict (the state is wrong), as the contract does. A viewer
+    of the booking's event reads it but moves it never, and is told so."""
+    if roles == {"viewer"}:
+        require(VIEWER, CHANGE)
     if not roles & may(to) or not vendor_known:
         if to == CANCELLED:
             hint = None

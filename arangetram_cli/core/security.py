@@ -102,7 +102,7 @@ def decode_token(token: str, secret: str) -> dict[str, Any]:
     algorithm named in the header), `exp` and a text `user_id` required, no leeway."""
     jwt = pyjwt()
 
-    invalid = AuthRequired("Invalid token", hint="log in again: arangetram auth login")
+    invalid = AuthRequired("Invalid token")  # its hint: core.errors.HINTS
     if not isinstance(token, str) or len(token) > MAX_TOKEN:
         raise invalid
     try:
@@ -114,7 +114,7 @@ def decode_token(token: str, secret: str) -> dict[str, Any]:
             leeway=0,
         )
     except jwt.ExpiredSignatureError:
-        raise AuthRequired("Token expired", hint="log in again: arangetram auth login") from None
+        raise AuthRequired("Token expired") from None
     # PyJWT lets a few hostile inputs escape as other errors: a header or payload nested too
     # deep for json (RecursionError), an infinite or huge time claim (OverflowError).
     except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError, RecursionError):

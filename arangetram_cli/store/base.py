@@ -95,6 +95,10 @@ class EventsRepo(Protocol):
     def remove_vendor(self, event_id: str, vendor_id: str) -> bool:
         """Atomic pull. False when the event does not exist."""
 
+    def delete(self, event_id: str) -> bool:
+        """Remove the event document only (its tasks, budget lines, bookings... are the
+        caller's to remove). False when the event does not exist."""
+
     def ids_with_prefix(
         self, prefix: str, limit: int = 2, *, visible_to: Visible | None = None
     ) -> list[str]:

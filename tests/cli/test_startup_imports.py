@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from arangetram_cli.credentials import MEMO_FILE
+from tests.server.support import Served, served  # noqa: F401 (the session's server)
 
 # Runs the CLI as `arangetram ARGS...` and, at exit, lists every module that was loaded and
 # whether pydantic scanned the installed distributions for plugins.
@@ -244,3 +245,16 @@ def test_a_profile_named_like_a_command_does_not_pick_the_command(cli) -> None:
     assert r.code == 0 and len(r.json()) == 0  # an empty store: the listing ran
     r = cli("vendors", "--help", "list")
     assert r.code == 0 and "categories" in r.out and "images" in r.out
+
+
+def test_remote_vendor_listing_loads_no_workspace(
+    env: dict[str, str],
+    served: Served,  # noqa: F811
+) -> None:
+    """A remote command needs no planning-workspace rules: `vendors list --api-url` against a
+    real `arangetram serve` loads no arangetram_cli.core.workspace (nor the local planner)."""
+    r = probe(env, "--api-url", served.url, "vendors", "list", "--json")
+    assert r.returncode == 0, r.stderr
+    mods = modules(r)
+    assert "arangetram_cli.planner.remote.planner" in mods  # it did go remote
+    assert not {m for m in mods if m.startswith("arangetram_cli.core.workspace")}

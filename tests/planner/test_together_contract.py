@@ -269,6 +269,35 @@ def test_a_planners_request_shows_who_sent_it(backend):
     assert c.people["stranger"].list_bookings() == []
 
 
+def test_a_viewer_is_told_why_it_cannot_move_a_booking(backend):
+    """Respond, cancel and complete all refuse a viewer with the viewer's reason (not the
+    generic "Not authorized")."""
+    c = circle(backend)
+    v, _ = person(backend, "Hall", "vendor")
+    hall = v.create_vendor(
+        {
+            "business_name": f"Hall {uniq()}",
+            "category": "venue",
+            "description": "A hall",
+            "location": "Fremont, CA",
+            "price_range": "$$",
+        }
+    )
+    booking = c.people["planner"].create_booking(c.ref, hall["id"], "Is June 12 free?")
+    viewer = c.people["viewer"]
+    for move in (
+        lambda: viewer.respond_booking(booking["id"], "accepted"),
+        lambda: viewer.respond_booking(booking["id"], "declined"),
+        lambda: viewer.cancel_booking(booking["id"], "no"),
+        lambda: viewer.complete_booking(booking["id"]),
+    ):
+        with pytest.raises(Forbidden) as e:
+            move()
+        assert e.value.exit_code == 3
+        assert e.value.message == "viewers can't change this event"
+    assert v.get_booking(booking["id"])["status"] == "pending"
+
+
 def test_guest_list_headcount_and_bounds(backend):
     c = circle(backend, guests=5)
     p = c.people["planner"]

@@ -424,3 +424,61 @@ def test_legacy_references_resolve_among_the_callers_items(legacy, capsys):
     assert seeded["added"] == 0 and "seeds only an empty catalog" in capsys.readouterr().err
     with pytest.raises(Invalid, match=r"no import endpoint"):
         p.import_vendors([])
+
+
+def test_an_older_serve_and_a_bad_document_on_the_v1_additions(fake):
+    """The workspace and planning together answer the same way when `arangetram serve` is
+    older than this client (no such endpoint: NotSupported, exit 7, "upgrade it") and when
+    an answer is not the document it should be (Unavailable, exit 6)."""
+    from arangetram_cli.core.errors import NotSupported
+
+    ours = {"X-Arangetram-API": "1"}
+    event = "/api/v1/events/abcd1234"
+    fake.default = (404, {"detail": "Not Found"}, ours)
+    p = RemotePlanner(fake.url, token="t")
+    p._ours = True  # the header said so
+    try:
+        for call, offer in (
+            (lambda: p.list_tasks("abcd1234"), "the planning workspace"),
+            (lambda: p.list_members("abcd1234"), "planning together"),
+            (lambda: p.list_guests("abcd1234"), "planning together"),
+        ):
+            with pytest.raises(NotSupported) as e:
+                call()
+            assert offer in e.value.message and e.value.exit_code == 7
+            assert e.value.hint == "the server is older than this client; upgrade it"
+        fake.routes[("GET", f"{event}/tasks")] = lambda h: (200, [], ours)
+        fake.routes[("GET", f"{event}/members")] = lambda h: (200, [], ours)
+        for call, path in (
+            (lambda: p.list_tasks("abcd1234"), f"{event}/tasks"),
+            (lambda: p.list_members("abcd1234"), f"{event}/members"),
+        ):
+            with pytest.raises(Unavailable) as e:
+                call()
+            assert e.value.message == f"{p.base} answered {path} with an unexpected document"
+            assert e.value.hint == "is --api-url an Arangetram API server?"
+    finally:
+        p.close()
+
+
+def test_the_plain_back_end_portfolio_is_changed_by_its_owner_only(fake):
+    """The web back end does not check who changes a portfolio's image list: the client
+    refuses another account (policy.require_owner, the local rule), before any PUT."""
+    from arangetram_cli.core.errors import Forbidden
+
+    vendor = {"id": "abcd1234-0000-4000-8000-000000000000", "user_id": "owner-id",
+              "portfolio_images": ["https://cdn.example/1.jpg"]}  # fmt: skip
+    fake.routes[("GET", f"/api/vendors/{vendor['id']}")] = lambda h: (200, vendor, {})
+    fake.routes[("GET", "/api/auth/me")] = lambda h: (200, {"id": "somebody-else"}, {})
+    p = RemotePlanner(fake.url, token="t")
+    p._ours = False  # the plain web back end
+    try:
+        with pytest.raises(Forbidden, match=r"^Not authorized$"):
+            p.add_vendor_images(vendor["id"], ["https://evil.example/x.jpg"])
+        with pytest.raises(Forbidden, match=r"^Not authorized$"):
+            p.remove_vendor_image(vendor["id"], "https://cdn.example/1.jpg")
+        with pytest.raises(Invalid, match=r"^status: Input should be 'accepted' or 'declined'$"):
+            p.respond_booking("abcd1234", "maybe")
+        assert not [k for k in fake.hits if k[0] == "PUT"]
+    finally:
+        p.close()

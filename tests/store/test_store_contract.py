@@ -930,6 +930,18 @@ def test_add_and_remove_vendor_missing_event(store):
     assert store.events.count_by_user("u1") == 0
 
 
+def test_event_delete(store):
+    doc, other = event_doc(user_id="u1"), event_doc(user_id="u1")
+    store.events.insert(doc)
+    store.events.insert(other)
+    assert store.events.delete(doc["id"]) is True
+    assert store.events.get(doc["id"]) is None
+    assert store.events.delete(doc["id"]) is False  # gone already
+    assert store.events.delete(new_id()) is False
+    assert store.events.get(other["id"]) == other  # only that one
+    assert store.events.count_by_user("u1") == 1
+
+
 def test_concurrent_add_vendor_loses_nothing(store):
     doc = event_doc()
     store.events.insert(doc)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
+from arangetram_cli.core.lifecycle import event_day as event_day  # its home: core.lifecycle
+from arangetram_cli.core.lifecycle import next_upcoming as next_upcoming  # home: core.lifecycle
 from arangetram_cli.core.workspace.base import Doc
 
 # ---- dates --------------------------------------------------------------------------------
@@ -50,13 +51,6 @@ def shift(day: dt.date, n: int, unit: str, *, back: bool = True) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def event_day(event: Doc) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(event.get("event_date") or "")[:10])
-    except ValueError:
-        return None
-
-
 def clamp_due(due: dt.date, today: dt.date, event_date: dt.date | None, *, after: bool) -> dt.date:
     """Late planners: a due date already past becomes today; never after the event (unless
     the task belongs after it), never before today."""
@@ -70,13 +64,3 @@ def clamp_due(due: dt.date, today: dt.date, event_date: dt.date | None, *, after
 def days_to_go(event: Doc, today: dt.date) -> int | None:
     day = event_day(event)
     return None if day is None else (day - today).days
-
-
-def next_upcoming(events: Iterable[Doc], today: dt.date) -> Doc | None:
-    """The caller's next event: the soonest dated today or later; else the latest past one."""
-    dated = [(event_day(e), e) for e in events]
-    future = [(d, e) for d, e in dated if d is not None and d >= today]
-    if future:
-        return min(future, key=lambda de: (de[0], str(de[1].get("id"))))[1]
-    past = [(d, e) for d, e in dated if d is not None]
-    return max(past, key=lambda de: (de[0], str(de[1].get("id"))))[1] if past else None

@@ -3,11 +3,6 @@ May import core, store.base and planner.base (ai and recommend late); never cli 
 
 from __future__ import annotations
 
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.local.common import MAX_PORTFOLIO_IMAGES as MAX_PORTFOLIO_IMAGES
-from arangetram_cli.planner.local.common import PUBLIC_USER_FIELDS as PUBLIC_USER_FIELDS
 from arangetram_cli.planner.local.common import categories as categories
-from arangetram_cli.planner.local.common import check_page as check_page
-from arangetram_cli.planner.local.common import demo_catalog as demo_catalog
-from arangetram_cli.planner.local.common import public_user as public_user
 from arangetram_cli.planner.local.planner import LocalPlanner as LocalPlanner

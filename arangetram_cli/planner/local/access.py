@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from arangetram_cli.core import policy, refs
 from arangetram_cli.core.errors import Invalid, NotFound
-from arangetram_cli.core.identity import email_key
+from arangetram_cli.core.identity import MAX_EMAIL_LENGTH
 from arangetram_cli.planner.local.base import LocalBase
 from arangetram_cli.store.base import Doc
 
@@ -121,12 +121,9 @@ class AccessService(LocalBase):
     # ---- people ---------------------------------------------------------------------------
     def _user_by_email(self, email: str) -> Doc:
         given = str(email or "").strip()
-        if not given or "@" not in given or len(given) > 254:
+        if not given or "@" not in given or len(given) > MAX_EMAIL_LENGTH:
             raise Invalid(f"not an email address: '{given[:80]}'")
-        user = self.store.users.get_by_email(given)
-        if user is None:
-            near = self.store.users.find_by_email_key(email_key(given), 2)
-            user = near[0] if len(near) == 1 else None
+        user = self._account_by_email(given)
         if user is None:
             raise NotFound(f"no account with the email {given}", hint=REGISTER_HINT)
         return user

@@ -44,11 +44,11 @@ class AccountsService(LocalBase):
         if self._user is not None:
             return self._user
         if not self.token:
-            raise AuthRequired("Not authenticated", hint="log in first: arangetram auth login")
+            raise AuthRequired("Not authenticated")  # hints: core.errors.HINTS
         payload = security.decode_token(self.token, self.secret)
         user = self.store.users.get(payload["user_id"])
         if user is None:  # the account was deleted: its tokens die with it
-            raise AuthRequired("User not found", hint="log in again: arangetram auth login")
+            raise AuthRequired("User not found")
         self._user = user
         return user
 
@@ -95,10 +95,7 @@ class AccountsService(LocalBase):
         return self._login(body.email, body.password)
 
     def _login(self, given: str, password: str) -> Doc:
-        user = self.store.users.get_by_email(given)
-        if user is None:
-            near = self.store.users.find_by_email_key(email_key(given), 2)
-            user = near[0] if len(near) == 1 else None
+        user = self._account_by_email(given)
         if user is None or not security.verify_password(password, user.get("password") or ""):
             raise AuthRequired("Invalid credentials")
         return self._session(user)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from arangetram_cli.core import refs
+from arangetram_cli.core.identity import email_key
 from arangetram_cli.core.lifecycle import (
     utc_today,
 )
@@ -57,6 +58,16 @@ class LocalBase:
             elif len(ids) > 1:
                 raise refs.ambiguous(what, ref)
         raise refs.not_found(what, ref)
+
+    def _account_by_email(self, given: str) -> Doc | None:
+        """The account with exactly this address (as stored: see core.identity), else the
+        one account whose address differs only in letter case, width or accents; None when
+        there is none, or several such and none spelled exactly so."""
+        user = self.store.users.get_by_email(given)
+        if user is None:
+            near = self.store.users.find_by_email_key(email_key(given), 2)
+            user = near[0] if len(near) == 1 else None
+        return user
 
     def _booking_visibility(self, user: Doc) -> Visible:
         """The bookings a caller may see: the ones it sent and the ones to its profile."""

@@ -258,7 +258,6 @@ class BookingsService(AccessService):
         user = self.current_user()
         booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
-        policy.viewers_stop(roles)
         policy.check_move(booking, CANCELLED, roles)
         fields: Doc = {"cancel_reason": body.reason} if body.reason else {}
         return self._move(booking, CANCELLED, user, "user", body.reason, fields)
@@ -276,7 +275,6 @@ class BookingsService(AccessService):
         user = self.current_user()
         booking = self._visible_booking(ref, user)  # its parties, and its event's members
         roles, _ = self._roles(booking, user)
-        policy.viewers_stop(roles)
         policy.check_move(booking, COMPLETED, roles)
         if not event_passed(booking.get("event_date"), self._today()):
             raise Conflict(

@@ -96,12 +96,13 @@ class BudgetService(WorkspaceBase):
         if fields.get("vendor_id"):
             fields["vendor_id"] = self.get_vendor(fields["vendor_id"])["id"]  # type: ignore[attr-defined]
         item = ws.new_budget_item(event, event["user_id"], fields)
+        guests = self._guests(event)
         if paid not in (None, "", 0):
             cents = paid if isinstance(paid, int) else ws.parse_money(paid, "--paid")
-            ws.check_payment(item, cents, self._guests(event), confirm=confirm)
+            ws.check_payment(item, cents, guests, confirm=confirm)
             item["payments"] = [self._payment(cents, paid_on, "")]
         self.store.budget_items.insert(item)
-        return self._line_view(event, item)
+        return self._line_view(event, item, guests)
 
     def _payment(self, cents: int, on: str | None, note: str) -> Doc:
         day = ws.parse_date(on, "--on").isoformat() if on else self._today().isoformat()
@@ -113,8 +114,10 @@ class BudgetService(WorkspaceBase):
             "at": ws.now_iso(),
         }
 
-    def _line_view(self, event: Doc, item: Doc) -> Doc:
-        est, quo = ws.line_amounts(item, self._guests(event))
+    def _line_view(self, event: Doc, item: Doc, guests: int) -> Doc:
+        """A budget line as shown, with `guests` the event's headcount (self._guests(event):
+        a query of the guest list, so a caller reads it once per event, not per line)."""
+        est, quo = ws.line_amounts(item, guests)
         paid = ws.paid(item)
         committed = quo if quo is not None else est
         return {
@@ -135,7 +138,7 @@ class BudgetService(WorkspaceBase):
         updated = self.store.budget_items.update(item["id"], {**fields, "updated_at": ws.now_iso()})
         if updated is None:
             raise NotFound("Budget item not found", hint="see: arangetram budget show")
-        return self._line_view(event, updated)
+        return self._line_view(event, updated, self._guests(event))
 
     def pay_budget_item(
         self,
@@ -154,11 +157,12 @@ class BudgetService(WorkspaceBase):
         ws.check_cents(cents, "amount")
         note = ws.text_field(note, "note", 500)
         item = self._item(event, item_ref)
-        ws.check_payment(item, cents, self._guests(event), confirm=confirm)
+        guests = self._guests(event)
+        ws.check_payment(item, cents, guests, confirm=confirm)
         updated = self.store.budget_items.add_payment(item["id"], self._payment(cents, on, note))
         if updated is None:
             raise NotFound("Budget item not found", hint="see: arangetram budget show")
-        return self._line_view(event, updated)
+        return self._line_view(event, updated, guests)
 
     def remove_budget_item(self, event_ref: str | None, item_ref: str) -> Doc:
         event = self.plan_event(event_ref, CHANGE)

@@ -3,6 +3,8 @@ RSVP links issued for it. A change needs a planner or the owner; a viewer reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from arangetram_cli.core import guests as gl
 from arangetram_cli.core import policy
 from arangetram_cli.core import workspace as ws
@@ -14,6 +16,10 @@ GUEST_HINT = "see: arangetram guests list"
 
 
 class GuestsService(AccessService):
+    # WorkspaceBase's (after this service in WorkspacePlanner's bases): the event by ref,
+    # or the next upcoming one, when the caller's role allows the action
+    plan_event: Callable[..., Doc]
+
     # ---- guests ---------------------------------------------------------------------------
     def _guest(self, event: Doc, ref: str) -> Doc:
         return ws.resolve_ref(
@@ -26,7 +32,7 @@ class GuestsService(AccessService):
     def list_guests(
         self, event_ref: str | None, *, rsvp: str | None = None, group: str | None = None
     ) -> Doc:
-        event = self._guest_event(event_ref, policy.READ)
+        event = self.plan_event(event_ref, policy.READ)
         everyone = self.store.guests.list_by_event(event["id"])
         shown = sorted(
             gl.filter_guests(everyone, rsvp, group),
@@ -40,7 +46,7 @@ class GuestsService(AccessService):
         }
 
     def add_guest(self, event_ref: str | None, data: Doc) -> Doc:
-        event = self._guest_event(event_ref, policy.CHANGE)
+        event = self.plan_event(event_ref, policy.CHANGE)
         fields = gl.guest_fields(data)
         if self.store.guests.count_by_event(event["id"]) >= gl.MAX_GUESTS:
             raise Conflict(f"an event has at most {gl.MAX_GUESTS} guests")
@@ -56,14 +62,8 @@ class GuestsService(AccessService):
         self.store.guests.insert(guest)
         return gl.guest_view(guest)
 
-    def _guest_event(self, event_ref: str | None, action: str) -> Doc:
-        if event_ref is None or not str(event_ref).strip():
-            event = self.next_event()  # type: ignore[attr-defined]
-            return self.event_access(event["id"], action)
-        return self.event_access(event_ref, action, names=True)
-
     def update_guest(self, event_ref: str | None, guest_ref: str, data: Doc) -> Doc:
-        event = self._guest_event(event_ref, policy.CHANGE)
+        event = self.plan_event(event_ref, policy.CHANGE)
         guest = self._guest(event, guest_ref)
         fields = gl.guest_fields(data, guest)
         if not fields:
@@ -85,7 +85,7 @@ class GuestsService(AccessService):
         return gl.guest_view(updated)
 
     def remove_guest(self, event_ref: str | None, guest_ref: str) -> Doc:
-        event = self._guest_event(event_ref, policy.CHANGE)
+        event = self.plan_event(event_ref, policy.CHANGE)
         guest = self._guest(event, guest_ref)
         self.store.rsvp_tokens.remove_guest(guest["id"])  # the link stops working first
         if not self.store.guests.delete(guest["id"]):
@@ -96,7 +96,7 @@ class GuestsService(AccessService):
         """A contacts CSV: every row validated first (errors name their line), then all
         written or none. Rows sharing an email become one guest; a row whose email is on
         the list already fills in that guest's blanks."""
-        event = self._guest_event(event_ref, policy.CHANGE)
+        event = self.plan_event(event_ref, policy.CHANGE)
         rows, errors = gl.parse_contacts(text)
         if errors:
             more = f" (and {len(errors) - 1} more bad rows)" if len(errors) > 1 else ""
@@ -145,7 +145,7 @@ class GuestsService(AccessService):
         it is issued: guests without a link get one; with `rotate`, every guest (or the one
         named) gets a new one and the old link stops working. Issuing is a change (planners
         and the owner)."""
-        event = self._guest_event(event_ref, policy.CHANGE)
+        event = self.plan_event(event_ref, policy.CHANGE)
         guests = self.store.guests.list_by_event(event["id"])
         if guest_ref:
             guests = [self._guest(event, guest_ref)]

@@ -21,18 +21,22 @@ class PlansService(WorkspaceBase):
         wanted = set(event.get("selected_vendors") or []) | {b["vendor_id"] for b in bookings}
         vendors = self.store.vendors.get_many(wanted)
         tasks = self.store.tasks.list_by_event(event["id"])
-        return ws.build_plan(event, tasks, budget, vendors, bookings, self._today())
+        plan = ws.build_plan(event, tasks, budget, vendors, bookings, self._today())
+        plan["guests"] = budget.get("headcount")  # RsvpService._budget's, from the guest list
+        plan["role"] = event.get("role")  # as plan_event's access check found it
+        return plan
 
     def _calendar_parts(self, event: Doc) -> Doc:
         self._sync(event)
         bookings = self.store.bookings.list_by_event(event["id"])
         vendors = self.store.vendors.get_many(b["vendor_id"] for b in bookings)
+        guests = self._guests(event)
         return {
             "event": event,
             "venue": ws.booked_venue(vendors, bookings),
             "tasks": self.store.tasks.list_by_event(event["id"]),
             "items": [
-                self._line_view(event, i)
+                self._line_view(event, i, guests)
                 for i in self.store.budget_items.list_by_event(event["id"])
             ],
         }
@@ -207,7 +211,7 @@ class PlansService(WorkspaceBase):
                 self.store.tasks.delete(t["id"])
             for it in items:
                 self.store.budget_items.delete(it["id"])
-            self._delete_event(event["id"])
+            self.store.events.delete(event["id"])
             raise
         return {
             "event": event,
@@ -216,12 +220,3 @@ class PlansService(WorkspaceBase):
             "vendors": len(selected),
             "unresolved": unresolved,
         }
-
-    def _delete_event(self, event_id: str) -> None:
-        """Undo an import's event (the Store contract has no event delete)."""
-        store = self.store
-        if getattr(store, "kind", "") == "sqlite":
-            with store.write():
-                store.conn.execute("DELETE FROM events WHERE id = ?", (event_id,))
-        else:
-            store.db["events"].delete_one({"id": event_id})

@@ -1,8 +1,8 @@
 """Planning together: the RSVP page (no login: the link's token is the credential), the
 family's note on it, and the confirmed headcount in the plan and the budget.
 
-RsvpService comes before the workspace services in LocalPlanner's bases: its `_guests`,
-`_budget` and `get_plan` extend theirs (super())."""
+RsvpService comes before the workspace services in LocalPlanner's bases: its `_guests`
+and `_budget` extend theirs (super()); PlansService.get_plan shows the headcount `_budget` adds."""
 
 from __future__ import annotations
 
@@ -97,18 +97,8 @@ class RsvpService(GuestsService):
                     f"{count['confirmed']} guests confirmed; the event is planned for {planned}"
                 )
         doc["guests_basis"] = basis if guests is None or basis == "confirmed" else "what-if"
-        doc["headcount"] = count
-        self._last_headcount = (event["id"], count)  # get_plan reads the guest list once
+        doc["headcount"] = count  # get_plan's guests: the guest list is read once
         return doc
-
-    def get_plan(self, event_ref: str | None) -> Doc:
-        self._last_headcount: tuple[str, Doc] | None = None
-        plan = super().get_plan(event_ref)  # type: ignore[misc]
-        event_id = plan["event"]["id"]
-        last = self._last_headcount
-        plan["guests"] = last[1] if last and last[0] == event_id else self._headcount(plan["event"])
-        plan["role"] = self.event_access(event_id).get("role")
-        return plan
 
     def set_rsvp_note(self, event_ref: str, note: str) -> Doc:
         """The short note from the family shown on the RSVP page ('' removes it)."""

@@ -114,7 +114,7 @@ class VendorsService(LocalBase):
         user = self.current_user()
         vendor = self.store.vendors.get_by_user(user["id"])
         if vendor is None:
-            raise NotFound("No vendor profile found", hint="create one: arangetram vendors create")
+            raise NotFound("No vendor profile found")  # its hint: core.errors.HINTS
         return vendor
 
     def create_vendor(self, data: dict[str, Any]) -> Doc:

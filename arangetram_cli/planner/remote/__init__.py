@@ -3,9 +3,5 @@ plain back end's fallbacks, chat. May import core, planner.base, ai.client; neve
 
 from __future__ import annotations
 
-from arangetram_cli.planner.remote.common import CONTRACT_CAP as CONTRACT_CAP
-from arangetram_cli.planner.remote.common import SERVER_HEADER as SERVER_HEADER
 from arangetram_cli.planner.remote.common import format_validation as format_validation
-from arangetram_cli.planner.remote.common import is_id as is_id
-from arangetram_cli.planner.remote.common import normalize_url as normalize_url
 from arangetram_cli.planner.remote.planner import RemotePlanner as RemotePlanner

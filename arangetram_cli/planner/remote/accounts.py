@@ -10,7 +10,6 @@ from arangetram_cli.core.errors import (
     AuthRequired,
     NotFound,
 )
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.remote.common import (
     LOGIN_CASE_HINT,
     checked,
@@ -55,7 +54,7 @@ class AccountsApi(Transport):
 
     def me(self) -> Doc:
         if not self.token:
-            raise AuthRequired("Not authenticated", hint=HINTS["Not authenticated"])
+            raise AuthRequired("Not authenticated")  # its hint: core.errors.HINTS
         try:
             return self._get_doc("/api/auth/me", "id")
         except NotFound as e:  # the contract answers a deleted account with 404

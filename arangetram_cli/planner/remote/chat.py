@@ -12,7 +12,6 @@ from arangetram_cli.core.errors import (
     ArangetramError,
     Unavailable,
 )
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.remote.common import (
     CHAT_TIMEOUT,
     clean,

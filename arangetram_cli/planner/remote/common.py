@@ -12,13 +12,18 @@ from arangetram_cli.config import normalize_api_url
 from arangetram_cli.core.errors import (
     Invalid,
 )
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.store.base import Doc, VendorQuery
 
 SERVER_HEADER = "x-arangetram-api"  # set by `arangetram serve` on every answer
 
 
 CONTRACT_CAP = 100  # the contract's listings answer at most this many
+
+# What only `arangetram serve` offers (the workspace, planning together): where to get it,
+# and what a serve too old to have an endpoint is told.
+SERVE_ONLY_HINT = "use a server run by arangetram serve, or the local store"
+OLDER_SERVE_HINT = "the server is older than this client; upgrade it"
+NO_ENDPOINT_DETAILS = (None, "Not Found", "Method Not Allowed")  # a router's own 404 / 405
 
 
 DEFAULT_TIMEOUT = 10.0

@@ -14,10 +14,11 @@ from arangetram_cli.core.errors import (
     Unavailable,
     from_status,
 )
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.remote.common import (
     DEFAULT_DETAIL,
     DNS_ERRORS,
+    NO_ENDPOINT_DETAILS,
+    OLDER_SERVE_HINT,
     SERVER_HEADER,
     clean,
     format_validation,
@@ -89,12 +90,10 @@ class HttpErrors:
             if isinstance(data.get("hint"), str):
                 hint = clean(data["hint"])
         ours = bool(response.headers.get(SERVER_HEADER))
-        if status in (404, 405) and (detail in (None, "Not Found", "Method Not Allowed")):
+        if status in (404, 405) and detail in NO_ENDPOINT_DETAILS:
             return Unavailable(
                 f"{self.base} has no endpoint {method} {path}",
-                hint="is --api-url an Arangetram API server?"
-                if not ours
-                else "the server is older than this client; upgrade it",
+                hint=OLDER_SERVE_HINT if ours else "is --api-url an Arangetram API server?",
             )
         if status == 401 and hint is None and detail not in HINTS:
             hint = LOGIN_AGAIN  # a token the server no longer takes

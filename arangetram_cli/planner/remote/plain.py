@@ -16,7 +16,7 @@ from arangetram_cli.core.errors import (
     Unavailable,
 )
 from arangetram_cli.core.lifecycle import filter_bookings, refusal
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
+from arangetram_cli.core.refs import MIN_PREFIX
 from arangetram_cli.planner.base import Page
 from arangetram_cli.planner.remote.common import (
     CONTRACT_CAP,
@@ -61,10 +61,11 @@ class PlainContract(Transport):
         self.server_is_ours()
         return self.api
 
-    def _contract_vendors(self, q: VendorQuery) -> tuple[list[Doc], list[str]]:
+    def _contract_vendors(self, q: VendorQuery) -> tuple[list[Doc], list[str], bool]:
         """GET /api/vendors, filtered and sorted as LocalPlanner would; notes on what the
-        plain back end cannot do. Its `search` and `location` are regular expressions: the
-        text goes escaped, so it matches literally, as everywhere else."""
+        plain back end cannot do; whether the answer hit its cap (CONTRACT_CAP). Its `search`
+        and `location` are regular expressions: the text goes escaped, so it matches
+        literally, as everywhere else."""
         params = vendor_params(q)
         for key in ("search", "location"):
             if params[key]:
@@ -82,7 +83,7 @@ class PlainContract(Transport):
                 f"this server returns at most {CONTRACT_CAP} vendors per search and "
                 "cannot page past them; narrow the search to see the others"
             )
-        return sort_vendors(items), notes
+        return sort_vendors(items), notes, capped
 
     def _plain_vendor(self, r: str) -> Doc:
         """On the plain back end, which knows full ids only: LocalPlanner's order (an id
@@ -96,8 +97,8 @@ class PlainContract(Transport):
                 return found[0]
             if len(found) > 1:
                 raise refs.ambiguous("Vendor", r)
-        found, notes = self._contract_vendors(VendorQuery(search=r))
-        capped = capped or any("at most" in n for n in notes)
+        found, _, searched_capped = self._contract_vendors(VendorQuery(search=r))
+        capped = capped or searched_capped
         named = [v for v in found if str(v.get("business_name", "")).lower() == r.lower()]
         if len(named) == 1:
             return named[0]
@@ -271,8 +272,7 @@ class PlainApi:
         """The owner check here, then PUT the whole list (not atomic)."""
         p = self.p
         vendor = p._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
-        if vendor.get("user_id") != p.me().get("id"):
-            raise Forbidden("Not authorized")
+        policy.require_owner(vendor, p.me())
         if not wanted:
             return vendor
         current = list(vendor.get("portfolio_images") or [])
@@ -283,8 +283,7 @@ class PlainApi:
     def remove_vendor_image(self, vendor_id: str, url: str, keep_object: bool) -> Doc:
         p = self.p
         vendor = p._get_doc(f"/api/vendors/{seg(vendor_id)}", "id")
-        if vendor.get("user_id") != p.me().get("id"):
-            raise Forbidden("Not authorized")
+        policy.require_owner(vendor, p.me())
         current = list(vendor.get("portfolio_images") or [])
         if url not in current:
             raise NotFound("Image not in the portfolio", hint="see: arangetram vendors images list")
@@ -310,14 +309,13 @@ class PlainApi:
     # Listings: the contract's, capped at CONTRACT_CAP and not paged; sliced here, and
     # notes say what could not be shown.
     def list_vendors(self, q: VendorQuery, offset: int, limit: int) -> Page:
-        items, notes = self.p._contract_vendors(q)
-        capped = any("at most" in n for n in notes)
+        items, notes, capped = self.p._contract_vendors(q)
         return Page(
             items[offset : offset + limit], None if capped else len(items), offset, limit, notes
         )
 
     def iter_vendors(self, q: VendorQuery) -> Iterator[Doc]:
-        items, notes = self.p._contract_vendors(q)
+        items, notes, _ = self.p._contract_vendors(q)
         for n in notes:
             self.p.note(n)
         yield from items

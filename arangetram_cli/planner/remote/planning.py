@@ -10,7 +10,6 @@ from arangetram_cli.core.errors import (
     Invalid,
     Unavailable,
 )
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.core.values import check_category
 from arangetram_cli.planner.remote.chat import server_chat
 from arangetram_cli.planner.remote.common import (

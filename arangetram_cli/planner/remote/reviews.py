@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.base import Page
 from arangetram_cli.planner.remote.common import (
     seg,

@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from arangetram_cli.core.errors import NotSupported, Unavailable
-from arangetram_cli.core.workspace import resolve_ref
+from arangetram_cli.core.refs import resolve_ref
+from arangetram_cli.planner.remote.common import SERVE_ONLY_HINT
 
 Doc = dict[str, Any]
 NOT_OFFERED = "this server does not offer planning together (members, guests, RSVP links)"
-NOT_OFFERED_HINT = "use a server run by arangetram serve, or the local store"
 
 
 class RemoteTogetherMixin:
@@ -21,26 +20,14 @@ class RemoteTogetherMixin:
     # provided by RemotePlanner and RemoteWorkspaceMixin
     api: Any  # the API strategy (plain.PlainContract.api)
 
-    def _send(self, method: str, path: str, **kw: Any) -> Any: ...  # pragma: no cover
-    def _decode(self, response: Any, method: str, path: str) -> Any: ...  # pragma: no cover
+    def _addition_doc(self, *a: Any, **kw: Any) -> Doc: ...  # pragma: no cover
 
     def _tg(self, method: str, path: str, **kw: Any) -> Doc:
-        self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
-        response = self._send(method, path, **kw)
-        if response.status_code in (404, 405):
-            try:
-                detail = response.json().get("detail")
-            except (ValueError, AttributeError):
-                detail = None
-            if detail in (None, "Not Found", "Method Not Allowed"):  # an older serve
-                raise NotSupported(NOT_OFFERED, hint="the server is older than this client")
-        data = self._decode(response, method, path)
-        if not isinstance(data, dict):
-            raise Unavailable(f"{self.base} answered {path} with an unexpected document")
-        return data
+        self.api.needs_serve(NOT_OFFERED, SERVE_ONLY_HINT)
+        return self._addition_doc(method, path, NOT_OFFERED, **kw)
 
     def _evp(self, ref: str | None) -> str:
-        self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
+        self.api.needs_serve(NOT_OFFERED, SERVE_ONLY_HINT)
         return self._ev(ref)  # type: ignore[attr-defined]  (RemoteWorkspaceMixin)
 
     # ---- members --------------------------------------------------------------------------

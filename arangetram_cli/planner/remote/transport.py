@@ -11,15 +11,14 @@ from typing import Any
 
 from arangetram_cli import __version__
 from arangetram_cli.config import mask_url
-from arangetram_cli.core.errors import (
-    Unavailable,
-)
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
+from arangetram_cli.core.errors import NotSupported, Unavailable
 from arangetram_cli.planner.remote.common import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     MAX_RETRY_AFTER,
     NO_BODY,
+    NO_ENDPOINT_DETAILS,
+    OLDER_SERVE_HINT,
     RETRY_STATUSES,
     SERVER_HEADER,
     clean,
@@ -164,6 +163,25 @@ class Transport(HttpErrors):
                 )
             return data
         raise self._http_error(status, data, response, method, path)
+
+    def _addition(self, method: str, path: str, offer: str, **kw: Any) -> Any:
+        """The response of an endpoint `arangetram serve` added (/api/v1); `offer` says what
+        a serve too old to have it does not offer (NotSupported, exit 7)."""
+        response = self._send(method, path, **kw)
+        if response.status_code in (404, 405):
+            try:
+                detail = response.json().get("detail")
+            except (ValueError, AttributeError):
+                detail = None
+            if detail in NO_ENDPOINT_DETAILS:
+                raise NotSupported(offer, hint=OLDER_SERVE_HINT)
+        return response
+
+    def _addition_doc(self, method: str, path: str, offer: str, **kw: Any) -> Doc:
+        """_addition's answer decoded: a JSON object, else the typed error."""
+        return self._dict(
+            self._decode(self._addition(method, path, offer, **kw), method, path), path
+        )
 
     def _dict(self, data: Any, path: str, *keys: str) -> Doc:
         if not isinstance(data, dict) or any(k not in data for k in keys):

@@ -9,7 +9,6 @@ from typing import Any
 from arangetram_cli.core.errors import (
     NotFound,
 )
-from arangetram_cli.core.refs import MIN_PREFIX as MIN_PREFIX
 from arangetram_cli.planner.base import Page
 from arangetram_cli.planner.remote.common import (
     checked,

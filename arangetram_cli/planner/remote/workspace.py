@@ -7,16 +7,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from arangetram_cli.core.errors import NotFound, NotSupported, Unavailable
-from arangetram_cli.core.lifecycle import utc_today
-from arangetram_cli.core.workspace import next_upcoming, resolve_ref
+from arangetram_cli.core.errors import NotFound, Unavailable
+from arangetram_cli.core.lifecycle import next_upcoming, utc_today
+from arangetram_cli.core.refs import NEXT_STEP, resolve_ref
+from arangetram_cli.planner.remote.common import SERVE_ONLY_HINT
 
 Doc = dict[str, Any]
 NOT_OFFERED = (
     "this server does not offer the planning workspace (tasks, budget, plan, calendar, "
     "export and import)"
 )
-NOT_OFFERED_HINT = "use a server run by arangetram serve, or the local store"
 
 
 class RemoteWorkspaceMixin:
@@ -25,38 +25,25 @@ class RemoteWorkspaceMixin:
     # provided by RemotePlanner
     api: Any  # the API strategy (plain.PlainContract.api)
 
-    def _send(self, method: str, path: str, **kw: Any) -> Any: ...  # pragma: no cover
+    def _addition(self, *a: Any, **kw: Any) -> Any: ...  # pragma: no cover
+    def _addition_doc(self, *a: Any, **kw: Any) -> Doc: ...  # pragma: no cover
     def _decode(self, response: Any, method: str, path: str) -> Any: ...  # pragma: no cover
     def list_events(self, *, offset: int = 0, limit: int = 100) -> Any: ...  # pragma: no cover
 
     def _ws_response(self, method: str, path: str, **kw: Any) -> Any:
-        self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
-        response = self._send(method, path, **kw)
-        if response.status_code in (404, 405):
-            try:
-                detail = response.json().get("detail")
-            except (ValueError, AttributeError):
-                detail = None
-            if detail in (None, "Not Found", "Method Not Allowed"):  # an older serve
-                raise NotSupported(
-                    NOT_OFFERED, hint="the server is older than this client; upgrade it"
-                )
-        return response
+        self.api.needs_serve(NOT_OFFERED, SERVE_ONLY_HINT)
+        return self._addition(method, path, NOT_OFFERED, **kw)
 
-    def _ws(self, method: str, path: str, **kw: Any) -> Any:
-        data = self._decode(self._ws_response(method, path, **kw), method, path)
-        if not isinstance(data, dict):
-            raise Unavailable(f"{self.base} answered {path} with an unexpected document")
-        return data
+    def _ws(self, method: str, path: str, **kw: Any) -> Doc:
+        self.api.needs_serve(NOT_OFFERED, SERVE_ONLY_HINT)
+        return self._addition_doc(method, path, NOT_OFFERED, **kw)
 
     def _ev(self, ref: str | None) -> str:
         r = str(ref).strip() if ref is not None and str(ref).strip() else self.next_event()["id"]
         if "/" in r:  # a slash cannot travel in a path segment: resolve the name here
-            self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
+            self.api.needs_serve(NOT_OFFERED, SERVE_ONLY_HINT)
             items = self.list_events(limit=1000).items
-            r = resolve_ref(
-                items, r, "Event", "event_name", "see your events: arangetram events list"
-            )["id"]
+            r = resolve_ref(items, r, "Event", "event_name", NEXT_STEP["Event"])["id"]
         return f"/api/v1/events/{quote(r, safe='')}"
 
     def _item_seg(self, event_path: str, ref: str, kind: str) -> str:
@@ -79,15 +66,12 @@ class RemoteWorkspaceMixin:
 
     # ---- events ---------------------------------------------------------------------------
     def next_event(self) -> Doc:
-        self.api.needs_serve(NOT_OFFERED, NOT_OFFERED_HINT)
+        self.api.needs_serve(NOT_OFFERED, SERVE_ONLY_HINT)
         page = self.list_events(limit=1000)
         event = next_upcoming(page.items, utc_today())
         if event is None:
             raise NotFound("You have no events", hint="create one: arangetram events create")
         return event
-
-    def plan_event(self, ref: str | None) -> Doc:
-        return self.get_plan(ref)["event"]
 
     # ---- tasks ----------------------------------------------------------------------------
     def list_tasks(

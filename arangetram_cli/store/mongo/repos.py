@@ -222,6 +222,10 @@ class Events(Repo):
         r = self._c.update_one({"id": event_id}, {"$pull": {"selected_vendors": vendor_id}})
         return r.matched_count > 0
 
+    @guarded
+    def delete(self, event_id: str) -> bool:
+        return self._c.delete_one({"id": event_id}).deleted_count > 0
+
 
 class Bookings(Repo):
     name, fields, label = "bookings", BOOKING_FIELDS, "Booking"

@@ -182,6 +182,10 @@ class Events(Repo):
             )
             return cur.rowcount > 0
 
+    def delete(self, event_id: str) -> bool:
+        with self._s.write():
+            return self._s.conn.execute("DELETE FROM events WHERE id = ?", (event_id,)).rowcount > 0
+
 
 class Bookings(Repo):
     table, cols = "bookings", BOOKING_FIELDS
