@@ -11,7 +11,7 @@ from arangetram_cli.core.errors import (
     Invalid,
 )
 from arangetram_cli.core.urls import check_image_url
-from arangetram_cli.core.values import CATEGORIES
+from arangetram_cli.core.values import CATEGORIES, LIST_LIMIT
 from arangetram_cli.store.base import (
     Doc,
     Visible,
@@ -20,7 +20,7 @@ from arangetram_cli.store.base import (
 PUBLIC_USER_FIELDS = ("id", "email", "name", "user_type")
 
 
-MAX_PORTFOLIO_IMAGES = 100  # as VendorIn.portfolio_images
+MAX_PORTFOLIO_IMAGES = LIST_LIMIT  # as VendorIn.portfolio_images
 
 
 MAX_PAGE_NUMBER = 2**63 - 1  # SQLite and BSON integers: a larger offset is an overflow error
