@@ -1,0 +1,38 @@
+"""The budget reads a vendor's price and a hall's seats as recommendations read them
+(core.recommend): one parser, integer cents."""
+
+from arangetram_cli.core import workspace as ws
+from arangetram_cli.core.prices import estimate_cents, seats
+
+
+def test_budget_estimate_reads_thousands_and_pp():
+    assert ws.vendor_estimate({"price_estimate": "$1.5k - $2k"}) == (175_000, False)
+    assert ws.vendor_estimate({"price_estimate": "$25 - $35 pp"}) == (3_000, True)
+    assert ws.vendor_estimate({"price_estimate": "$2,000 - $3,500"}) == (275_000, False)
+    assert ws.vendor_estimate({"price_estimate": "$50 - $75 per person"}) == (6_250, True)
+    assert ws.vendor_estimate({"price_estimate": "call us"}) == (None, False)
+    # an hourly rate is not a flat price: no estimate without the hours
+    assert ws.vendor_estimate({"price_estimate": "$150 per hour"}) == (None, False)
+    assert estimate_cents("$19.995") == (2_000, False)  # cents rounded half up, an int
+    assert isinstance(ws.vendor_estimate({"price_estimate": "$1.5k"})[0], int)
+
+
+def test_hall_seats_with_a_thousands_comma():
+    hall = {"category": "venue", "description": "A 1,200-seat hall"}
+    assert ws.venue_capacity(hall) == 1200
+    assert seats(hall) == 1200
+    assert ws.venue_capacity({"capacity": 300, "description": "A 1,200-seat hall"}) == 300
+
+
+def test_budget_capacity_warning_for_a_big_hall():
+    event = {"id": "e1", "guest_count": 400}
+    hall = {"id": "v1", "category": "venue", "business_name": "Big Hall",
+            "description": "A 1,200-seat hall", "price_estimate": "$1.5k - $2k"}  # fmt: skip
+    budget = ws.compute_budget(event, [], [hall], venue=hall)
+    assert not any("seats" in w for w in budget["warnings"])  # 400 guests fit in 1,200 seats
+    line = budget["lines"][0]
+    assert line["estimate_total_cents"] == 175_000
+    caterer = {"id": "v2", "category": "catering", "business_name": "Dosa",
+               "price_estimate": "$25 - $35 pp"}  # fmt: skip
+    budget = ws.compute_budget(event, [], [caterer], venue=None)
+    assert budget["lines"][0]["estimate_total_cents"] == 3_000 * 400
