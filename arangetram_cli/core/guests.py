@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.values import csv_safe as csv_safe  # its home: core.values
 from arangetram_cli.core.values import new_id
 
 Doc = dict[str, Any]
@@ -370,15 +371,6 @@ def to_csv(guests: list[Doc]) -> str:
             ]
         )
     return buf.getvalue()
-
-
-def csv_safe(value: Any) -> str:
-    """Text for a spreadsheet: a cell that starts like a formula is quoted with ' (so a
-    guest's message cannot run in the family's spreadsheet)."""
-    text = "" if value is None else str(value)
-    if _PHONE.match(text):  # +1 408 555 0100: digits and punctuation run nothing
-        return text
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # ---- RSVP tokens and the form's CSRF field ------------------------------------------------

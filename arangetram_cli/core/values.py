@@ -1,5 +1,5 @@
 """The values commands and models both check (categories, price ranges, dates, statuses),
-and ids and timestamps.
+ids and timestamps, and the CSV formula guard every export uses.
 
 Plain Python, no pydantic: the CLI validates its options with these before any model module
 is imported (`vendors list --category` must not pay for building every input model), and
@@ -9,7 +9,9 @@ core/models.py wires the same functions into its validators.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
+from typing import Any
 
 CATEGORIES: dict[str, tuple[str, str, str]] = {
     # id: (name, icon, description) as GET /api/categories returns them
@@ -65,3 +67,24 @@ def check_date(value: str) -> str:
     if len(v) != 10:
         raise ValueError(f"bad date '{value}' (use YYYY-MM-DD)")
     return parsed.isoformat()
+
+
+# ---- CSV ----------------------------------------------------------------------------------
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection
+# rule); a leading apostrophe makes it text. A value that already starts with apostrophes
+# before one of them gets one more, so `seed --file` (core/importer.py `_unguard`) can take
+# exactly one away again.
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# ...except a cell that is only a phone number ("+1 408 555 0100"): digits run nothing
+_PHONE_CELL = re.compile(r"\+\d[\d ().\-]{5,38}")
+
+
+def csv_safe(value: Any) -> str:
+    """A cell a spreadsheet shows as text: one apostrophe before a formula's first character
+    (`=`, `+`, `-`, `@`, tab, CR), also after apostrophes already there; a phone number
+    written `+` digits, spaces, ()-. is left as it is. Every CSV export (`-o csv`,
+    `guests export`, the guest links) uses this one rule."""
+    text = "" if value is None else str(value)
+    if _PHONE_CELL.fullmatch(text):
+        return text
+    return "'" + text if text.lstrip("'").startswith(CSV_FORMULA_START) else text

@@ -1,5 +1,5 @@
-"""The budget reads a vendor's price and a hall's seats as recommendations read them
-(core.recommend): one parser, integer cents."""
+"""One parser per kind of text, shared by every caller: vendor prices and hall seats
+(core.prices), the CSV formula guard (core.values)."""
 
 from arangetram_cli.core import workspace as ws
 from arangetram_cli.core.prices import estimate_cents, seats
@@ -36,3 +36,37 @@ def test_budget_capacity_warning_for_a_big_hall():
                "price_estimate": "$25 - $35 pp"}  # fmt: skip
     budget = ws.compute_budget(event, [], [caterer], venue=None)
     assert budget["lines"][0]["estimate_total_cents"] == 3_000 * 400
+
+
+def test_one_csv_guard_for_every_export():
+    from arangetram_cli.cli.output import csv_safe as output_safe
+    from arangetram_cli.core.guests import csv_safe as guests_safe
+
+    for safe in (output_safe, guests_safe):
+        assert safe("+1 408 555 0100") == "+1 408 555 0100"  # a phone number runs nothing
+        assert safe("+1 (408) 555-0100") == "+1 (408) 555-0100"
+        assert safe("-2+3") == "'-2+3"  # arithmetic is not a phone number
+        assert safe("+1-555 =cmd|'/c calc'!A1") == "'+1-555 =cmd|'/c calc'!A1"
+        assert safe("'=x") == "''=x"  # seed takes exactly one apostrophe away again
+        assert safe("=1+1") == "'=1+1" and safe(None) == "" and safe("it's") == "it's"
+
+
+def test_a_vendor_phone_survives_csv_export_and_seed(cli, monkeypatch, tmp_path):
+    import csv
+    import io
+    import json
+
+    src = tmp_path / "in.jsonl"
+    row = {"business_name": "Hall", "category": "venue", "location": "San Jose",
+           "contact_phone": "+1 408 555 0100"}  # fmt: skip
+    src.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    assert cli("seed", "--file", str(src)).code == 0
+    exported = cli("vendors", "list", "--all", "-o", "csv")
+    table = list(csv.DictReader(io.StringIO(exported.out)))
+    assert table[0]["contact_phone"] == "+1 408 555 0100"
+    out = tmp_path / "export.csv"
+    out.write_text(exported.out, encoding="utf-8")
+    monkeypatch.setenv("ARANGETRAM_DATA_DIR", str(tmp_path / "other"))
+    assert cli("seed", "--file", str(out)).code == 0
+    back = cli("vendors", "list", "--all").json()
+    assert [v["contact_phone"] for v in back] == ["+1 408 555 0100"]
