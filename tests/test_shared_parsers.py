@@ -70,3 +70,38 @@ def test_a_vendor_phone_survives_csv_export_and_seed(cli, monkeypatch, tmp_path)
     assert cli("seed", "--file", str(out)).code == 0
     back = cli("vendors", "list", "--all").json()
     assert [v["contact_phone"] for v in back] == ["+1 408 555 0100"]
+
+
+def test_task_and_budget_text_refuse_control_characters_as_guest_text_does():
+    import datetime as dt
+
+    import pytest
+
+    from arangetram_cli.core import guests
+    from arangetram_cli.core.errors import Invalid
+
+    event = {"id": "e1", "event_date": "2027-06-12"}
+    today = dt.date(2026, 11, 27)
+    with pytest.raises(Invalid, match="task title has control characters"):
+        ws.task_fields({"title": "Evil \x1b[2J Hall"}, event, today, creating=True)
+    with pytest.raises(Invalid, match="notes has control characters"):
+        ws.budget_fields({"name": "Hall", "notes": "bell\x07"}, event, creating=True)
+    with pytest.raises(Invalid, match="name has control characters"):
+        guests.clean_text("Meera\x7f", "name")
+    # a title keeps its lines (the table shows them escaped); a guest name is one line
+    title = ws.task_fields({"title": "title\nsecond line"}, event, today, creating=True)
+    assert title["title"] == "title\nsecond line"
+    assert guests.clean_text(" Meera \n Iyer ", "name") == "Meera Iyer"
+    with pytest.raises(Invalid, match="too long"):
+        ws.text_field("x" * 201, "task title", 200)
+
+
+def test_guest_emails_match_as_accounts_do():
+    from arangetram_cli.core import guests
+
+    rows = [
+        (2, {"name": "A", "email": "victim@example.com"}),
+        (3, {"name": "B", "email": "ｖｉｃｔｉｍ@Example.com"}),  # fullwidth: the same address
+    ]
+    kept, merged = guests.merge_rows(rows)
+    assert [n for n, _ in kept] == [2] and merged == ["line 3 merged into line 2 (same email)"]

@@ -25,8 +25,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.identity import email_key as email_key  # its home: core.identity
+from arangetram_cli.core.values import check_text, new_id
 from arangetram_cli.core.values import csv_safe as csv_safe  # its home: core.values
-from arangetram_cli.core.values import new_id
 
 Doc = dict[str, Any]
 RSVP = ("pending", "yes", "no", "maybe")
@@ -40,17 +41,10 @@ LIMITS = {"name": 200, "email": 254, "phone": 40, "group": 100, "message": 1000,
 
 
 def clean_text(value: Any, what: str, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid(f"{what} must be text")
-    text = " ".join(value.split()) if what != "message" else value.strip()
-    if any(ord(c) < 32 and c not in "\n\t" for c in text) or "\x7f" in text:
-        raise Invalid(f"{what} has control characters")
+    """A guest's field (core.values.check_text): one line, but a message keeps its lines."""
+    text = check_text(value, what, LIMITS[what], one_line=what != "message")
     if required and not text:
         raise Invalid(f"{what} is empty (give the guest's name)")
-    if len(text) > LIMITS[what]:
-        raise Invalid(f"{what} is too long ({len(text)} characters; at most {LIMITS[what]})")
     return text
 
 
@@ -142,10 +136,6 @@ def new_guest(event: Doc, fields: Doc, now: str) -> Doc:
         "created_at": now,
         "updated_at": now,
     }
-
-
-def email_key(email: str) -> str:
-    return email.strip().casefold()
 
 
 # ---- headcount ----------------------------------------------------------------------------

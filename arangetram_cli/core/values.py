@@ -1,5 +1,6 @@
 """The values commands and models both check (categories, price ranges, dates, statuses),
-ids and timestamps, and the CSV formula guard every export uses.
+ids and timestamps, the free-text check (`check_text`), and the CSV formula guard every
+export uses.
 
 Plain Python, no pydantic: the CLI validates its options with these before any model module
 is imported (`vendors list --category` must not pay for building every input model), and
@@ -12,6 +13,8 @@ import datetime as dt
 import re
 import uuid
 from typing import Any
+
+from arangetram_cli.core.errors import Invalid
 
 CATEGORIES: dict[str, tuple[str, str, str]] = {
     # id: (name, icon, description) as GET /api/categories returns them
@@ -67,6 +70,27 @@ def check_date(value: str) -> str:
     if len(v) != 10:
         raise ValueError(f"bad date '{value}' (use YYYY-MM-DD)")
     return parsed.isoformat()
+
+
+def check_text(
+    value: Any, what: str, limit: int, *, required: bool = False, one_line: bool = False
+) -> str:
+    """A person's free text (a task title, budget notes, a guest's name or message): text,
+    stripped (`one_line`: its runs of whitespace made one space), no control character but
+    newline and tab (a terminal or a spreadsheet would act on them), at most `limit`
+    characters. Raises Invalid (exit 2) naming `what`."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(f"{what} must be text")
+    text = " ".join(value.split()) if one_line else value.strip()
+    if any(ord(c) < 32 and c not in "\n\t" for c in text) or "\x7f" in text:
+        raise Invalid(f"{what} has control characters")
+    if required and not text:
+        raise Invalid(f"{what} cannot be empty")
+    if len(text) > limit:
+        raise Invalid(f"{what} is too long ({len(text)} characters; at most {limit})")
+    return text
 
 
 # ---- CSV ----------------------------------------------------------------------------------
