@@ -105,3 +105,19 @@ def test_guest_emails_match_as_accounts_do():
     ]
     kept, merged = guests.merge_rows(rows)
     assert [n for n, _ in kept] == [2] and merged == ["line 3 merged into line 2 (same email)"]
+
+
+def test_server_and_s3_sizes_read_alike():
+    import pytest
+
+    from arangetram_cli.core.errors import Invalid
+    from arangetram_cli.media.images import parse_size as media_size
+    from arangetram_cli.server.guard import size_text
+    from arangetram_cli.server.limits import parse_size as server_size
+
+    for text in ("2MB", "2MiB", "2M", "512k", "1.5KiB", "524288"):
+        assert server_size(text, "ARANGETRAM_MAX_BODY") == media_size(text)
+    assert server_size("2MB", "X") == 2_000_000
+    with pytest.raises(Invalid, match="X must be at least 1 KiB"):
+        server_size("1000", "X")
+    assert size_text(4096) == "4 KiB (4,096 bytes)"

@@ -29,6 +29,7 @@ from pydantic_core import to_json
 from starlette.exceptions import HTTPException
 
 from arangetram_cli.core.errors import ArangetramError, AuthRequired
+from arangetram_cli.media.images import human_size
 from arangetram_cli.server.errors import error_response
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import Rate, TokenBuckets
@@ -62,7 +63,8 @@ def client_host(scope: Any) -> str:
 
 
 def size_text(n: int) -> str:
-    return f"{n // (1024 * 1024)} MiB" if n % (1024 * 1024) == 0 else f"{n:,} bytes"
+    """1048576 -> '1 MiB (1,048,576 bytes)': media.images.human_size, and the exact count."""
+    return f"{human_size(n)} ({n:,} bytes)"
 
 
 async def respond(

@@ -7,23 +7,22 @@ change it (docs/remote.md lists them). A bad value is a usage error when the ser
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 from arangetram_cli.core.errors import Invalid
+from arangetram_cli.media import images
 from arangetram_cli.server.ratelimit import Rate, parse_rate
 
 MiB = 1024 * 1024
-_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1024, "m": MiB, "g": 1024 * MiB}
 
 
 def parse_size(text: str, name: str) -> int:
-    """`1048576`, `512k`, `1MiB`, `2MB` (binary units) -> bytes."""
-    m = _SIZE.match(text or "")
-    if not m:
-        raise Invalid(f"{name} must be a size such as 1MiB or 524288, not '{text}'")
-    value = int(m.group(1)) * _UNITS[(m.group(2) or "")[:1].lower()]
+    """A size as every setting reads it (media.images.parse_size: `524288`, `512k`, `2MiB`,
+    `2M` binary, `2MB` decimal) -> bytes; at least 1 KiB."""
+    try:
+        value = images.parse_size(text)
+    except ValueError:
+        raise Invalid(f"{name} must be a size such as 1MiB or 524288, not '{text}'") from None
     if value < 1024:
         raise Invalid(f"{name} must be at least 1 KiB, not '{text}'")
     return value
