@@ -121,3 +121,13 @@ def test_server_and_s3_sizes_read_alike():
     with pytest.raises(Invalid, match="X must be at least 1 KiB"):
         server_size("1000", "X")
     assert size_text(4096) == "4 KiB (4,096 bytes)"
+
+
+def test_edge_errors_carry_their_own_http_status():
+    from arangetram_cli.server.ai import ProviderFailed
+    from arangetram_cli.server.deps import TooLarge
+    from arangetram_cli.server.errors import error_response
+
+    assert TooLarge("too big").status() == 413 and ProviderFailed("no").status() == 502
+    assert error_response(TooLarge("too big")).status_code == 413
+    assert error_response(ProviderFailed("no")).status_code == 502

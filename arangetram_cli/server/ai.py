@@ -32,7 +32,6 @@ from arangetram_cli.core.errors import ArangetramError, AuthRequired, Invalid, U
 from arangetram_cli.core.values import check_price_range, normalize_category
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.server.deps import P, TooLarge, ai_gate
-from arangetram_cli.server.errors import status_for
 from arangetram_cli.store.base import Doc
 
 log = logging.getLogger("arangetram.server")
@@ -43,7 +42,7 @@ class ProviderFailed(ArangetramError):
     """The server's AI provider failed (502: it refused the key or the request)."""
 
     exit_code = 6
-    status_override = 502
+    http_status = 502
 
 
 class ProviderUnavailable(Unavailable):
@@ -120,7 +119,7 @@ def _prime(stream: Any) -> tuple[str | None, Iterator[str]]:
 
 
 def _error_event(err: ArangetramError) -> str:
-    body = {"error": {"message": err.message, "code": str(status_for(err))}}
+    body = {"error": {"message": err.message, "code": str(err.status())}}
     if err.hint:
         body["error"]["hint"] = err.hint
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"

@@ -91,7 +91,7 @@ def ai_gate(request: Request, p: LocalPlanner) -> Doc:
 class TooLarge(Invalid):
     """413: the request is larger than this server takes."""
 
-    status_override = 413
+    http_status = 413
 
 
 P = Annotated[LocalPlanner, Depends(planner)]

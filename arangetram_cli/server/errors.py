@@ -19,16 +19,8 @@ from arangetram_cli.core.errors import ArangetramError, sends_code
 log = logging.getLogger("arangetram.server")
 
 
-def status_for(err: ArangetramError) -> int:
-    """The error table's status (core.errors), or an edge's own (413, 502) when it sets one."""
-    explicit = getattr(err, "status_override", None)
-    if isinstance(explicit, int) and 400 <= explicit <= 599:
-        return explicit
-    return err.status()
-
-
 def error_response(err: ArangetramError) -> JSONResponse:
-    status = status_for(err)
+    status = err.status()  # core.errors' table; an edge's own error sets its http_status
     body: dict[str, Any] = {"detail": err.message}
     if err.hint:
         body["hint"] = err.hint
