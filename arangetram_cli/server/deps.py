@@ -18,14 +18,6 @@ from arangetram_cli.server.guard import GUEST_QUOTA_HINT
 from arangetram_cli.store.base import Doc, Store
 
 
-def bearer(header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
 def store_of(request: Request) -> Store:
     return request.app.state.arangetram.store()
 

@@ -19,7 +19,9 @@ from arangetram_cli.core.errors import ArangetramError, sends_code
 log = logging.getLogger("arangetram.server")
 
 
-def error_response(err: ArangetramError) -> JSONResponse:
+def error_parts(err: ArangetramError) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """(status, body, headers) of err's answer: for a JSONResponse, or for the guard's own
+    raw ASGI answer (guard.respond, which also closes the connection)."""
     status = err.status()  # core.errors' table; an edge's own error sets its http_status
     body: dict[str, Any] = {"detail": err.message}
     if err.hint:
@@ -27,6 +29,11 @@ def error_response(err: ArangetramError) -> JSONResponse:
     if sends_code(err):  # additive: tells this 409 from the other conflicts
         body["code"] = err.code
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return status, body, headers
+
+
+def error_response(err: ArangetramError) -> JSONResponse:
+    status, body, headers = error_parts(err)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
