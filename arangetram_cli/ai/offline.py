@@ -8,7 +8,6 @@ month-by-month checklist toward the date. It always says that it is the offline 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from arangetram_cli.core.recommend import (
     parse_estimate,
     recommend_for,
 )
-from arangetram_cli.core.workspace import checklist_lines
+from arangetram_cli.core.workspace import checklist_lines, shift
 from arangetram_cli.store.base import Doc
 
 NAMES = {
@@ -119,13 +118,6 @@ def criteria(question: str) -> dict[str, Any]:
     if m and m.group(1).lower() not in ("arangetram", "the", "a"):
         found["location"] = m.group(1).rstrip(".,'")
     return found
-
-
-def add_months(d: dt.date, months: int) -> dt.date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-
-    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _month(d: dt.date) -> str:
@@ -372,7 +364,7 @@ def _checklist(ctx: EventContext | None, status: dict[str, str], today: dt.date)
     overdue: list[str] = []
     done_early: list[str] = []
     for months, task, cat in TASKS:
-        due = add_months(date, -months).replace(day=1)
+        due = shift(date, months, "m").replace(day=1)
         done = status.get(cat) if cat else None
         if due < this_month:
             if done:

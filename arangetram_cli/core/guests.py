@@ -26,7 +26,7 @@ from typing import Any
 
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.identity import email_key as email_key  # its home: core.identity
-from arangetram_cli.core.values import check_text, new_id
+from arangetram_cli.core.values import check_text, event_day, new_id
 from arangetram_cli.core.values import csv_safe as csv_safe  # its home: core.values
 
 Doc = dict[str, Any]
@@ -388,11 +388,8 @@ def csrf_ok(secret: str, token_hash: str, nonce: str | None, value: str | None) 
 
 def link_expired(event: Doc, today: dt.date) -> bool:
     """A link works until the end of the event's day (then the RSVP is closed)."""
-    try:
-        day = dt.date.fromisoformat(str(event.get("event_date") or "")[:10])
-    except ValueError:
-        return False
-    return today > day
+    day = event_day(event)
+    return day is not None and today > day
 
 
 def rsvp_link(base_url: str, token: str) -> str:

@@ -41,6 +41,19 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
+def day_of(text: Any) -> dt.date | None:
+    """The date a stored value starts with ("2027-06-12", "2027-06-12T18:00:00"), or None."""
+    try:
+        return dt.date.fromisoformat(str(text or "")[:10])
+    except ValueError:
+        return None
+
+
+def event_day(event: dict[str, Any]) -> dt.date | None:
+    """The day of an event (its `event_date`'s date part), or None when it has none."""
+    return day_of(event.get("event_date"))
+
+
 def normalize_category(value: str) -> str:
     """A category as stored (any case and spacing typed); an unknown one stays unknown:
     a filter on it finds nothing, as the web contract answers (an empty list)."""

@@ -14,7 +14,6 @@ nothing. Requests are rate-limited per link and per address (ARANGETRAM_RSVP_RAT
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import secrets
 import threading
@@ -30,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from arangetram_cli.core import guests as gl
 from arangetram_cli.core.errors import ArangetramError, Invalid
+from arangetram_cli.core.values import event_day
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.server.deps import planner
 from arangetram_cli.server.ratelimit import Rate, TokenBuckets
@@ -247,9 +247,8 @@ def _limited(request: Request, token: str) -> Any | None:
 
 
 def _date_text(event: dict[str, Any]) -> str:
-    try:
-        day = dt.date.fromisoformat(str(event.get("event_date") or "")[:10])
-    except ValueError:
+    day = event_day(event)
+    if day is None:
         return str(event.get("event_date") or "")
     return f"{day:%A}, {day:%B} {day.day}, {day.year}"
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
+from arangetram_cli.core.values import event_day as event_day  # its home: core.values
 from arangetram_cli.core.workspace.base import Doc
 
 # ---- dates --------------------------------------------------------------------------------
@@ -48,13 +49,6 @@ def shift(day: dt.date, n: int, unit: str, *, back: bool = True) -> dt.date:
     if not 1 <= year <= 9999:
         raise Invalid("interval goes past the calendar")
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def event_day(event: Doc) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(event.get("event_date") or "")[:10])
-    except ValueError:
-        return None
 
 
 def clamp_due(due: dt.date, today: dt.date, event_date: dt.date | None, *, after: bool) -> dt.date:
