@@ -173,17 +173,6 @@ def headcount(guests: Iterable[Doc]) -> Doc:
     return out
 
 
-def headcount_warnings(count: Doc, event: Doc, capacity: int | None, venue_name: str) -> list[str]:
-    warnings = []
-    confirmed = count["confirmed"]
-    if capacity is not None and confirmed > capacity:
-        warnings.append(f"{confirmed} guests confirmed; {venue_name} seats {capacity}")
-    planned = int(event.get("guest_count") or 0)
-    if planned and confirmed > planned:
-        warnings.append(f"{confirmed} guests confirmed; the event is planned for {planned}")
-    return warnings
-
-
 def filter_guests(guests: list[Doc], rsvp: str | None, group: str | None) -> list[Doc]:
     out = guests
     if rsvp:

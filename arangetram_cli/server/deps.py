@@ -15,11 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from arangetram_cli.core.errors import Forbidden, Invalid
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.server.guard import GUEST_QUOTA_HINT
-from arangetram_cli.store.base import Doc, Store
-
-
-def store_of(request: Request) -> Store:
-    return request.app.state.arangetram.store()
+from arangetram_cli.store.base import Doc
 
 
 def planner(request: Request) -> LocalPlanner:

@@ -51,7 +51,6 @@ from arangetram_cli.server.deps import JSONBytes, P, ai_gate, answer
 from arangetram_cli.store.base import Doc, VendorQuery
 
 CONTRACT_LIMIT = 100  # the contract's listings answer at most this many
-AI_NOT_CONFIGURED = "AI assistant is not configured on this server"
 
 
 def _q(value: str | None) -> str | None:

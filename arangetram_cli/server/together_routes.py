@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import jinja2
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -31,13 +31,11 @@ from arangetram_cli.core import guests as gl
 from arangetram_cli.core.errors import ArangetramError, Invalid
 from arangetram_cli.core.values import event_day
 from arangetram_cli.planner.local import LocalPlanner
-from arangetram_cli.server.deps import planner
+from arangetram_cli.server.deps import P
 from arangetram_cli.server.ratelimit import Rate, TokenBuckets
 
 router = APIRouter(prefix="/api/v1", tags=["v1 planning together (additive)"])
 pages = APIRouter(include_in_schema=False)
-P = Annotated[LocalPlanner, Depends(planner)]
-FEATURE = "planning-together"
 
 
 class ShareIn(BaseModel):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
 from arangetram_cli.core.values import CATEGORIES
 from arangetram_cli.core.values import new_id as new_id  # its home: core.values
 from arangetram_cli.core.values import now_iso as now_iso  # its home: core.values

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
 from arangetram_cli.core.values import event_day as event_day  # its home: core.values
 from arangetram_cli.core.workspace.base import Doc
 

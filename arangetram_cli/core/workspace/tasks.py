@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
 from arangetram_cli.core.values import check_text
 from arangetram_cli.core.workspace.base import VENDOR_CATEGORIES, Doc, new_id, now_iso
 from arangetram_cli.core.workspace.dates import (
