@@ -30,6 +30,10 @@ from arangetram_cli.core.query import PRICE_ORDER, Doc, VendorQuery
 
 CATEGORY_ORDER = ("venue", "musicians", "photographer", "videographer", "catering", "decorations")
 DEFAULT_LIMIT = 3
+# With no event: what recommendations, the offline assistant and the server's AI routes assume.
+DEFAULT_GUESTS = 100
+DEFAULT_BUDGET = "$$"
+DEFAULT_LOCATION = "Bay Area"
 
 _SOUTH_BAY = (
     "san jose", "santa clara", "sunnyvale", "cupertino", "milpitas", "mountain view",
@@ -106,9 +110,9 @@ def rank_key(v: Doc) -> tuple[float, int, str, str]:
 @dataclass
 class Criteria:
     event_date: str | None = None
-    guest_count: int = 100
-    budget: str = "$$"
-    location: str = "Bay Area"
+    guest_count: int = DEFAULT_GUESTS
+    budget: str = DEFAULT_BUDGET
+    location: str = DEFAULT_LOCATION
     categories: list[str] = field(default_factory=lambda: list(CATEGORY_ORDER))
     event_id: str | None = None
 
