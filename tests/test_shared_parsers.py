@@ -131,3 +131,25 @@ def test_edge_errors_carry_their_own_http_status():
     assert TooLarge("too big").status() == 413 and ProviderFailed("no").status() == 502
     assert error_response(TooLarge("too big")).status_code == 413
     assert error_response(ProviderFailed("no")).status_code == 502
+
+
+def test_every_rate_setting_is_read_by_one_parser_in_limits(monkeypatch):
+    import pytest
+
+    from arangetram_cli.core.errors import Invalid
+    from arangetram_cli.core.rates import Rate
+    from arangetram_cli.server.limits import Limits
+
+    monkeypatch.setenv("ARANGETRAM_RSVP_RATE_LIMIT", "3/6")
+    monkeypatch.setenv("ARANGETRAM_AI_RATE_LIMIT", "off")
+    limits = Limits.from_env()
+    assert limits.rsvp_rate == Rate(3, 6.0) and limits.ai_rate is None
+    assert Limits().rsvp_rate == Rate(20, 30.0)
+    monkeypatch.setenv("ARANGETRAM_RSVP_RATE_LIMIT", "lots")
+    with pytest.raises(Invalid) as e:
+        Limits.from_env()
+    assert e.value.message == "ARANGETRAM_RSVP_RATE_LIMIT must look like 20/30, not 'lots'"
+    monkeypatch.setenv("ARANGETRAM_RSVP_RATE_LIMIT", "off")
+    monkeypatch.setenv("ARANGETRAM_AI_IP_RATE_LIMIT", "0/5")
+    with pytest.raises(Invalid, match="ARANGETRAM_AI_IP_RATE_LIMIT: burst and rate must be"):
+        Limits.from_env()

@@ -383,21 +383,3 @@ def link_expired(event: Doc, today: dt.date) -> bool:
 
 def rsvp_link(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/rsvp/{token}"
-
-
-def parse_rsvp_rate(text: str | None) -> tuple[int, float] | None:
-    """ARANGETRAM_RSVP_RATE_LIMIT: "BURST/PER_MINUTE" per RSVP link (default 20/30), "off"
-    to disable. Returns (burst, per minute) or None."""
-    if text is None or not text.strip():
-        return (20, 30.0)
-    t = text.strip().lower()
-    if t in ("0", "off", "none", "false"):
-        return None
-    try:
-        burst, _, per = t.partition("/")
-        rate = (int(burst), float(per or burst))
-    except ValueError:
-        raise Invalid(f"ARANGETRAM_RSVP_RATE_LIMIT must look like 20/30, not '{text}'") from None
-    if rate[0] < 1 or not rate[1] > 0:
-        raise Invalid("ARANGETRAM_RSVP_RATE_LIMIT: burst and rate must be positive")
-    return rate

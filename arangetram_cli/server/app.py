@@ -92,6 +92,12 @@ class AppState:
         self.auth_buckets = TokenBuckets(auth_rate) if auth_rate else None
         self.limits = limits or Limits()
         self.ai_buckets = AiBuckets(self.limits)
+        rsvp = self.limits.rsvp_rate  # (per link, per address: five times that)
+        self.rsvp_buckets = (
+            None
+            if rsvp is None
+            else (TokenBuckets(rsvp), TokenBuckets(Rate(rsvp.burst * 5, rsvp.per_minute * 5)))
+        )
         self.inline = False  # read handlers call the store on the event loop (SQLite)
         self._tokens: dict[str, tuple[dict[str, Any], int]] = {}
 

@@ -10,8 +10,8 @@ import os
 from dataclasses import dataclass
 
 from arangetram_cli.core.errors import Invalid
+from arangetram_cli.core.rates import Rate, parse_rate
 from arangetram_cli.media import images
-from arangetram_cli.server.ratelimit import Rate, parse_rate
 
 MiB = 1024 * 1024
 
@@ -46,18 +46,13 @@ def _env_number(name: str, default: float, low: float, high: float) -> float:
     return value
 
 
-def _env_rate(name: str, default: Rate) -> Rate | None:
-    text = os.environ.get(name)
-    if text is None or not text.strip():
-        return default
-    try:
-        return parse_rate(text)
-    except Invalid as e:
-        raise Invalid(e.message.replace("ARANGETRAM_AUTH_RATE_LIMIT", name)) from None
+def _env_rate(name: str, default: Rate | None) -> Rate | None:
+    return parse_rate(os.environ.get(name), name, default)
 
 
 AI_RATE = Rate(burst=10, per_minute=20)
 AI_IP_RATE = Rate(burst=30, per_minute=60)
+RSVP_RATE = Rate(burst=20, per_minute=30)  # per RSVP link; five times that per address
 
 
 @dataclass(frozen=True)
@@ -73,6 +68,7 @@ class Limits:
     ai_guest_quota: int = 10  # ARANGETRAM_AI_GUEST_QUOTA: AI requests per guest per day
     ai_max_messages: int = 40  # ARANGETRAM_AI_MAX_MESSAGES: 422 past it
     ai_max_chars: int = 40_000  # ARANGETRAM_AI_MAX_CHARS: all messages' text, 413 past it
+    rsvp_rate: Rate | None = RSVP_RATE  # ARANGETRAM_RSVP_RATE_LIMIT, per RSVP link
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -86,8 +82,9 @@ class Limits:
             max_connections=int(
                 _env_number("ARANGETRAM_MAX_CONNECTIONS", d.max_connections, 1, 1_000_000)
             ),
-            ai_rate=_env_rate("ARANGETRAM_AI_RATE_LIMIT", d.ai_rate),  # type: ignore[arg-type]
-            ai_ip_rate=_env_rate("ARANGETRAM_AI_IP_RATE_LIMIT", d.ai_ip_rate),  # type: ignore[arg-type]
+            ai_rate=_env_rate("ARANGETRAM_AI_RATE_LIMIT", d.ai_rate),
+            ai_ip_rate=_env_rate("ARANGETRAM_AI_IP_RATE_LIMIT", d.ai_ip_rate),
+            rsvp_rate=_env_rate("ARANGETRAM_RSVP_RATE_LIMIT", d.rsvp_rate),
             ai_guest_quota=int(
                 _env_number("ARANGETRAM_AI_GUEST_QUOTA", d.ai_guest_quota, 0, 1_000_000)
             ),
