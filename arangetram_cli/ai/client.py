@@ -31,7 +31,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from arangetram_cli.config import env_with_dotenv
@@ -109,15 +108,13 @@ class ProviderConfig:
         return f"check {where}, or store a key: arangetram config set-key {self.name}"
 
 
-def llm_env(cwd: str | None = None, settings: Any = None) -> dict[str, str]:
+def llm_env(settings: Any = None) -> dict[str, str]:
     """The LLM variables from the environment, then ./.env (as the web app reads its .env)
     only if the user trusted that file (config.py): an untrusted .env cannot point a key at
     another endpoint."""
-
-    if settings is not None and cwd is None:
+    if settings is not None:
         return settings.env(LLM_ENV_VARS)
-
-    return env_with_dotenv(LLM_ENV_VARS, cwd=Path(cwd) if cwd else None)
+    return env_with_dotenv(LLM_ENV_VARS)
 
 
 def _timeout(env: Mapping[str, str]) -> float:

@@ -8,7 +8,6 @@ month-by-month checklist toward the date. It always says that it is the offline 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -17,12 +16,15 @@ from typing import Any
 from arangetram_cli.ai.prompt import EventContext, detect_categories
 from arangetram_cli.core.recommend import (
     CATEGORY_ORDER,
+    DEFAULT_BUDGET,
+    DEFAULT_GUESTS,
+    DEFAULT_LOCATION,
     estimate_cost,
     money_range,
     parse_estimate,
     recommend_for,
 )
-from arangetram_cli.core.workspace import checklist_lines
+from arangetram_cli.core.workspace import checklist_lines, shift
 from arangetram_cli.store.base import Doc
 
 NAMES = {
@@ -76,7 +78,7 @@ _LEVEL_WORDS = (
 _PLACE = re.compile(
     r"\b(?:in|near|around|at|close to)\s+((?:[A-Z][\w'.-]*)(?:\s+[A-Z][\w'.-]*){0,3})"
 )
-DEFAULTS = {"guest_count": 100, "budget": "$$", "location": "Bay Area"}
+DEFAULTS = {"guest_count": DEFAULT_GUESTS, "budget": DEFAULT_BUDGET, "location": DEFAULT_LOCATION}
 
 
 def _level_for_total(amount: float) -> str:
@@ -119,13 +121,6 @@ def criteria(question: str) -> dict[str, Any]:
     if m and m.group(1).lower() not in ("arangetram", "the", "a"):
         found["location"] = m.group(1).rstrip(".,'")
     return found
-
-
-def add_months(d: dt.date, months: int) -> dt.date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-
-    return dt.date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _month(d: dt.date) -> str:
@@ -233,8 +228,8 @@ def compose(
         )
     else:
         out.append(
-            "\nNo event given, so this assumes 100 guests, a $$ budget and the Bay Area "
-            "(ask with `--event ID` for yours)."
+            f"\nNo event given, so this assumes {DEFAULT_GUESTS} guests, a {DEFAULT_BUDGET} "
+            f"budget and the {DEFAULT_LOCATION} (ask with `--event ID` for yours)."
         )
     status = _status(ctx)
     rec_cats = cats or ([c for c in CATEGORY_ORDER if c not in status] if ctx else [])
@@ -279,12 +274,12 @@ def _recommend(planner: Any, event: Doc | None, cats: list[str], booked_on: Any)
     kwargs: dict[str, Any] = {"categories": cats or None}
     ref = event.get("id") if event else None
     if event is None:
-        kwargs.update(guest_count=100, budget="$$", location="Bay Area")
+        kwargs.update(guest_count=DEFAULT_GUESTS, budget=DEFAULT_BUDGET, location=DEFAULT_LOCATION)
     elif not ref:  # an unsaved event: its values are the criteria
         kwargs.update(
             event_date=event.get("event_date") or None,
-            guest_count=event.get("guest_count") or 100,
-            budget=event.get("budget") or "$$",
+            guest_count=event.get("guest_count") or DEFAULT_GUESTS,
+            budget=event.get("budget") or DEFAULT_BUDGET,
             location=event.get("location_preference") or "",
         )
     rec = getattr(planner, "recommend", None)
@@ -301,7 +296,7 @@ def _budget(
     booked_on: Any,
 ) -> list[str]:
     source = ctx.event if ctx else (event or {})
-    guests = int(source.get("guest_count") or 100)
+    guests = int(source.get("guest_count") or DEFAULT_GUESTS)
     chosen: dict[str, tuple[Doc, str]] = {}
     if ctx:
         for b in ctx.bookings:
@@ -372,7 +367,7 @@ def _checklist(ctx: EventContext | None, status: dict[str, str], today: dt.date)
     overdue: list[str] = []
     done_early: list[str] = []
     for months, task, cat in TASKS:
-        due = add_months(date, -months).replace(day=1)
+        due = shift(date, months, "m").replace(day=1)
         done = status.get(cat) if cat else None
         if due < this_month:
             if done:

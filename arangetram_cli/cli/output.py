@@ -16,12 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from arangetram_cli.cli.prompts import is_tty
+from arangetram_cli.core.values import csv_safe as csv_safe  # its home: core.values
 
 FORMATS = ("table", "wide", "json", "jsonl", "csv")
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection
-# rule); a leading apostrophe makes it text. A value that already starts with apostrophes
-# before one of them gets one more, so `seed --file` can take exactly one away again.
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def visible(text: object) -> str:
@@ -362,15 +359,6 @@ def _flat(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
-
-
-def csv_safe(cell: str) -> str:
-    """A cell a spreadsheet shows as text: one apostrophe before a formula's first character
-    (`=`, `+`, `-`, `@`, tab, CR), also after apostrophes already there, so that
-    `seed --file` (core/importer.py) takes exactly one away and gets the value back."""
-    if cell.lstrip("'").startswith(CSV_FORMULA_START):
-        return "'" + cell
-    return cell
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: Any, *, raw: bool = False) -> int:

@@ -114,8 +114,7 @@ def serve(
             "print(secrets.token_urlsafe(48))')",
         )
     rate = rate_from_env()  # a bad value is a usage error now, not in a worker later
-    limits = Limits.from_env()
-    _check_rsvp_rate()
+    limits = Limits.from_env()  # its rates too (ARANGETRAM_RSVP_RATE_LIMIT among them)
     try:
         import fastapi  # noqa: F401
         import uvicorn
@@ -163,10 +162,3 @@ def serve(
         )
     else:
         uvicorn.run(build_app(settings, host), **common)
-
-
-def _check_rsvp_rate() -> None:
-    """A bad ARANGETRAM_RSVP_RATE_LIMIT is a usage error at start, not on a guest's page."""
-    from arangetram_cli.core.guests import parse_rsvp_rate
-
-    parse_rsvp_rate(os.environ.get("ARANGETRAM_RSVP_RATE_LIMIT"))

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from arangetram_cli.core.values import day_of
 from arangetram_cli.core.workspace import format_money
 
 Doc = dict[str, Any]
@@ -25,13 +26,6 @@ _CLOCK = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*([ap]\.?m\.?)?\s*$", re.I)
 
 def uid(kind: str, doc_id: str) -> str:
     return f"{kind}-{doc_id}@{UID_DOMAIN}"
-
-
-def _day(text: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(text or "")[:10])
-    except ValueError:
-        return None
 
 
 def _clock(text: Any) -> dt.time | None:
@@ -69,7 +63,7 @@ def build_calendar(parts: list[Doc]) -> str:
     for part in parts:
         event, venue = part["event"], part.get("venue")
         name = str(event.get("event_name") or "Arangetram")
-        day = _day(event.get("event_date"))
+        day = day_of(event.get("event_date"))
         currency = str(event.get("currency") or "USD")
         if day is not None:
             ve = Event()
@@ -104,7 +98,7 @@ def build_calendar(parts: list[Doc]) -> str:
             todo.add("uid", uid("task", t["id"]))
             todo.add("dtstamp", _stamp(t.get("updated_at") or t.get("created_at")))
             todo.add("summary", f"{t.get('title')} ({name})")
-            due = _day(t.get("due_date"))
+            due = day_of(t.get("due_date"))
             if due is not None:
                 todo.add("due", due)
             if t.get("notes"):
@@ -114,7 +108,7 @@ def build_calendar(parts: list[Doc]) -> str:
             todo.add("status", "NEEDS-ACTION")
             cal.add_component(todo)
         for item in part.get("items") or []:
-            due = _day(item.get("due_date"))
+            due = day_of(item.get("due_date"))
             owed = item.get("balance_cents")
             if due is None or owed is None or owed <= 0:
                 continue

@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.values import new_id
+from arangetram_cli.core.identity import email_key as email_key  # its home: core.identity
+from arangetram_cli.core.values import check_text, event_day, new_id
+from arangetram_cli.core.values import csv_safe as csv_safe  # its home: core.values
 
 Doc = dict[str, Any]
 RSVP = ("pending", "yes", "no", "maybe")
@@ -39,17 +41,10 @@ LIMITS = {"name": 200, "email": 254, "phone": 40, "group": 100, "message": 1000,
 
 
 def clean_text(value: Any, what: str, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid(f"{what} must be text")
-    text = " ".join(value.split()) if what != "message" else value.strip()
-    if any(ord(c) < 32 and c not in "\n\t" for c in text) or "\x7f" in text:
-        raise Invalid(f"{what} has control characters")
+    """A guest's field (core.values.check_text): one line, but a message keeps its lines."""
+    text = check_text(value, what, LIMITS[what], one_line=what != "message")
     if required and not text:
         raise Invalid(f"{what} is empty (give the guest's name)")
-    if len(text) > LIMITS[what]:
-        raise Invalid(f"{what} is too long ({len(text)} characters; at most {LIMITS[what]})")
     return text
 
 
@@ -143,10 +138,6 @@ def new_guest(event: Doc, fields: Doc, now: str) -> Doc:
     }
 
 
-def email_key(email: str) -> str:
-    return email.strip().casefold()
-
-
 # ---- headcount ----------------------------------------------------------------------------
 def headcount(guests: Iterable[Doc]) -> Doc:
     """People, not invitations: confirmed (adults and children), maybe, pending, declined."""
@@ -180,17 +171,6 @@ def headcount(guests: Iterable[Doc]) -> Doc:
         else:
             out["pending"] += party
     return out
-
-
-def headcount_warnings(count: Doc, event: Doc, capacity: int | None, venue_name: str) -> list[str]:
-    warnings = []
-    confirmed = count["confirmed"]
-    if capacity is not None and confirmed > capacity:
-        warnings.append(f"{confirmed} guests confirmed; {venue_name} seats {capacity}")
-    planned = int(event.get("guest_count") or 0)
-    if planned and confirmed > planned:
-        warnings.append(f"{confirmed} guests confirmed; the event is planned for {planned}")
-    return warnings
 
 
 def filter_guests(guests: list[Doc], rsvp: str | None, group: str | None) -> list[Doc]:
@@ -372,15 +352,6 @@ def to_csv(guests: list[Doc]) -> str:
     return buf.getvalue()
 
 
-def csv_safe(value: Any) -> str:
-    """Text for a spreadsheet: a cell that starts like a formula is quoted with ' (so a
-    guest's message cannot run in the family's spreadsheet)."""
-    text = "" if value is None else str(value)
-    if _PHONE.match(text):  # +1 408 555 0100: digits and punctuation run nothing
-        return text
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 # ---- RSVP tokens and the form's CSRF field ------------------------------------------------
 def new_token() -> tuple[str, str]:
     """(token for the link, its sha256 to store)."""
@@ -406,30 +377,9 @@ def csrf_ok(secret: str, token_hash: str, nonce: str | None, value: str | None) 
 
 def link_expired(event: Doc, today: dt.date) -> bool:
     """A link works until the end of the event's day (then the RSVP is closed)."""
-    try:
-        day = dt.date.fromisoformat(str(event.get("event_date") or "")[:10])
-    except ValueError:
-        return False
-    return today > day
+    day = event_day(event)
+    return day is not None and today > day
 
 
 def rsvp_link(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/rsvp/{token}"
-
-
-def parse_rsvp_rate(text: str | None) -> tuple[int, float] | None:
-    """ARANGETRAM_RSVP_RATE_LIMIT: "BURST/PER_MINUTE" per RSVP link (default 20/30), "off"
-    to disable. Returns (burst, per minute) or None."""
-    if text is None or not text.strip():
-        return (20, 30.0)
-    t = text.strip().lower()
-    if t in ("0", "off", "none", "false"):
-        return None
-    try:
-        burst, _, per = t.partition("/")
-        rate = (int(burst), float(per or burst))
-    except ValueError:
-        raise Invalid(f"ARANGETRAM_RSVP_RATE_LIMIT must look like 20/30, not '{text}'") from None
-    if rate[0] < 1 or not rate[1] > 0:
-        raise Invalid("ARANGETRAM_RSVP_RATE_LIMIT: burst and rate must be positive")
-    return rate

@@ -22,6 +22,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from arangetram_cli.core.values import event_day
+
 Doc = dict[str, Any]
 
 PENDING, ACCEPTED, DECLINED = "pending", "accepted", "declined"
@@ -64,14 +66,6 @@ def event_passed(event_date: Any, today: dt.date) -> bool:
         return dt.date.fromisoformat(str(event_date or "")) < today
     except ValueError:
         return False
-
-
-def event_day(event: Doc) -> dt.date | None:
-    """An event's day, or None when its event_date is missing or unreadable."""
-    try:
-        return dt.date.fromisoformat(str(event.get("event_date") or "")[:10])
-    except ValueError:
-        return None
 
 
 def next_upcoming(events: Iterable[Doc], today: dt.date) -> Doc | None:

@@ -18,15 +18,22 @@ Nothing here touches a database or the network: callers pass the vendor listing
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from arangetram_cli.core.prices import Estimate as Estimate  # its home: core.prices
+from arangetram_cli.core.prices import estimate_cost as estimate_cost
+from arangetram_cli.core.prices import parse_estimate as parse_estimate
+from arangetram_cli.core.prices import seats as seats
 from arangetram_cli.core.query import PRICE_ORDER, Doc, VendorQuery
 
 CATEGORY_ORDER = ("venue", "musicians", "photographer", "videographer", "catering", "decorations")
 DEFAULT_LIMIT = 3
+# With no event: what recommendations, the offline assistant and the server's AI routes assume.
+DEFAULT_GUESTS = 100
+DEFAULT_BUDGET = "$$"
+DEFAULT_LOCATION = "Bay Area"
 
 _SOUTH_BAY = (
     "san jose", "santa clara", "sunnyvale", "cupertino", "milpitas", "mountain view",
@@ -81,78 +88,12 @@ def location_matches(vendor_location: str | None, wanted: str | None) -> bool:
     return bool(cities) and any(c in where for c in cities)
 
 
-# ---- price estimates --------------------------------------------------------------------
-_AMOUNT = re.compile(r"\$\s*(\d[\d,]*(?:\.\d+)?)\s*([kK])?")
-_PER_PERSON = re.compile(
-    r"per\s+(person|guest|head|plate|pax)|/\s*(person|guest|head|plate|pax)|\bpp\b|a head"
-)
-_PER_OTHER = re.compile(r"per\s+(hour|hr|day)|/\s*(hour|hr|day)\b")
-
-
-@dataclass(frozen=True)
-class Estimate:
-    low: float
-    high: float
-    per: str = ""  # "" flat, "person", or "hour"/"day" (not estimable without more facts)
-
-    def total(self, guests: int) -> tuple[float, float] | None:
-        if self.per == "person":
-            return self.low * guests, self.high * guests
-        if self.per:
-            return None
-        return self.low, self.high
-
-
-def parse_estimate(text: str | None) -> Estimate | None:
-    """Read a free-text price estimate: "$2,000 - $3,500", "$25 - $35 per person",
-    "$1,800 - $2,800 for the orchestra", "$1.5k", "from $900". None when it has no amount."""
-    if not text:
-        return None
-    amounts: list[float] = []
-    for num, k in _AMOUNT.findall(text):
-        try:
-            value = float(num.replace(",", ""))
-        except ValueError:
-            continue
-        amounts.append(value * 1000 if k else value)
-    if not amounts:
-        return None
-    low, high = amounts[0], amounts[1] if len(amounts) > 1 else amounts[0]
-    if high < low:
-        low, high = high, low
-    lower = text.lower()
-    per = ""
-    if _PER_PERSON.search(lower):
-        per = "person"
-    elif m := _PER_OTHER.search(lower):
-        per = "hour" if (m.group(1) or m.group(2) or "").startswith("h") else "day"
-    return Estimate(low, high, per)
-
-
-def estimate_cost(text: str | None, guests: int) -> tuple[float, float] | None:
-    """(low, high) in dollars for this many guests, or None when it cannot be told."""
-    est = parse_estimate(text)
-    return est.total(guests) if est else None
-
-
 def money(value: float) -> str:
     return f"${value:,.0f}"
 
 
 def money_range(low: float, high: float) -> str:
     return money(low) if round(low) == round(high) else f"{money(low)}–{money(high)}"
-
-
-# ---- venues -----------------------------------------------------------------------------
-_SEATS = re.compile(r"(\d[\d,]{1,6})[- ]seat", re.I)
-
-
-def seats(vendor: Doc) -> int | None:
-    """The seat count a venue states in its description ("A 450-seat hall"), if any."""
-    if vendor.get("category") != "venue":
-        return None
-    m = _SEATS.search(vendor.get("description") or "")
-    return int(m.group(1).replace(",", "")) if m else None
 
 
 # ---- ranking ----------------------------------------------------------------------------
@@ -169,9 +110,9 @@ def rank_key(v: Doc) -> tuple[float, int, str, str]:
 @dataclass
 class Criteria:
     event_date: str | None = None
-    guest_count: int = 100
-    budget: str = "$$"
-    location: str = "Bay Area"
+    guest_count: int = DEFAULT_GUESTS
+    budget: str = DEFAULT_BUDGET
+    location: str = DEFAULT_LOCATION
     categories: list[str] = field(default_factory=lambda: list(CATEGORY_ORDER))
     event_id: str | None = None
 

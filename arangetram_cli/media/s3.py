@@ -33,8 +33,21 @@ from arangetram_cli.core.errors import (
     NotFound,
     Unavailable,
 )
-from arangetram_cli.media.images import SNIFF_BYTES, BadImage, LocalImage, human_size, sniff
-from arangetram_cli.media.s3_config import CACHE_CONTROL, ENV_BUCKET, ENV_ENDPOINT, S3Config
+from arangetram_cli.media.images import (
+    SNIFF_BYTES,
+    BadImage,
+    ImageType,
+    LocalImage,
+    human_size,
+    sniff,
+)
+from arangetram_cli.media.s3_config import (
+    CACHE_CONTROL,
+    ENV_BUCKET,
+    ENV_ENDPOINT,
+    S3Config,
+    checksum_sha256,
+)
 
 Progress = Callable[[int], None]  # called with each chunk's byte count (negative on a retry)
 
@@ -191,6 +204,53 @@ class BotoUploader:
 
     def url_for(self, image: LocalImage, vendor_id: str) -> str:
         return self.cfg.url_for(self.cfg.key_for(image, vendor_id), self.region)
+
+    def presign_put(
+        self, vendor_id: str, sha256: str, kind: ImageType, size: int, *, expires: int
+    ) -> dict[str, Any]:
+        """A presigned PUT of exactly these bytes to the vendor's content-addressed key:
+        {method, url, key, public_url, headers, exists, expires_in, created}, or with
+        exists=True and no url when an object of this size is already there.
+
+        Signed (SigV4 X-Amz-SignedHeaders): content-type, cache-control, content-length and
+        x-amz-checksum-sha256. S3 refuses a body of another length or digest, so the URL can
+        only ever write these exact bytes, even when replayed after the link."""
+        key = self.cfg.object_key(vendor_id, sha256, kind.ext)
+        public = self.cfg.url_for(key, self.region)
+        state = self._state(key, size)
+        if state == PRESENT:
+            return {"method": "PUT", "url": "", "key": key, "public_url": public, "exists": True}
+        checksum = checksum_sha256(sha256)
+        headers = {
+            "Content-Type": kind.content_type,
+            "Cache-Control": CACHE_CONTROL,
+            "x-amz-checksum-sha256": checksum,
+        }
+        try:
+            url = self._client.generate_presigned_url(
+                "put_object",
+                Params={
+                    "Bucket": self.cfg.bucket,
+                    "Key": key,
+                    "ContentType": kind.content_type,
+                    "CacheControl": CACHE_CONTROL,
+                    "ChecksumSHA256": checksum,
+                    "ContentLength": size,
+                },
+                ExpiresIn=expires,
+            )
+        except Exception as e:
+            raise self._fail(e, "presign an upload") from None
+        return {
+            "method": "PUT",
+            "url": url,
+            "key": key,
+            "public_url": public,
+            "headers": headers,  # send all of them, and exactly `size` bytes
+            "exists": False,
+            "expires_in": expires,
+            "created": state == MISSING,
+        }
 
     def _state(self, key: str, size: int) -> str:
         from botocore.exceptions import ClientError

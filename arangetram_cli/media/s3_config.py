@@ -101,7 +101,11 @@ class S3Config:
         return self.endpoint_url or "AWS S3"
 
     def key_for(self, image: LocalImage, vendor_id: str) -> str:
-        return f"{self.prefix}{vendor_id}/{image.sha256}.{image.kind.ext}"
+        return self.object_key(vendor_id, image.sha256, image.kind.ext)
+
+    def object_key(self, vendor_id: str, sha256: str, ext: str) -> str:
+        """The one key shape: `{prefix}{vendor_id}/{sha256}.{ext}` (content-addressed)."""
+        return f"{self.prefix}{vendor_id}/{sha256}.{ext}"
 
     def url_for(self, key: str, region: str | None = None) -> str:
         """The URL stored in the portfolio: ARANGETRAM_S3_PUBLIC_URL/key, else the

@@ -29,10 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arangetram_cli.ai.client import llm_env, resolve_provider, sse_chunk
 from arangetram_cli.core.errors import ArangetramError, AuthRequired, Invalid, Unavailable
+from arangetram_cli.core.recommend import DEFAULT_BUDGET, DEFAULT_GUESTS, DEFAULT_LOCATION
 from arangetram_cli.core.values import check_price_range, normalize_category
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.server.deps import P, TooLarge, ai_gate
-from arangetram_cli.server.errors import status_for
 from arangetram_cli.store.base import Doc
 
 log = logging.getLogger("arangetram.server")
@@ -43,7 +43,7 @@ class ProviderFailed(ArangetramError):
     """The server's AI provider failed (502: it refused the key or the request)."""
 
     exit_code = 6
-    status_override = 502
+    http_status = 502
 
 
 class ProviderUnavailable(Unavailable):
@@ -80,9 +80,9 @@ def unsaved_event(ctx: Doc) -> Doc:
         "event_name": "Your Arangetram",
         "event_date": ctx.get("event_date") or "",
         "event_time": "",
-        "guest_count": ctx.get("guest_count") or 100,
-        "budget": ctx.get("budget") or "$$",
-        "location_preference": ctx.get("location") or "Bay Area",
+        "guest_count": ctx.get("guest_count") or DEFAULT_GUESTS,
+        "budget": ctx.get("budget") or DEFAULT_BUDGET,
+        "location_preference": ctx.get("location") or DEFAULT_LOCATION,
         "special_requirements": "",
         "selected_vendors": [],
         "status": "planning",
@@ -120,7 +120,7 @@ def _prime(stream: Any) -> tuple[str | None, Iterator[str]]:
 
 
 def _error_event(err: ArangetramError) -> str:
-    body = {"error": {"message": err.message, "code": str(status_for(err))}}
+    body = {"error": {"message": err.message, "code": str(err.status())}}
     if err.hint:
         body["error"]["hint"] = err.hint
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"

@@ -33,7 +33,14 @@ from arangetram_cli.server import (
     together_routes,
     workspace_routes,
 )
-from arangetram_cli.server.guard import AiBuckets, Guard, Refused, hot_answer, hot_inline
+from arangetram_cli.server.guard import (
+    AiBuckets,
+    Guard,
+    Refused,
+    bearer,
+    hot_answer,
+    hot_inline,
+)
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import DEFAULT_AUTH_RATE, Rate, TokenBuckets
 from arangetram_cli.server.routes import hot_read
@@ -85,6 +92,12 @@ class AppState:
         self.auth_buckets = TokenBuckets(auth_rate) if auth_rate else None
         self.limits = limits or Limits()
         self.ai_buckets = AiBuckets(self.limits)
+        rsvp = self.limits.rsvp_rate  # (per link, per address: five times that)
+        self.rsvp_buckets = (
+            None
+            if rsvp is None
+            else (TokenBuckets(rsvp), TokenBuckets(Rate(rsvp.burst * 5, rsvp.per_minute * 5)))
+        )
         self.inline = False  # read handlers call the store on the event loop (SQLite)
         self._tokens: dict[str, tuple[dict[str, Any], int]] = {}
 
@@ -98,12 +111,7 @@ class AppState:
         return self._store
 
     def planner(self, authorization: str | None) -> RequestPlanner:
-        token = None
-        if authorization:
-            scheme, _, rest = authorization.strip().partition(" ")
-            rest = rest.strip()
-            token = rest if scheme.lower() == "bearer" and rest else None
-        return RequestPlanner(self, token)
+        return RequestPlanner(self, bearer(authorization))
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's verified payload (AuthRequired when it is not valid now)."""

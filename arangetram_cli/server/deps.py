@@ -15,19 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from arangetram_cli.core.errors import Forbidden, Invalid
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.server.guard import GUEST_QUOTA_HINT
-from arangetram_cli.store.base import Doc, Store
-
-
-def bearer(header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
-def store_of(request: Request) -> Store:
-    return request.app.state.arangetram.store()
+from arangetram_cli.store.base import Doc
 
 
 def planner(request: Request) -> LocalPlanner:
@@ -91,7 +79,7 @@ def ai_gate(request: Request, p: LocalPlanner) -> Doc:
 class TooLarge(Invalid):
     """413: the request is larger than this server takes."""
 
-    status_override = 413
+    http_status = 413
 
 
 P = Annotated[LocalPlanner, Depends(planner)]

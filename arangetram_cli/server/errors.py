@@ -19,22 +19,21 @@ from arangetram_cli.core.errors import ArangetramError, sends_code
 log = logging.getLogger("arangetram.server")
 
 
-def status_for(err: ArangetramError) -> int:
-    """The error table's status (core.errors), or an edge's own (413, 502) when it sets one."""
-    explicit = getattr(err, "status_override", None)
-    if isinstance(explicit, int) and 400 <= explicit <= 599:
-        return explicit
-    return err.status()
-
-
-def error_response(err: ArangetramError) -> JSONResponse:
-    status = status_for(err)
+def error_parts(err: ArangetramError) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """(status, body, headers) of err's answer: for a JSONResponse, or for the guard's own
+    raw ASGI answer (guard.respond, which also closes the connection)."""
+    status = err.status()  # core.errors' table; an edge's own error sets its http_status
     body: dict[str, Any] = {"detail": err.message}
     if err.hint:
         body["hint"] = err.hint
     if sends_code(err):  # additive: tells this 409 from the other conflicts
         body["code"] = err.code
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return status, body, headers
+
+
+def error_response(err: ArangetramError) -> JSONResponse:
+    status, body, headers = error_parts(err)
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -29,7 +29,8 @@ from pydantic_core import to_json
 from starlette.exceptions import HTTPException
 
 from arangetram_cli.core.errors import ArangetramError, AuthRequired
-from arangetram_cli.server.errors import error_response
+from arangetram_cli.media.images import human_size
+from arangetram_cli.server.errors import error_parts, error_response
 from arangetram_cli.server.limits import Limits
 from arangetram_cli.server.ratelimit import Rate, TokenBuckets
 
@@ -61,8 +62,28 @@ def client_host(scope: Any) -> str:
     return client[0] if client else "unknown"
 
 
+def authorization(scope: Any) -> str | None:
+    """The request's Authorization header: the first, as Starlette's `request.headers` reads
+    it (so the guard checks the token the route will use)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return None
+
+
+def bearer(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None. The guard and
+    AppState.planner both read it here."""
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def size_text(n: int) -> str:
-    return f"{n // (1024 * 1024)} MiB" if n % (1024 * 1024) == 0 else f"{n:,} bytes"
+    """1048576 -> '1 MiB (1,048,576 bytes)': media.images.human_size, and the exact count."""
+    return f"{human_size(n)} ({n:,} bytes)"
 
 
 async def respond(
@@ -147,12 +168,7 @@ class Guard:
             wait = ai.per_ip.take(client_host(scope))
             if wait:
                 return (429, *retry_after_body(ai.per_ip, wait, "AI requests from this address"))
-        token = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                scheme, _, rest = value.decode("latin-1").strip().partition(" ")
-                if scheme.lower() == "bearer" and rest.strip():
-                    token = rest.strip()
+        token = bearer(authorization(scope))
         try:
             if token is None:
                 raise AuthRequired(
@@ -161,10 +177,7 @@ class Guard:
                 )
             self.state.verify(token)
         except ArangetramError as e:
-            body: dict[str, Any] = {"detail": e.message}
-            if e.hint:
-                body["hint"] = e.hint
-            return 401, body, {"WWW-Authenticate": "Bearer"}
+            return error_parts(e)
         return None
 
     def _counted(self, receive: Any) -> Any:
@@ -218,12 +231,8 @@ async def hot_answer(
     state: Any, read: Any, scope: Any, receive: Any, send: Any, extra: list
 ) -> None:
     """Answer a hot read as its FastAPI route would (same status, body and errors)."""
-    auth = None
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            auth = value.decode("latin-1")
     try:
-        body = to_json(read(state.planner(auth)))
+        body = to_json(read(state.planner(authorization(scope))))
     except ArangetramError as e:
         response = error_response(e)
         response.raw_headers += extra

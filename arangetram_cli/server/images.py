@@ -26,15 +26,14 @@ import logging
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from arangetram_cli.core.errors import ArangetramError, Invalid, Unavailable
 from arangetram_cli.media.images import ALLOWED, human_size
-from arangetram_cli.media.s3 import MISSING, PRESENT, BotoUploader
-from arangetram_cli.media.s3_config import CACHE_CONTROL, S3Config, checksum_sha256
-from arangetram_cli.planner.local import LocalPlanner
-from arangetram_cli.server.deps import planner
+from arangetram_cli.media.s3 import BotoUploader
+from arangetram_cli.media.s3_config import S3Config
+from arangetram_cli.server.deps import P
 from arangetram_cli.store.base import Doc
 
 log = logging.getLogger("arangetram.server")
@@ -55,11 +54,6 @@ class UrlsIn(BaseModel):
     urls: list[str] = Field(max_length=100)
 
 
-def _planner(request: Request) -> LocalPlanner:
-    return planner(request)
-
-
-P = Annotated[LocalPlanner, Depends(_planner)]
 router = APIRouter(prefix="/api/v1", tags=["v1 (additive)"])
 
 
@@ -68,10 +62,6 @@ def s3_config() -> Any:
         return S3Config.load()
     except Invalid as e:
         raise Unavailable(f"image uploads are misconfigured on this server: {e.message}") from None
-
-
-def _uploader(cfg: Any) -> Any:
-    return BotoUploader(cfg)
 
 
 @router.post("/vendors/{ref}/images/presign", summary="Presign an upload of one image")
@@ -97,46 +87,9 @@ def presign(ref: str, body: PresignIn, p: P) -> Doc:
             f"the image is {human_size(body.size)}, over this server's "
             f"{human_size(cfg.max_bytes)} limit"
         )
-    up = _uploader(cfg)
-    key = f"{cfg.prefix}{vendor['id']}/{sha}.{kind.ext}"
-    public = cfg.url_for(key, up.region)
-    state = up._state(key, body.size)
-    if state == PRESENT:
-        return {"method": "PUT", "url": "", "key": key, "public_url": public, "exists": True}
-    checksum = checksum_sha256(sha)
-    # Signed (SigV4 X-Amz-SignedHeaders): content-type, cache-control, content-length and
-    # x-amz-checksum-sha256. S3 refuses a body of another length or digest, so the URL can
-    # only ever write these exact bytes, even when replayed after the link.
-    headers = {
-        "Content-Type": kind.content_type,
-        "Cache-Control": CACHE_CONTROL,
-        "x-amz-checksum-sha256": checksum,
-    }
-    try:
-        url = up._client.generate_presigned_url(
-            "put_object",
-            Params={
-                "Bucket": cfg.bucket,
-                "Key": key,
-                "ContentType": kind.content_type,
-                "CacheControl": CACHE_CONTROL,
-                "ChecksumSHA256": checksum,
-                "ContentLength": body.size,
-            },
-            ExpiresIn=PRESIGN_SECONDS,
-        )
-    except Exception as e:
-        raise up._fail(e, "presign an upload") from None
-    return {
-        "method": "PUT",
-        "url": url,
-        "key": key,
-        "public_url": public,
-        "headers": headers,  # send all of them, and exactly `size` bytes
-        "exists": False,
-        "expires_in": PRESIGN_SECONDS,
-        "created": state == MISSING,
-    }
+    return BotoUploader(cfg).presign_put(
+        vendor["id"], sha, kind, body.size, expires=PRESIGN_SECONDS
+    )
 
 
 @router.post("/vendors/{ref}/images", summary="Add image URLs to a portfolio")
@@ -147,7 +100,7 @@ def add_images(ref: str, body: UrlsIn, p: P) -> Doc:
     if cfg.bucket:
         linked = set(vendor.get("portfolio_images") or [])
         fresh = [u for u in urls if u not in linked]
-        up = _uploader(cfg)
+        up = BotoUploader(cfg)
         keys = [_own_key(cfg, up.region, u, vendor["id"]) for u in fresh]  # refuse, then read
         for key in keys:  # our own keys came through a presigned PUT: check the bytes
             if key is not None:
@@ -186,7 +139,7 @@ def remove_image(
     if not cfg.bucket:
         return out
     try:
-        up = _uploader(cfg)
+        up = BotoUploader(cfg)
         key = up.delete_url(url, vendor_id=updated["id"])
     except ArangetramError as e:
         log.warning("could not delete the object behind %s: %s", url, e.message)

@@ -7,23 +7,22 @@ change it (docs/remote.md lists them). A bad value is a usage error when the ser
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.server.ratelimit import Rate, parse_rate
+from arangetram_cli.core.rates import Rate, parse_rate
+from arangetram_cli.media import images
 
 MiB = 1024 * 1024
-_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1024, "m": MiB, "g": 1024 * MiB}
 
 
 def parse_size(text: str, name: str) -> int:
-    """`1048576`, `512k`, `1MiB`, `2MB` (binary units) -> bytes."""
-    m = _SIZE.match(text or "")
-    if not m:
-        raise Invalid(f"{name} must be a size such as 1MiB or 524288, not '{text}'")
-    value = int(m.group(1)) * _UNITS[(m.group(2) or "")[:1].lower()]
+    """A size as every setting reads it (media.images.parse_size: `524288`, `512k`, `2MiB`,
+    `2M` binary, `2MB` decimal) -> bytes; at least 1 KiB."""
+    try:
+        value = images.parse_size(text)
+    except ValueError:
+        raise Invalid(f"{name} must be a size such as 1MiB or 524288, not '{text}'") from None
     if value < 1024:
         raise Invalid(f"{name} must be at least 1 KiB, not '{text}'")
     return value
@@ -47,18 +46,13 @@ def _env_number(name: str, default: float, low: float, high: float) -> float:
     return value
 
 
-def _env_rate(name: str, default: Rate) -> Rate | None:
-    text = os.environ.get(name)
-    if text is None or not text.strip():
-        return default
-    try:
-        return parse_rate(text)
-    except Invalid as e:
-        raise Invalid(e.message.replace("ARANGETRAM_AUTH_RATE_LIMIT", name)) from None
+def _env_rate(name: str, default: Rate | None) -> Rate | None:
+    return parse_rate(os.environ.get(name), name, default)
 
 
 AI_RATE = Rate(burst=10, per_minute=20)
 AI_IP_RATE = Rate(burst=30, per_minute=60)
+RSVP_RATE = Rate(burst=20, per_minute=30)  # per RSVP link; five times that per address
 
 
 @dataclass(frozen=True)
@@ -74,6 +68,7 @@ class Limits:
     ai_guest_quota: int = 10  # ARANGETRAM_AI_GUEST_QUOTA: AI requests per guest per day
     ai_max_messages: int = 40  # ARANGETRAM_AI_MAX_MESSAGES: 422 past it
     ai_max_chars: int = 40_000  # ARANGETRAM_AI_MAX_CHARS: all messages' text, 413 past it
+    rsvp_rate: Rate | None = RSVP_RATE  # ARANGETRAM_RSVP_RATE_LIMIT, per RSVP link
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -87,8 +82,9 @@ class Limits:
             max_connections=int(
                 _env_number("ARANGETRAM_MAX_CONNECTIONS", d.max_connections, 1, 1_000_000)
             ),
-            ai_rate=_env_rate("ARANGETRAM_AI_RATE_LIMIT", d.ai_rate),  # type: ignore[arg-type]
-            ai_ip_rate=_env_rate("ARANGETRAM_AI_IP_RATE_LIMIT", d.ai_ip_rate),  # type: ignore[arg-type]
+            ai_rate=_env_rate("ARANGETRAM_AI_RATE_LIMIT", d.ai_rate),
+            ai_ip_rate=_env_rate("ARANGETRAM_AI_IP_RATE_LIMIT", d.ai_ip_rate),
+            rsvp_rate=_env_rate("ARANGETRAM_RSVP_RATE_LIMIT", d.rsvp_rate),
             ai_guest_quota=int(
                 _env_number("ARANGETRAM_AI_GUEST_QUOTA", d.ai_guest_quota, 0, 1_000_000)
             ),

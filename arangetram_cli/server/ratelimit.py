@@ -12,49 +12,22 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from arangetram_cli.core.errors import Invalid
-
-
-@dataclass(frozen=True)
-class Rate:
-    burst: int  # requests allowed at once
-    per_minute: float  # sustained refill
-
-    @property
-    def per_second(self) -> float:
-        return self.per_minute / 60.0
-
+from arangetram_cli.core import rates
+from arangetram_cli.core.rates import Rate as Rate  # its home: core.rates
 
 DEFAULT_AUTH_RATE = Rate(burst=10, per_minute=30)
+AUTH_ENV = "ARANGETRAM_AUTH_RATE_LIMIT"
 
 
 def parse_rate(text: str | None) -> Rate | None:
-    """`ARANGETRAM_AUTH_RATE_LIMIT`: "BURST/PER_MINUTE" (e.g. "10/30"), a single number for
-    both, or "0"/"off" to disable. Unset: the default (10 at once, 30 a minute)."""
-    if text is None or not text.strip():
-        return DEFAULT_AUTH_RATE
-    t = text.strip().lower()
-    if t in ("0", "off", "none", "false"):
-        return None
-    try:
-        if "/" in t:
-            burst, per = t.split("/", 1)
-            rate = Rate(int(burst), float(per))
-        else:
-            rate = Rate(int(t), float(t))
-    except ValueError:
-        raise Invalid(
-            f"ARANGETRAM_AUTH_RATE_LIMIT must look like 10/30 (burst/per minute), not '{text}'"
-        ) from None
-    if rate.burst < 1 or rate.per_minute <= 0:
-        raise Invalid("ARANGETRAM_AUTH_RATE_LIMIT: burst and rate must be positive")
-    return rate
+    """`ARANGETRAM_AUTH_RATE_LIMIT` (core.rates.parse_rate): "10/30" (burst/per minute), a
+    single number for both, or "0"/"off" to disable. Unset: 10 at once, 30 a minute."""
+    return rates.parse_rate(text, AUTH_ENV, DEFAULT_AUTH_RATE)
 
 
 def rate_from_env() -> Rate | None:
-    return parse_rate(os.environ.get("ARANGETRAM_AUTH_RATE_LIMIT"))
+    return parse_rate(os.environ.get(AUTH_ENV))
 
 
 class TokenBuckets:

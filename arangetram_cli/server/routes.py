@@ -44,6 +44,7 @@ from arangetram_cli.core.models import (
     VendorUpdateIn,
     check_price_range,
 )
+from arangetram_cli.core.recommend import DEFAULT_BUDGET, DEFAULT_GUESTS, DEFAULT_LOCATION
 from arangetram_cli.core.values import normalize_category
 from arangetram_cli.planner.local import LocalPlanner, categories
 from arangetram_cli.server import ai
@@ -51,7 +52,6 @@ from arangetram_cli.server.deps import JSONBytes, P, ai_gate, answer
 from arangetram_cli.store.base import Doc, VendorQuery
 
 CONTRACT_LIMIT = 100  # the contract's listings answer at most this many
-AI_NOT_CONFIGURED = "AI assistant is not configured on this server"
 
 
 def _q(value: str | None) -> str | None:
@@ -98,9 +98,9 @@ class ChatIn(_Body):
 
 class RecommendIn(_Body):
     event_date: str = ""
-    guest_count: int = Field(default=100, ge=0)
-    budget: str = "$$"
-    location: str = "Bay Area"
+    guest_count: int = Field(default=DEFAULT_GUESTS, ge=0)
+    budget: str = DEFAULT_BUDGET
+    location: str = DEFAULT_LOCATION
     categories_needed: list[str] = Field(default_factory=list, max_length=20)
 
     _budget = field_validator("budget")(check_price_range)

@@ -14,30 +14,25 @@ nothing. Requests are rate-limited per link and per address (ARANGETRAM_RSVP_RAT
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import secrets
-import threading
 from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import jinja2
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from arangetram_cli.core import guests as gl
 from arangetram_cli.core.errors import ArangetramError, Invalid
+from arangetram_cli.core.values import event_day
 from arangetram_cli.planner.local import LocalPlanner
-from arangetram_cli.server.deps import planner
-from arangetram_cli.server.ratelimit import Rate, TokenBuckets
+from arangetram_cli.server.deps import P
 
 router = APIRouter(prefix="/api/v1", tags=["v1 planning together (additive)"])
 pages = APIRouter(include_in_schema=False)
-P = Annotated[LocalPlanner, Depends(planner)]
-FEATURE = "planning-together"
 
 
 class ShareIn(BaseModel):
@@ -160,7 +155,6 @@ COOKIE = "rsvp_nonce"
 MAX_FORM_BYTES = 16_384
 CHOICES = [("yes", "Yes, I'll be there"), ("no", "Sorry, I can't come"), ("maybe", "Maybe")]
 ANSWER_TEXT = {"yes": "yes, attending", "no": "not attending", "maybe": "maybe"}
-_limits_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -172,29 +166,6 @@ def _templates() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-def rsvp_rate(text: str | None) -> Rate | None:
-    """ARANGETRAM_RSVP_RATE_LIMIT: "BURST/PER_MINUTE" per link, "off" to disable."""
-    parsed = gl.parse_rsvp_rate(text)
-    return None if parsed is None else Rate(*parsed)
-
-
-def _buckets(request: Request) -> tuple[TokenBuckets, TokenBuckets] | None:
-    state = request.app.state
-    if not hasattr(state, "rsvp_buckets"):
-        with _limits_lock:
-            if not hasattr(state, "rsvp_buckets"):
-                rate = rsvp_rate(os.environ.get("ARANGETRAM_RSVP_RATE_LIMIT"))
-                state.rsvp_buckets = (
-                    None
-                    if rate is None
-                    else (
-                        TokenBuckets(rate),
-                        TokenBuckets(Rate(rate.burst * 5, rate.per_minute * 5)),
-                    )
-                )
-    return state.rsvp_buckets
 
 
 def _headers(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -229,7 +200,7 @@ def _gone() -> Any:
 
 
 def _limited(request: Request, token: str) -> Any | None:
-    pair = _buckets(request)
+    pair = request.app.state.arangetram.rsvp_buckets
     if pair is None:
         return None
     per_token, per_ip = pair
@@ -247,9 +218,8 @@ def _limited(request: Request, token: str) -> Any | None:
 
 
 def _date_text(event: dict[str, Any]) -> str:
-    try:
-        day = dt.date.fromisoformat(str(event.get("event_date") or "")[:10])
-    except ValueError:
+    day = event_day(event)
+    if day is None:
         return str(event.get("event_date") or "")
     return f"{day:%A}, {day:%B} {day.day}, {day.year}"
 

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from arangetram_cli.planner.local import LocalPlanner
-from arangetram_cli.server.deps import planner
+from arangetram_cli.server.deps import P
 
 router = APIRouter(prefix="/api/v1", tags=["v1 planning workspace (additive)"])
-P = Annotated[LocalPlanner, Depends(planner)]
-FEATURE = "planning-workspace"
 
 Money = int | str | None  # cents (int), or text as a person types it ("$1,800.50")
 

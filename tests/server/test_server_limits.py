@@ -350,6 +350,20 @@ def test_ai_endpoints_refuse_anonymous_and_forged_callers(tmp_path):
     assert expired_payload["user_id"]
 
 
+def test_the_guard_checks_the_token_the_route_uses(tmp_path):
+    """Two Authorization headers: the route reads the first (Starlette), so the AI guard
+    must too (it read the last, and refused a caller the route would accept)."""
+    c = ai_app(tmp_path)
+    good = login(c)["Authorization"]
+    for path, body in AI_CALLS:
+        two = [("Authorization", good), ("Authorization", "Bearer not.a.token")]
+        r = c.post(path, json=body, headers=two)
+        assert r.status_code == 200, (path, r.text)
+        r = c.post(path, json=body, headers=list(reversed(two)))
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer", path
+        assert r.json()["detail"] == "Invalid token", path
+
+
 @pytest.mark.service
 def test_anonymous_ai_calls_are_refused_before_the_body_is_read(guarded):
     host, port = host_port(guarded)

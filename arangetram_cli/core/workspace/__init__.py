@@ -23,12 +23,12 @@ Imports only core and the standard library.
 from __future__ import annotations
 
 from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
+from arangetram_cli.core.prices import venue_capacity as venue_capacity  # home: core.prices
 from arangetram_cli.core.refs import resolve_ref as resolve_ref  # its home: core.refs
 from arangetram_cli.core.workspace.base import VENDOR_CATEGORIES as VENDOR_CATEGORIES
 from arangetram_cli.core.workspace.base import Doc as Doc
 from arangetram_cli.core.workspace.base import new_id as new_id
 from arangetram_cli.core.workspace.base import now_iso as now_iso
-from arangetram_cli.core.workspace.budget import PER_GUEST_WORDS as PER_GUEST_WORDS
 from arangetram_cli.core.workspace.budget import budget_fields as budget_fields
 from arangetram_cli.core.workspace.budget import check_payment as check_payment
 from arangetram_cli.core.workspace.budget import compute_budget as compute_budget
@@ -37,7 +37,6 @@ from arangetram_cli.core.workspace.budget import new_budget_item as new_budget_i
 from arangetram_cli.core.workspace.budget import paid as paid
 from arangetram_cli.core.workspace.budget import payment_limit as payment_limit
 from arangetram_cli.core.workspace.budget import vendor_estimate as vendor_estimate
-from arangetram_cli.core.workspace.budget import venue_capacity as venue_capacity
 from arangetram_cli.core.workspace.dates import clamp_due as clamp_due
 from arangetram_cli.core.workspace.dates import days_to_go as days_to_go
 from arangetram_cli.core.workspace.dates import event_day as event_day

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from typing import Any
 
-from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
+from arangetram_cli.core.values import CATEGORIES
+from arangetram_cli.core.values import new_id as new_id  # its home: core.values
+from arangetram_cli.core.values import now_iso as now_iso  # its home: core.values
 
 Doc = dict[str, Any]
-VENDOR_CATEGORIES = (
-    "venue",
-    "catering",
-    "photographer",
-    "videographer",
-    "decorations",
-    "musicians",
-)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+VENDOR_CATEGORIES = tuple(CATEGORIES)

@@ -3,11 +3,9 @@ the totals with what-if (guests, budget)."""
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
 from arangetram_cli.core.errors import Invalid
 from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
+from arangetram_cli.core.prices import estimate_cents, venue_capacity
 from arangetram_cli.core.workspace.base import Doc, new_id, now_iso
 from arangetram_cli.core.workspace.dates import parse_date
 from arangetram_cli.core.workspace.money import (
@@ -19,36 +17,14 @@ from arangetram_cli.core.workspace.money import (
 )
 from arangetram_cli.core.workspace.tasks import MAX_TITLE, text_field
 
-# Budget categories per-guest by nature (what-if scales them with the headcount).
-PER_GUEST_WORDS = ("per person", "per guest", "per plate", "/person", "/guest", "per head")
-
 
 # ---- budget -------------------------------------------------------------------------------
-_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
-
-
 def vendor_estimate(vendor: Doc) -> tuple[int | None, bool]:
-    """(cents, per_guest) from a vendor's free-text price_estimate: the middle of a range
-    ("$2,000 - $3,500" -> 2,750), per guest when it says so ("$25 - $35 per person")."""
-    text = str(vendor.get("price_estimate") or "")
-    nums = [Decimal(n.replace(",", "")) for n in _NUMBER.findall(text)][:2]
-    if not nums:
-        return None, False
-    mid = sum(nums) / len(nums)
-    per_guest = any(w in text.lower() for w in PER_GUEST_WORDS)
-    return min(int(mid * 100), MAX_CENTS), per_guest
-
-
-_SEATS = re.compile(r"(\d{2,5})[- ]seat", re.I)
-
-
-def venue_capacity(vendor: Doc) -> int | None:
-    """Seats of a hall: an additive `capacity` field, else "450-seat" in its description."""
-    cap = vendor.get("capacity")
-    if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0:
-        return cap
-    m = _SEATS.search(str(vendor.get("description") or ""))
-    return int(m.group(1)) if m else None
+    """(cents, per_guest) from a vendor's free-text price_estimate, read as recommendations
+    read it (core.prices): the middle of a range ("$2,000 - $3,500" -> 2,750), per guest
+    when it says so ("$25 - $35 per person")."""
+    cents, per_guest = estimate_cents(str(vendor.get("price_estimate") or ""))
+    return (None if cents is None else min(cents, MAX_CENTS)), per_guest
 
 
 def budget_fields(data: Doc, event: Doc, *, creating: bool) -> Doc:

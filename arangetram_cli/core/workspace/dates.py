@@ -8,9 +8,8 @@ import re
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
-from arangetram_cli.core.lifecycle import event_day as event_day  # its home: core.lifecycle
 from arangetram_cli.core.lifecycle import next_upcoming as next_upcoming  # home: core.lifecycle
+from arangetram_cli.core.values import event_day as event_day  # its home: core.values
 from arangetram_cli.core.workspace.base import Doc
 
 # ---- dates --------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
 
 MAX_CENTS = 10**13  # $100 billion: larger is a typo, and stays far inside 64-bit integers
 DEFAULT_CURRENCY = "USD"

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
 from arangetram_cli.core.workspace.base import VENDOR_CATEGORIES, Doc, now_iso
 from arangetram_cli.core.workspace.dates import days_to_go
 from arangetram_cli.core.workspace.money import DEFAULT_CURRENCY

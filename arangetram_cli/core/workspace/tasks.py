@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
+from arangetram_cli.core.values import check_text
 from arangetram_cli.core.workspace.base import VENDOR_CATEGORIES, Doc, new_id, now_iso
 from arangetram_cli.core.workspace.dates import (
     clamp_due,
@@ -44,16 +44,8 @@ def new_task(event: Doc, user_id: str, *, now: str | None = None, **fields: Any)
 
 
 def text_field(value: Any, what: str, limit: int = MAX_TEXT, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid(f"{what} must be text")
-    text = value.strip()
-    if required and not text:
-        raise Invalid(f"{what} cannot be empty")
-    if len(text) > limit:
-        raise Invalid(f"{what} is too long (at most {limit} characters)")
-    return text
+    """A title or notes: core.values.check_text (no control characters but newline and tab)."""
+    return check_text(value, what, limit, required=required)
 
 
 def task_fields(data: Doc, event: Doc, today: dt.date, *, creating: bool) -> Doc:

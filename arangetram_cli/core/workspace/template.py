@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from arangetram_cli.core.errors import Invalid
-from arangetram_cli.core.errors import Overpayment as Overpayment  # its home: core.errors
 from arangetram_cli.core.workspace.base import VENDOR_CATEGORIES, Doc
 from arangetram_cli.core.workspace.dates import clamp_due, event_day, parse_offset, shift
 from arangetram_cli.core.workspace.tasks import MAX_TITLE, new_task
