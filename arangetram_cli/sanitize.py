@@ -20,7 +20,7 @@ through `visible` (plain strings) or `rich_text` (a Rich `Text`, never parsed as
   is shown escaped.
 
 JSON output does not use this (it escapes controls itself and must stay byte-exact data), and
-nor does CSV (which has its own formula rule in cli/output.py).
+nor does CSV (which has its own formula rule: core.values.csv_safe).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from arangetram_cli.cli import params
 from arangetram_cli.cli.context import state
 from arangetram_cli.cli.output import Col
 from arangetram_cli.core.query import PRICE_ORDER
+from arangetram_cli.core.values import DEFAULT_BUDGET, DEFAULT_GUESTS, DEFAULT_LOCATION
 
 COLUMNS = [
     Col("category", "Category", priority=0, fixed=True),
@@ -78,9 +79,9 @@ def recommend(
         "limit": limit,
     }
     if event is None:  # the web app's defaults for what is not given
-        kwargs["guest_count"] = kwargs["guest_count"] or 100
-        kwargs["budget"] = kwargs["budget"] or "$$"
-        kwargs["location"] = "Bay Area" if location is None else location
+        kwargs["guest_count"] = kwargs["guest_count"] or DEFAULT_GUESTS
+        kwargs["budget"] = kwargs["budget"] or DEFAULT_BUDGET
+        kwargs["location"] = DEFAULT_LOCATION if location is None else location
     # `arangetram serve` answers recommendations to logged-in callers only: send the login
     # to a server when there is one
     remote_login = st.settings.mode == "remote" and st.stored_token() is not None

@@ -27,6 +27,7 @@ from pydantic_core import from_json
 from .errors import Invalid
 from .import_rows import validate_rows
 from .models import VendorSeedIn
+from .values import CSV_FORMULA_START
 
 FORMATS = ("json", "jsonl", "csv")
 _SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -199,7 +200,7 @@ def _split_list(cell: str, path: str | Path, n: int, column: str) -> Any:
     return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
 
 
-_FORMULA_GUARD = re.compile(r"'+[=+\-@\t\r]")
+_FORMULA_GUARD = re.compile("'+[" + re.escape("".join(CSV_FORMULA_START)) + "]")
 
 
 def _unguard(cell: str) -> str:

@@ -27,13 +27,12 @@ from arangetram_cli.core.prices import estimate_cost as estimate_cost
 from arangetram_cli.core.prices import parse_estimate as parse_estimate
 from arangetram_cli.core.prices import seats as seats
 from arangetram_cli.core.query import PRICE_ORDER, Doc, VendorQuery
+from arangetram_cli.core.values import DEFAULT_BUDGET, DEFAULT_GUESTS, DEFAULT_LOCATION
 
 CATEGORY_ORDER = ("venue", "musicians", "photographer", "videographer", "catering", "decorations")
 DEFAULT_LIMIT = 3
-# With no event: what recommendations, the offline assistant and the server's AI routes assume.
-DEFAULT_GUESTS = 100
-DEFAULT_BUDGET = "$$"
-DEFAULT_LOCATION = "Bay Area"
+# With no event: DEFAULT_GUESTS, DEFAULT_BUDGET, DEFAULT_LOCATION (core.values), which the
+# offline assistant, the CLI and the server's AI routes assume too.
 
 _SOUTH_BAY = (
     "san jose", "santa clara", "sunnyvale", "cupertino", "milpitas", "mountain view",

@@ -34,6 +34,10 @@ MIN_PASSWORD_CHARS = 8  # checked by the models, and by `auth register` as it is
 TEXT_LIMIT = 5000  # descriptions, messages
 SHORT_TEXT_LIMIT = 200  # names, places, estimates, phones, emails, each service
 LIST_LIMIT = 100  # services, portfolio images
+# What the web app assumes for recommendations without an event (core.recommend.Criteria)
+DEFAULT_GUESTS = 100
+DEFAULT_BUDGET = "$$"
+DEFAULT_LOCATION = "Bay Area"
 
 
 def new_id() -> str:

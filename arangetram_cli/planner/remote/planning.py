@@ -10,7 +10,7 @@ from arangetram_cli.core.errors import (
     Invalid,
     Unavailable,
 )
-from arangetram_cli.core.values import check_category
+from arangetram_cli.core.values import DEFAULT_LOCATION, check_category
 from arangetram_cli.planner.remote.chat import server_chat
 from arangetram_cli.planner.remote.common import (
     APOLOGY,
@@ -104,7 +104,7 @@ class PlanningApi(PlainContract):
             event_date=event_date,
             guest_count=guest_count,
             budget=budget,
-            location=location if location is not None else "Bay Area",
+            location=location if location is not None else DEFAULT_LOCATION,
             categories=categories,
         )
         path = "/api/ai/recommendations"
