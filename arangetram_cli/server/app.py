@@ -22,7 +22,6 @@ from fastapi.responses import JSONResponse
 
 from arangetram_cli import __version__
 from arangetram_cli.core import security
-from arangetram_cli.core.errors import AuthRequired
 from arangetram_cli.planner.local import LocalPlanner
 from arangetram_cli.server import (
     ai,
@@ -64,17 +63,8 @@ class RequestPlanner(LocalPlanner):
         super().__init__(state.store(), state.secret, token=token)
         self._state = state
 
-    def current_user(self) -> Doc:
-        if self._user is not None:
-            return self._user
-        if not self.token:
-            raise AuthRequired("Not authenticated", hint="log in first: arangetram auth login")
-        payload = self._state.verify(self.token)
-        user = self.store.users.get(payload["user_id"])
-        if user is None:  # the account was deleted: its tokens die with it
-            raise AuthRequired("User not found", hint="log in again: arangetram auth login")
-        self._user = user
-        return user
+    def _token_payload(self, token: str) -> Doc:
+        return self._state.verify(token)
 
 
 class AppState:

@@ -52,3 +52,32 @@ def test_workspace_services_load_on_first_use(tmp_path, env) -> None:
     assert out["class"] == "WorkspacePlanner" and out["is_local"] is True
     assert "no_such_method" in out["no_such_method"]
     assert "__deepcopy__" in out["__deepcopy__"]
+
+
+def test_a_subclass_keeps_its_overrides_when_the_workspace_loads(tmp_path) -> None:
+    """The server's RequestPlanner checks tokens through its cache: loading the workspace
+    services must not turn it back into a plain planner."""
+    from arangetram_cli.planner.local import LocalPlanner
+    from arangetram_cli.planner.local.planner import with_workspace
+    from arangetram_cli.store.sqlite import SqliteStore
+
+    seen: list[str] = []
+
+    class Checking(LocalPlanner):
+        def _token_payload(self, token: str) -> dict:
+            seen.append(token)
+            return super()._token_payload(token)
+
+    store = SqliteStore(tmp_path / "s.db")
+    try:
+        secret = "a-test-secret-that-is-long-enough-0123"
+        token = LocalPlanner(store, secret).register("s@example.com", "S", "a long password")
+        p = Checking(store, secret, token=token["token"])
+        event = p.create_event({"event_name": "D", "event_date": "2027-05-01", "guest_count": 50})
+        p._user = None  # ask again, after the upgrade below
+        assert p.list_tasks(event["id"])["tasks"] == []  # a workspace method: class upgraded
+        assert isinstance(p, Checking) and type(p) is with_workspace(Checking)
+        assert type(p).__name__ == "Checking" and len(seen) == 2  # the override still ran
+        assert with_workspace(Checking) is with_workspace(Checking)  # made once
+    finally:
+        store.close()

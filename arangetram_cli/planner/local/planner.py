@@ -7,7 +7,8 @@ The planning workspace and planning together (checklist, budget, plan, members, 
 RSVP) are services too, loaded the first time one of their methods is used: most runs (a
 vendor search, a booking list) never need them, and their modules and the core code they
 pull in are ~3 ms of a run. A LocalPlanner becomes a WorkspacePlanner (planner/local/full.py, a
-subclass with those services) at that moment; nothing else about it changes."""
+subclass with those services; a subclass of LocalPlanner keeps its own overrides first) at that
+moment; nothing else about it changes."""
 
 from __future__ import annotations
 
@@ -23,18 +24,26 @@ from arangetram_cli.planner.local.planning import PlanningService
 from arangetram_cli.planner.local.reviews import ReviewsService
 from arangetram_cli.planner.local.vendors import VendorsService
 
-_FULL: list[type] = []
-_FULL_LOCK = threading.Lock()
+_WITH_WORKSPACE: dict[type, type] = {}  # a LocalPlanner class -> it with the workspace services
+_LOCK = threading.Lock()
 
 
-def _workspace_planner() -> type:
-    if not _FULL:
-        with _FULL_LOCK:  # server threads: one import
-            if not _FULL:
-                _FULL.append(
-                    importlib.import_module("arangetram_cli.planner.local.full").WorkspacePlanner
-                )
-    return _FULL[0]
+def with_workspace(cls: type) -> type:
+    """`cls` with the workspace and together services: WorkspacePlanner for LocalPlanner
+    itself, and for a subclass (the server's RequestPlanner) a class that keeps its
+    overrides first. Made once per class; the import happens at the first call."""
+    with _LOCK:  # server threads: one import, one class
+        found = _WITH_WORKSPACE.get(cls)
+        if found is None:
+            full = importlib.import_module("arangetram_cli.planner.local.full").WorkspacePlanner
+            if issubclass(cls, full):
+                found = cls
+            elif cls is LocalPlanner:
+                found = full
+            else:
+                found = type(cls.__name__, (cls, full), {"__module__": cls.__module__})
+            _WITH_WORKSPACE[cls] = found
+        return found
 
 
 class LocalPlanner(
@@ -50,8 +59,9 @@ class LocalPlanner(
 
     def __getattr__(self, name: str) -> Any:
         # Called only for a name the marketplace services do not have: the workspace's.
-        full = _workspace_planner()
-        if name.startswith("__") or isinstance(self, full) or not hasattr(full, name):
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        self.__class__ = full  # same state, the workspace services added
-        return getattr(self, name)
+        if not name.startswith("__"):
+            full = with_workspace(type(self))
+            if full is not type(self) and hasattr(full, name):
+                self.__class__ = full  # same state, the workspace services added
+                return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
