@@ -329,11 +329,9 @@ def _answer(request: Request, token: str, body: bytes) -> Any:
     if answer not in gl.ANSWERS:
         return _form(request, found, 400, error="Please choose yes, no or maybe.", values=values)
     party: Any = (form.get("party") or "").strip() or found["guest"].get("party") or 1
-    try:
-        if answer != "no":
-            gl.check_party(party)
+    try:  # on what the lookup above found: the link is not looked up twice
         done = LocalPlanner(request.app.state.arangetram.store(), secret).rsvp_answer(
-            token, answer, party, form.get("message") or ""
+            found, answer, party, form.get("message") or ""
         )
     except ArangetramError as e:
         text = e.message

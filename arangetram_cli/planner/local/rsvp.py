@@ -43,11 +43,9 @@ class RsvpService(GuestsService):
             "family": owner.get("name") or "",
         }
 
-    def rsvp_answer(self, token: str, answer: str, party: Any, message: str) -> Doc | None:
-        """Record a guest's answer (None: the link does not open anything)."""
-        found = self.rsvp_lookup(token)
-        if found is None:
-            return None
+    def rsvp_answer(self, found: Doc, answer: str, party: Any, message: str) -> Doc | None:
+        """Record a guest's answer on what `rsvp_lookup` found for their link (the page has
+        just looked it up); None when the guest is gone meanwhile."""
         rsvp = gl.check_rsvp(answer, answers_only=True)
         guest = found["guest"]
         n = gl.check_party(party) if rsvp != "no" else int(guest.get("party") or 1)
