@@ -105,8 +105,8 @@ class State:
         return self._planner
 
     def not_logged_in(self) -> Exception:
-        """Why a command that needs a login cannot run: a server that does not answer is
-        exit 6 (it is down, not you); else not logged in to this backend (exit 3), naming
+        """Why a command that needs a login cannot run: a server that does not answer at all
+        is exit 6 (it is down, not you); else not logged in to this backend (exit 3), naming
         the backends this profile does have a login to."""
         s = self.settings
         if s.mode != "remote":
@@ -114,7 +114,7 @@ class State:
                 f"not logged in (profile {s.profile})",
                 hint="run: arangetram auth login (or auth register / auth guest)",
             )
-        self.planner().server_is_ours()  # raises Unavailable when the server is down
+        self.planner().reachable()  # raises Unavailable when nothing answers there
         others = self.credentials().others()
         where = f"; this profile has a login to {', '.join(others)}" if others else ""
         return AuthRequired(

@@ -196,6 +196,12 @@ class Transport(HttpErrors):
     def _get_doc(self, path: str, *keys: str) -> Doc:
         return self._dict(self._call("GET", path), path, *keys)
 
+    def reachable(self) -> None:
+        """Raises Unavailable when nothing answers at the base URL (refused, timed out, not
+        HTTP); any HTTP answer, an error status included, means a server is there."""
+        if self._ours is None:
+            self._send("GET", "/api/v1/info").close()
+
     def server_is_ours(self) -> bool:
         """Whether the server has the /api/v1 additions (detected once per run)."""
         if self._ours is None:
