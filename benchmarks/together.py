@@ -71,7 +71,9 @@ def main(flags: list[str]) -> None:
             "events plan, owner": lambda w: w["owner"].get_plan(w["event"]),
             "events plan, planner": lambda w: w["planner"].get_plan(w["event"]),
             "guests list": lambda w: w["planner"].list_guests(w["event"]),
-            "rsvp answer": lambda w: w["owner"].rsvp_answer(w["token"], next(answers), 2, "hi"),
+            "rsvp answer": lambda w: w["owner"].rsvp_answer(  # as the page does: look up, answer
+                w["owner"].rsvp_lookup(w["token"]), next(answers), 2, "hi"
+            ),
         }
         times: dict[tuple[str, int], list[float]] = {}
         imports: dict[int, list[float]] = {}
