@@ -209,17 +209,19 @@ class Output:
         cols = [as_col(c) for c in columns]
         cells = [[_cell(r, c) for c in cols] for r in rows]
         headers = [rich_text(c.header) for c in cols]
-        natural, typical = [], []
+        natural, typical, empty = [], [], set()
         for i in range(len(cols)):
             sizes = sorted(cell_len(row[i].plain) for row in cells)
             head = cell_len(headers[i].plain)
             natural.append(max(head, sizes[-1] if sizes else 0))
             typical.append(max(head, sizes[(len(sizes) * 9) // 10] if sizes else 0))  # p90
+            if rows and not (sizes and sizes[-1]):
+                empty.add(i)
         wrap = wrap or self.wide
         if wrap:
             keep, widths = list(range(len(cols))), {}
         else:
-            keep, widths = fit(cols, natural, width, typical)
+            keep, widths = fit(cols, natural, width, typical, frozenset(empty))
         table = Table(
             title=rich_text(title) if title else None,
             title_justify="left",
@@ -244,7 +246,8 @@ class Output:
                 )
         for row in cells:
             table.add_row(*(row[i] for i in keep))
-        hidden = [cols[i].header for i in range(len(cols)) if i not in keep]
+        # an empty column left out hides nothing: no note for it
+        hidden = [cols[i].header for i in range(len(cols)) if i not in keep and i not in empty]
         return table, hidden
 
     def item(
@@ -292,13 +295,16 @@ def fit(
     natural: Sequence[int],
     width: int,
     typical: Sequence[int] | None = None,
+    empty: frozenset[int] = frozenset(),
 ) -> tuple[list[int], dict[int, int]]:
     """Which columns to show at `width` terminal columns, and how wide each is.
 
-    Columns drop, highest priority number first, until every fixed column fits whole and every
-    other one fits at its minimum. The room left goes to the cut columns evenly: first up to
-    their `typical` width (most of their values whole: one long outlier does not take the room
-    of a whole column), then up to their natural (widest) one."""
+    When not everything fits whole, columns with no value in any row (`empty`, except those of
+    priority 0) give way first: they show nothing. Then columns drop, highest priority number
+    first, until every fixed column fits whole and every other one fits at its minimum. The
+    room left goes to the cut columns evenly: first up to their `typical` width (most of their
+    values whole: one long outlier does not take the room of a whole column), then up to
+    their natural (widest) one."""
 
     def need(i: int) -> int:  # a header is never cut
         c = cols[i]
@@ -308,6 +314,8 @@ def fit(
         return width - 3 * (k - 1)
 
     keep = list(range(len(cols)))
+    if sum(natural[i] for i in keep) > room(len(keep)):
+        keep = [i for i in keep if i not in empty or cols[i].priority == 0]
     while sum(need(i) for i in keep) > room(len(keep)):
         droppable = [i for i in keep if cols[i].priority > 0]
         if not droppable:

@@ -334,3 +334,35 @@ def test_fit_drops_by_priority_and_shares_the_room():
     # one long outlier does not take the room of a column whose values are all short-ish
     keep, widths = fit(cols[:3], [8, 60, 30], 80, typical=[8, 20, 30])
     assert widths[2] == 30 and widths[1] == 80 - 6 - 8 - 30
+
+
+def test_empty_columns_give_way_before_any_value_is_cut():
+    """A guest list with no groups, phones or messages at 80 columns: those columns show
+    nothing, so they go (without a 'hidden' note) before an email is cut; when everything
+    fits they stay, so the layout does not jump between runs."""
+    from arangetram_cli.cli.output import Col, Output
+
+    cols = [
+        Col("id", "Id", priority=0, fixed=True),
+        Col("name", "Name", priority=0, min_width=14),
+        Col("group", "Group", priority=2),
+        Col("email", "Email", priority=2),
+        Col("phone", "Phone", priority=3),
+        Col("message", "Message", priority=3),
+    ]
+    rows = [
+        {"id": "a" * 8, "name": "Anil Kumar", "email": "anil.kumar@example.com"},
+        {"id": "b" * 8, "name": "Ravi", "email": "ravi@example.org", "group": ""},
+    ]
+
+    def headers(table):
+        return [str(c.header) for c in table.columns]
+
+    table, hidden = Output(fmt="table").table(rows, cols, width=60)
+    assert headers(table) == ["Id", "Name", "Email"] and hidden == []
+    assert table.columns[2].width == len("anil.kumar@example.com")  # whole
+    table, hidden = Output(fmt="table").table(rows, cols, width=140)
+    assert headers(table) == [c.header for c in cols] and hidden == []
+    rows[1]["phone"] = "+1 408 555 0100"  # a value: the column is no longer empty
+    table, hidden = Output(fmt="table").table(rows, cols, width=40)
+    assert hidden == ["Phone"]  # it had something to show: said so (the empty ones: not)
