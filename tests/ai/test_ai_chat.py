@@ -59,6 +59,14 @@ class Terminal:
     def send(self, text: str) -> None:
         os.write(self.fd, text.encode())
 
+    def kill(self) -> None:
+        """Stop the child if it is still there (a test that failed half-way)."""
+        try:
+            os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+
     def wait(self, timeout: float = 20.0) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -121,11 +129,7 @@ def test_chat_keeps_history_and_survives_ctrl_c(cli, llm, term_env):
         t.send("/exit\n")
         assert t.wait() == 0
     finally:
-        try:
-            os.kill(t.pid, 9)
-            os.waitpid(t.pid, 0)
-        except OSError:
-            pass
+        t.kill()
     rows = cli("ask", "--history").json()
     assert [(c["title"], c["message_count"]) for c in rows] == [
         ("Another topic", 2),
@@ -156,11 +160,7 @@ def test_chat_event_command_and_ctrl_d(cli, llm, term_env):
         t.send("\x04")  # Ctrl-D leaves
         assert t.wait() == 0
     finally:
-        try:
-            os.kill(t.pid, 9)
-            os.waitpid(t.pid, 0)
-        except OSError:
-            pass
+        t.kill()
     conv = cli("ask", "--continue", "-o", "json").json()
     assert conv["event_id"] == ev["id"] and conv["messages"][1]["source"] == "offline"
     assert llm.requests == []
@@ -182,10 +182,6 @@ def test_chat_errors_mask_a_password_in_the_provider_url(llm, term_env):
         t.send("/exit\n")
         assert t.wait() == 0
     finally:
-        try:
-            os.kill(t.pid, 9)
-            os.waitpid(t.pid, 0)
-        except OSError:
-            pass
+        t.kill()
     assert "planner:***@127.0.0.1" in line, line
     assert "hunter2" not in t.seen

@@ -56,6 +56,11 @@ def circle(backend, guests: int = 300) -> Circle:
 
 
 def venue(backend) -> dict[str, Any]:
+    return hall_and_owner(backend)[0]
+
+
+def hall_and_owner(backend) -> tuple[dict[str, Any], Any]:
+    """A venue in the catalog and its vendor's own planner (who answers its requests)."""
     v, _ = person(backend, "Hall", "vendor")
     return v.create_vendor(
         {
@@ -66,7 +71,7 @@ def venue(backend) -> dict[str, Any]:
             "price_range": "$$",
             "price_estimate": "$2,000 - $3,000",
         }
-    )
+    ), v
 
 
 Op = Callable[[Any, Circle], Any]
@@ -241,16 +246,7 @@ def test_tasks_are_assigned_to_members_and_listed_as_mine(backend):
 
 def test_a_planners_request_shows_who_sent_it(backend):
     c = circle(backend)
-    v, _ = person(backend, "Hall", "vendor")
-    hall = v.create_vendor(
-        {
-            "business_name": f"Hall {uniq()}",
-            "category": "venue",
-            "description": "A hall",
-            "location": "Fremont, CA",
-            "price_range": "$$",
-        }
-    )
+    hall, v = hall_and_owner(backend)
     booking = c.people["planner"].create_booking(c.ref, hall["id"], "Is June 12 free?")
     seen = v.list_vendor_bookings()
     assert [b["id"] for b in seen] == [booking["id"]]
@@ -273,16 +269,7 @@ def test_a_viewer_is_told_why_it_cannot_move_a_booking(backend):
     """Respond, cancel and complete all refuse a viewer with the viewer's reason (not the
     generic "Not authorized")."""
     c = circle(backend)
-    v, _ = person(backend, "Hall", "vendor")
-    hall = v.create_vendor(
-        {
-            "business_name": f"Hall {uniq()}",
-            "category": "venue",
-            "description": "A hall",
-            "location": "Fremont, CA",
-            "price_range": "$$",
-        }
-    )
+    hall, v = hall_and_owner(backend)
     booking = c.people["planner"].create_booking(c.ref, hall["id"], "Is June 12 free?")
     viewer = c.people["viewer"]
     for move in (
